@@ -1,0 +1,10 @@
+"""Solvers: functions of an objective, with no scikit-learn API.
+
+Every solver takes an objective exposing ``loss_gradient(theta) -> (float, ndarray)``
+and a starting point, and returns a :class:`SolverResult`.
+"""
+
+from ._base import SolverResult
+from .lbfgs import lbfgs
+
+__all__ = ["SolverResult", "lbfgs"]
