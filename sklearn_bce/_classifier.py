@@ -5,7 +5,6 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -124,7 +123,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -230,6 +229,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             Y = (y[:, None] == classes[None, :]).astype(np.float64)
         sw = sample_weight
         if isinstance(self.class_weight, dict):
+            unknown = [k for k in self.class_weight if k not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels that are not classes of y: {unknown}; "
+                    f"the classes are {classes.tolist()}."
+                )
             cw = compute_class_weight(self.class_weight, classes=classes, y=y)
             sw = sw * cw[np.searchsorted(classes, y)]
         elif self.class_weight == "balanced":
@@ -365,11 +370,20 @@ def _validate_sample_weight(sample_weight, X):
             )
         if sw.dtype.kind in "fc" and not np.all(np.isfinite(sw)):
             raise ValueError("sample_weight contains NaN or infinity.")
+        if sw.dtype.kind in "iuf":
+            if np.any(sw < 0):
+                raise ValueError("Negative values in sample_weight are not allowed.")
+            if not np.any(sw > 0):
+                raise ValueError(
+                    "sample_weight sums to zero: at least one weight must be positive."
+                )
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sw < 0):
         raise ValueError("Negative values in sample_weight are not allowed.")
     if not np.any(sw > 0):
-        raise ValueError("sample_weight sums to zero: at least one must be positive.")
+        raise ValueError(
+            "sample_weight sums to zero: at least one weight must be positive."
+        )
     return np.array(sw, dtype=np.float64)  # a copy: never modify the caller's array
 
 

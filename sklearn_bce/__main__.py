@@ -1,0 +1,8 @@
+"""``python -m sklearn_bce`` runs the ``sklearn-bce`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

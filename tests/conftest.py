@@ -1,0 +1,43 @@
+"""Shared data sets for the tests: small, shipped with scikit-learn or synthetic."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    load_wine,
+    make_classification,
+)
+from sklearn.preprocessing import StandardScaler
+
+
+def _standardised(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+DATASETS = {
+    "breast_cancer": lambda: _standardised(load_breast_cancer),
+    "iris": lambda: _standardised(load_iris),
+    "wine": lambda: _standardised(load_wine),
+    "digits": lambda: _standardised(load_digits),
+    "synthetic": lambda: make_classification(
+        n_samples=400, n_features=12, n_informative=6, random_state=0
+    ),
+}
+
+
+@pytest.fixture(params=["breast_cancer", "synthetic"])
+def binary_data(request):
+    return DATASETS[request.param]()
+
+
+@pytest.fixture(params=["iris", "wine"])
+def multiclass_data(request):
+    return DATASETS[request.param]()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(42)

@@ -1,0 +1,358 @@
+"""BCELogisticClassifier against LogisticRegression and OneVsRestClassifier."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_bce import BCELogisticClassifier
+
+from .conftest import DATASETS
+
+TIGHT = dict(tol=1e-10, max_iter=10_000)
+
+
+def balanced_factor(y01, sw):
+    """Closed form of class_weight='balanced' for a 0/1 vector with weights."""
+    S = sw.sum()
+    S1 = sw[y01 == 1].sum()
+    return np.where(y01 == 1, S / (2 * S1), S / (2 * (S - S1)))
+
+
+def ovr_reference(X, y, sw, C, class_weight):
+    """One LogisticRegression per class, normalised as OneVsRestClassifier does."""
+    classes = np.unique(y)
+    P = np.empty((X.shape[0], classes.size))
+    for k, c in enumerate(classes):
+        yk = (y == c).astype(int)
+        w = sw * balanced_factor(yk, sw) if class_weight == "balanced" else sw
+        lr = LogisticRegression(C=C, **TIGHT).fit(X, yk, sample_weight=w)
+        P[:, k] = lr.predict_proba(X)[:, 1]
+    return P / P.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_binary_parity_with_logistic_regression(binary_data, C, weighted, class_weight):
+    X, y = binary_data
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.2, 3.0, size=len(y)) if weighted else np.ones(len(y))
+    ours = BCELogisticClassifier(C=C, class_weight=class_weight, **TIGHT)
+    ours.fit(X, y, sample_weight=sw if weighted else None)
+    ref_sw = sw * balanced_factor(y, sw) if class_weight == "balanced" else sw
+    ref = LogisticRegression(C=C, **TIGHT).fit(X, y, sample_weight=ref_sw)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-3, atol=1e-3)
+    assert ours.coef_.shape == (1, X.shape[1])
+    assert ours.intercept_.shape == (1,)
+    assert ours.n_iter_.shape == (1,)
+
+
+def test_balanced_without_weights_matches_sklearn_balanced(binary_data):
+    X, y = binary_data
+    ours = BCELogisticClassifier(class_weight="balanced", **TIGHT).fit(X, y)
+    ref = LogisticRegression(class_weight="balanced", **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("class_weight", [None, "balanced"])
+def test_multiclass_parity_with_one_vs_rest(multiclass_data, C, weighted, class_weight):
+    X, y = multiclass_data
+    rng = np.random.default_rng(1)
+    sw = rng.uniform(0.2, 3.0, size=len(y)) if weighted else np.ones(len(y))
+    ours = BCELogisticClassifier(C=C, class_weight=class_weight, **TIGHT)
+    ours.fit(X, y, sample_weight=sw if weighted else None)
+    expected = ovr_reference(X, y, sw, C, class_weight)
+    np.testing.assert_allclose(ours.predict_proba(X), expected, atol=1e-5)
+    k = np.unique(y).size
+    assert ours.coef_.shape == (k, X.shape[1])
+    assert ours.intercept_.shape == (k,)
+    assert ours.n_iter_.shape == (k,)
+
+
+def test_multiclass_matches_one_vs_rest_classifier_directly(multiclass_data):
+    X, y = multiclass_data
+    ours = BCELogisticClassifier(**TIGHT).fit(X, y)
+    ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    np.testing.assert_allclose(
+        ours.decision_function(X), ref.decision_function(X), atol=1e-3
+    )
+
+
+def test_works_inside_one_vs_rest_classifier(multiclass_data):
+    X, y = multiclass_data
+    wrapped = OneVsRestClassifier(BCELogisticClassifier(**TIGHT)).fit(X, y)
+    builtin = BCELogisticClassifier(**TIGHT).fit(X, y)
+    np.testing.assert_allclose(
+        wrapped.predict_proba(X), builtin.predict_proba(X), atol=1e-6
+    )
+
+
+def test_dict_class_weight_matches_logistic_regression():
+    X, y = DATASETS["breast_cancer"]()
+    cw = {0: 3.0, 1: 0.5}
+    ours = BCELogisticClassifier(class_weight=cw, **TIGHT).fit(X, y)
+    ref = LogisticRegression(class_weight=cw, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+def test_dict_class_weight_multiclass_multiplies_each_samples_weight():
+    X, y = DATASETS["iris"]()
+    cw = {0: 2.0, 1: 1.0, 2: 0.5}
+    ours = BCELogisticClassifier(class_weight=cw, **TIGHT).fit(X, y)
+    same = BCELogisticClassifier(**TIGHT).fit(
+        X, y, sample_weight=np.array([cw[c] for c in y])
+    )
+    np.testing.assert_allclose(ours.coef_, same.coef_, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_no_intercept_matches_logistic_regression(fit_intercept):
+    X, y = DATASETS["synthetic"]()
+    ours = BCELogisticClassifier(fit_intercept=fit_intercept, **TIGHT).fit(X, y)
+    ref = LogisticRegression(fit_intercept=fit_intercept, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    if not fit_intercept:
+        np.testing.assert_array_equal(ours.intercept_, [0.0])
+
+
+def test_no_penalty_with_infinite_C():
+    X, y = DATASETS["synthetic"]()
+    X = X[:, :3]  # few features: not separable, the unpenalised optimum is finite
+    ours = BCELogisticClassifier(C=np.inf, **TIGHT).fit(X, y)
+    ref = LogisticRegression(C=np.inf, **TIGHT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+def test_unscaled_data_same_optimum_as_logistic_regression():
+    """Internal preconditioning: raw breast-cancer features, same optimum."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    ours = BCELogisticClassifier(C=0.1, tol=1e-8, max_iter=5000).fit(X, y)
+    ref = LogisticRegression(
+        C=0.1, solver="newton-cholesky", tol=1e-12, max_iter=1000
+    ).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("sparse_format", ["csr", "csc"])
+def test_sparse_input_equals_dense(sparse_format):
+    X, y = DATASETS["iris"]()
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    Xs = sp.csr_matrix(X).asformat(sparse_format)
+    dense = BCELogisticClassifier(**TIGHT).fit(X, y)
+    sparse = BCELogisticClassifier(**TIGHT).fit(Xs, y)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        sparse.predict_proba(Xs), dense.predict_proba(X), atol=1e-8
+    )
+
+
+def test_float32_input_gives_float32_model():
+    X, y = DATASETS["breast_cancer"]()
+    X32 = X.astype(np.float32)
+    m32 = BCELogisticClassifier(tol=1e-6).fit(X32, y)
+    m64 = BCELogisticClassifier(tol=1e-6).fit(X, y)
+    assert m32.coef_.dtype == np.float32
+    assert m32.intercept_.dtype == np.float32
+    assert m32.predict_proba(X32).dtype == np.float32
+    np.testing.assert_allclose(m32.coef_, m64.coef_, rtol=1e-3, atol=1e-3)
+
+
+def test_string_labels_and_class_order():
+    X, y = DATASETS["iris"]()
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    ours = BCELogisticClassifier().fit(X, names)
+    np.testing.assert_array_equal(ours.classes_, names[np.unique(y, True)[1]])
+    assert set(ours.predict(X)) <= set(names)
+    assert ours.score(X, names) > 0.9
+    Xb, yb = DATASETS["breast_cancer"]()
+    labels = np.where(yb == 1, "yes", "no")
+    binary = BCELogisticClassifier(**TIGHT).fit(Xb, labels)
+    ref = LogisticRegression(**TIGHT).fit(Xb, labels)
+    np.testing.assert_array_equal(binary.classes_, ["no", "yes"])
+    np.testing.assert_allclose(
+        binary.predict_proba(Xb), ref.predict_proba(Xb), atol=1e-5
+    )
+
+
+def test_predict_consistent_with_proba_and_decision(multiclass_data):
+    X, y = multiclass_data
+    clf = BCELogisticClassifier().fit(X, y)
+    P = clf.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[P.argmax(axis=1)])
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), P, rtol=1e-10)
+
+
+def test_predict_log_proba_is_exact_for_confident_predictions():
+    X = np.array([[-1.0], [1.0]] * 5)
+    y = np.array([0, 1] * 5)
+    clf = BCELogisticClassifier().fit(X, y)
+    clf.coef_[:] = 1000.0  # logits of +-1000: probabilities round to 0 and 1
+    clf.intercept_[:] = 0.0
+    log_p = clf.predict_log_proba(np.array([[1.0]]))
+    np.testing.assert_allclose(log_p, [[-1000.0, 0.0]])
+    np.testing.assert_array_equal(clf.predict_proba(np.array([[1.0]])), [[0.0, 1.0]])
+
+
+def test_feature_names_in():
+    pd = pytest.importorskip("pandas")
+    X, y = DATASETS["wine"]()
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = BCELogisticClassifier().fit(df, y)
+    np.testing.assert_array_equal(clf.feature_names_in_, df.columns)
+    assert clf.n_features_in_ == X.shape[1]
+
+
+def test_drop_in_replacement_for_logistic_regression():
+    """The LogisticRegression keywords users pass most work unchanged."""
+    X, y = DATASETS["breast_cancer"]()
+    kwargs = dict(
+        C=0.5, class_weight="balanced", max_iter=500, tol=1e-8,
+        fit_intercept=True, warm_start=False, random_state=0,
+    )
+    ours = BCELogisticClassifier(**kwargs).fit(X, y)
+    ref = LogisticRegression(**kwargs).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+def test_warm_start_reuses_solution():
+    X, y = DATASETS["wine"]()
+    clf = BCELogisticClassifier(warm_start=True, **TIGHT).fit(X, y)
+    first = clf.coef_.copy()
+    clf.fit(X, y)
+    assert clf.n_iter_.max() <= 1
+    np.testing.assert_allclose(clf.coef_, first, rtol=1e-5, atol=1e-6)
+    # a warm start along a regularisation path needs fewer iterations than cold
+    cold = BCELogisticClassifier(C=10.0, **TIGHT).fit(X, y)
+    clf.set_params(C=10.0).fit(X, y)
+    assert clf.n_iter_.max() < cold.n_iter_.max()
+    np.testing.assert_allclose(clf.predict_proba(X), cold.predict_proba(X), atol=1e-6)
+
+
+def test_warm_start_with_new_classes_raises():
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="same classes as the previous fit"):
+        clf.fit(X[y > 0], y[y > 0])
+
+
+def test_convergence_warning_reports_gradient_and_advice():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.warns(ConvergenceWarning, match=r"gradient max-norm is .*max_iter"):
+        BCELogisticClassifier(max_iter=2).fit(X, y)
+
+
+def test_no_warning_at_default_settings_on_standardised_data(binary_data):
+    X, y = binary_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BCELogisticClassifier().fit(X, y)
+
+
+def test_not_fitted_raises():
+    with pytest.raises(NotFittedError):
+        BCELogisticClassifier().predict(np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"C": 0}, "'C' parameter"),
+        ({"C": -1.0}, "'C' parameter"),
+        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"solver": "newton"}, "'solver' parameter"),
+        ({"tol": -1.0}, "'tol' parameter"),
+        ({"class_weight": "auto"}, "'class_weight' parameter"),
+    ],
+)
+def test_invalid_parameters(params, match):
+    X, y = DATASETS["iris"]()
+    with pytest.raises(ValueError, match=match):
+        BCELogisticClassifier(**params).fit(X, y)
+
+
+def test_one_class_raises():
+    with pytest.raises(ValueError, match="only one class"):
+        BCELogisticClassifier().fit(np.ones((4, 2)), [1, 1, 1, 1])
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (np.array([1.0, -1.0, 1.0, 1.0]), "Negative values in sample_weight"),
+        (np.zeros(4), "sample_weight sums to zero"),
+        (np.array([1.0, np.nan, 1.0, 1.0]), "NaN or infinity"),
+        (np.ones(3), r"sample_weight must have shape \(4,\)"),
+    ],
+)
+def test_bad_sample_weight(sample_weight, match):
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    with pytest.raises(ValueError, match=match):
+        BCELogisticClassifier().fit(X, [0, 0, 1, 1], sample_weight=sample_weight)
+
+
+def test_unknown_class_weight_key_raises():
+    X, y = DATASETS["iris"]()
+    with pytest.raises(ValueError, match=r"labels that are not classes of y: \[7\]"):
+        BCELogisticClassifier(class_weight={0: 1.0, 7: 2.0}).fit(X, y)
+
+
+def test_input_arrays_are_not_modified():
+    X, y = DATASETS["wine"]()
+    sw = np.linspace(0.5, 2, len(y))
+    X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
+    BCELogisticClassifier(class_weight="balanced").fit(X, y, sample_weight=sw)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(sw, sw0)
+
+
+def test_pipeline_gridsearch_and_cross_val_score():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), BCELogisticClassifier())
+    search = GridSearchCV(
+        pipe, {"bcelogisticclassifier__C": [0.01, 0.1, 1.0]}, cv=3,
+        scoring="neg_log_loss",
+    ).fit(X, y)
+    ref = GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression(tol=1e-4)),
+        {"logisticregression__C": [0.01, 0.1, 1.0]}, cv=3, scoring="neg_log_loss",
+    ).fit(X, y)
+    assert search.best_params_["bcelogisticclassifier__C"] == (
+        ref.best_params_["logisticregression__C"]
+    )
+    np.testing.assert_allclose(search.best_score_, ref.best_score_, rtol=1e-3)
+    scores = cross_val_score(pipe, X, y, cv=5)
+    ref_scores = cross_val_score(
+        make_pipeline(StandardScaler(), LogisticRegression()), X, y, cv=5
+    )
+    np.testing.assert_allclose(scores, ref_scores, atol=0.02)
+
+
+def test_clone_and_pickle_roundtrip():
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(C=0.3).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    assert clone(clf).get_params() == clf.get_params()

@@ -1,0 +1,12 @@
+"""scikit-learn's estimator checks, with no expected failures."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_bce import BCELogisticClassifier
+
+ESTIMATORS = [BCELogisticClassifier()]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
