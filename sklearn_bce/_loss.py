@@ -27,7 +27,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["LinearBCE", "bce_from_logits", "log1pexp", "log_sigmoid"]
+__all__ = [
+    "LinearBCE",
+    "bce_from_logits",
+    "bce_sums",
+    "log1pexp",
+    "log_sigmoid",
+]
 
 
 def log1pexp(z):
@@ -145,6 +151,79 @@ def _weighted_feature_moments(X, sw, block_rows=4096):
     return mean, std
 
 
+def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
+    """Weighted BCE sums of ``K`` linear models on one block of rows.
+
+    The kernel every objective evaluation (in memory, mini-batch, or on a dask
+    chunk) runs: one product ``X @ W.T``, one ``exp`` per element for both the loss
+    and the sigmoid, one product ``R.T @ X``.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        Block of the design matrix (float32 or float64).
+    Y : ndarray of shape (n_rows, K)
+        0/1 targets.
+    sw : ndarray of shape (n_rows, 1) or (n_rows, K)
+        Sample weights (already divided by their total when a mean is wanted).
+    W : ndarray of shape (K, n_features)
+        Coefficients.
+    b : ndarray of shape (K,)
+        Intercepts (ignored when ``fit_intercept=False``).
+    fit_intercept : bool, default=True
+        Whether ``b`` is added to the logits.
+    out : ndarray of shape (n_rows, K), default=None
+        Work buffer of X's dtype, reused across calls to avoid allocations.
+
+    Returns
+    -------
+    loss_k : ndarray of shape (K,)
+        ``sum_i sw_ik bce(Y_ik, z_ik)`` (float64).
+    gW : ndarray of shape (K, n_features)
+        ``sum_i sw_ik (sigmoid(z_ik) - Y_ik) X_i`` (float64).
+    gb : ndarray of shape (K,)
+        ``sum_i sw_ik (sigmoid(z_ik) - Y_ik)`` (float64).
+    """
+    dtype = X.dtype
+    Wx = W.astype(dtype, copy=False)
+    if sp.issparse(X) or out is None:
+        Z = np.asarray(X @ Wx.T, dtype=dtype)
+    else:
+        Z = np.matmul(X, Wx.T, out=out)
+    if fit_intercept:
+        Z += b.astype(dtype)
+    loss_k, R = _loss_and_residual(Z, Y, sw)
+    if sp.issparse(X):
+        gW = np.asarray(X.T @ R, dtype=np.float64).T
+    else:
+        gW = np.asarray(R.T @ X, dtype=np.float64)
+    return loss_k, gW, R.sum(axis=0, dtype=np.float64)
+
+
+def _loss_and_residual(Z, Y, sw):
+    """Weighted loss per column and residual ``sw * (sigmoid(z) - y)``.
+
+    Overwrites ``Z`` with the residual. One ``exp`` per element serves both the loss
+    and the sigmoid.
+    """
+    t = np.abs(Z)
+    np.negative(t, out=t)
+    np.exp(t, out=t)  # t = exp(-|z|) in (0, 1]
+    # loss = max(z, 0) - y z + log1p(t)
+    loss = np.maximum(Z, 0)
+    loss -= Y * Z
+    positive = Z >= 0
+    loss += np.log1p(t)
+    loss *= sw
+    loss_k = loss.sum(axis=0, dtype=np.float64)
+    # sigmoid(z) = 1 / (1 + t) for z >= 0, t / (1 + t) otherwise
+    np.add(t, 1, out=Z)
+    np.divide(np.where(positive, 1, t), Z, out=Z)
+    Z -= Y
+    Z *= sw
+    return loss_k, Z
+
+
 class LinearBCE:
     """Regularised mean binary cross-entropy of ``K`` linear models on one ``X``.
 
@@ -223,7 +302,7 @@ class LinearBCE:
         if sw is None:  # per-column weights: use their average as the data weights
             sw = self._sw.astype(np.float64).mean(axis=1)
             sw = sw / sw.sum()
-        mean, std = _weighted_feature_moments(self.X, np.asarray(sw, np.float64))
+        mean, std = self.feature_moments(np.asarray(sw, np.float64))
         if self.fit_intercept:
             self.shift = mean
         else:  # no intercept to absorb a shift: scale by the root mean square
@@ -233,6 +312,20 @@ class LinearBCE:
         ridge = 2.0 / np.sqrt(self.C * self.sw_sum.max()) if np.isfinite(self.C) else 0
         h = np.hypot(std, ridge)
         self.scale = np.where(h > 0, 1.0 / np.where(h > 0, h, 1.0), 1.0)
+
+    def feature_moments(self, sw):
+        """Weighted mean and standard deviation of every feature.
+
+        Parameters
+        ----------
+        sw : ndarray of shape (n_samples,)
+            Weights summing to one.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_features,)
+        """
+        return _weighted_feature_moments(self.X, sw)
 
     def to_coef(self, theta):
         """Map solver coordinates to ``(W, b)``.
@@ -280,42 +373,40 @@ class LinearBCE:
         return T.ravel()
 
     # ------------------------------------------------------------------ kernels
-    def _logits(self, W, b, rows=None):
-        X = self.X if rows is None else self.X[rows]
-        Wx = W.astype(self.dtype, copy=False)
-        if sp.issparse(X) or rows is not None:
-            Z = np.asarray(X @ Wx.T, dtype=self.dtype)
-        else:
-            if self._Z is None:
-                self._Z = np.empty((self.n_samples, self.K), dtype=self.dtype)
-            Z = np.matmul(X, Wx.T, out=self._Z)
-        if self.fit_intercept:
-            Z += b.astype(self.dtype)
-        return Z
+    def data_term(self, W, b, rows=None):
+        """Weighted data term of every problem and its gradient in ``(W, b)``.
 
-    @staticmethod
-    def _loss_and_residual(Z, Y, sw):
-        """Weighted loss per column and residual ``sw * (sigmoid(z) - y)``.
+        Subclasses evaluating the data elsewhere (e.g. on a cluster) override this
+        method; everything else (coordinates, penalty) is shared.
 
-        Overwrites ``Z`` with the residual. One ``exp`` per element serves both the
-        loss and the sigmoid.
+        Parameters
+        ----------
+        W : ndarray of shape (K, n_features)
+            Coefficients (original coordinates).
+        b : ndarray of shape (K,)
+            Intercepts.
+        rows : slice or ndarray of int, default=None
+            Evaluate on these rows only, with the weights re-normalised to a mean
+            over the batch.
+
+        Returns
+        -------
+        loss_k : ndarray of shape (K,)
+            ``(1/S_k) sum_i s_ik bce(Y_ik, z_ik)``.
+        gW : ndarray of shape (K, n_features)
+            Gradient of the data term with respect to ``W`` (float64).
+        gb : ndarray of shape (K,)
+            Gradient with respect to ``b``.
         """
-        t = np.abs(Z)
-        np.negative(t, out=t)
-        np.exp(t, out=t)  # t = exp(-|z|) in (0, 1]
-        # loss = max(z, 0) - y z + log1p(t)
-        loss = np.maximum(Z, 0)
-        loss -= Y * Z
-        positive = Z >= 0
-        loss += np.log1p(t)
-        loss *= sw
-        loss_k = loss.sum(axis=0, dtype=np.float64)
-        # sigmoid(z) = 1 / (1 + t) for z >= 0, t / (1 + t) otherwise
-        np.add(t, 1, out=Z)
-        np.divide(np.where(positive, 1, t), Z, out=Z)
-        Z -= Y
-        Z *= sw
-        return loss_k, Z
+        if rows is None:
+            if self._Z is None and not sp.issparse(self.X):
+                self._Z = np.empty((self.n_samples, self.K), dtype=self.dtype)
+            return bce_sums(
+                self.X, self.Y, self._sw, W, b, self.fit_intercept, out=self._Z
+            )
+        sw = self._sw[rows]
+        sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
+        return bce_sums(self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept)
 
     def loss_gradient(self, theta):
         """Objective value and gradient, both in solver coordinates, in one pass.
@@ -356,23 +447,10 @@ class LinearBCE:
             Gradient with respect to ``theta`` (float64).
         """
         W, b = self.to_coef(theta)
-        Z = self._logits(W, b, rows)
-        Y = self.Y if rows is None else self.Y[rows]
-        sw = self._sw if rows is None else self._sw[rows]
-        if rows is not None:
-            # re-normalise the batch weights so the data term is a weighted mean
-            sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
-        loss_k, R = self._loss_and_residual(Z, Y, sw)
-        X = self.X if rows is None else self.X[rows]
-        if sp.issparse(X):
-            gW = np.asarray(X.T @ R, dtype=np.float64).T
-        else:
-            gW = np.asarray(R.T @ X, dtype=np.float64)
-        gb = R.sum(axis=0, dtype=np.float64)
+        loss_k, gW, gb = self.data_term(W, b, rows)
         if np.isfinite(self.C):
-            sq = np.einsum("kj,kj->k", W, W)
-            loss_k = loss_k + 0.5 * self.l2 * sq
-            gW += self.l2[:, None] * W
+            loss_k = loss_k + 0.5 * self.l2 * np.einsum("kj,kj->k", W, W)
+            gW = gW + self.l2[:, None] * W
         return loss_k, self._grad_to_theta(gW, gb)
 
     def _grad_to_theta(self, gW, gb):
