@@ -5,10 +5,13 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -17,10 +20,11 @@ from sklearn.utils.validation import (
 )
 
 from ._loss import LinearBCE, log_sigmoid
-from ._solvers import lbfgs
+from ._solvers import lbfgs, sgd
 from ._solvers._base import warn_not_converged
+from ._solvers.sgd import LEARNING_RATES, sgd_partial_fit, start_stream
 
-_SOLVERS = {"lbfgs": lbfgs}
+_SOLVERS = {"lbfgs": lbfgs, "sgd": sgd}
 
 
 class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
@@ -61,26 +65,133 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
     tol : float, default=1e-4
         Stopping tolerance: the solver stops when the largest absolute entry of the
-        gradient (in its internal, rescaled coordinates) is at most ``tol``.
+        gradient (in its internal, rescaled coordinates) is at most ``tol``. The
+        SGD solver also stops after ``n_iter_no_change`` epochs that each fail to
+        lower the objective by more than ``tol`` times its value (see
+        ``n_iter_no_change``).
 
     max_iter : int, default=100
-        Maximum number of solver iterations.
+        Maximum number of solver iterations; for ``solver='sgd'``, of epochs
+        (passes over the data).
 
-    solver : {'lbfgs'}, default='lbfgs'
-        Algorithm used to minimise the objective. ``'lbfgs'`` is
-        :func:`scipy.optimize.minimize` with ``method='L-BFGS-B'`` on an internally
-        centred and rescaled problem (the optimum is unchanged).
+    solver : {'lbfgs', 'sgd'}, default='lbfgs'
+        Algorithm used to minimise the objective; both minimise the same objective
+        in the same internally centred and rescaled coordinates, so they reach
+        the same optimum.
+
+        - ``'lbfgs'``: :func:`scipy.optimize.minimize` with
+          ``method='L-BFGS-B'``; each iteration is a pass over all the data. The
+          best choice while the data fit in memory.
+        - ``'sgd'``: mini-batch stochastic gradient descent (see
+          ``learning_rate``). Choose it for many samples, where a few passes in
+          mini-batches get to the optimum sooner than full-data iterations, and
+          for data that arrive in chunks or do not fit in memory
+          (:meth:`partial_fit`). It also offers the elastic net (``l1_ratio``).
 
     warm_start : bool, default=False
-        When True, start from the solution of the previous call to ``fit``. The
-        classes and the number of features must be the same as in that call.
+        When True, ``fit`` starts from the solution of the previous call to
+        ``fit`` or ``partial_fit``. The classes and the number of features must be
+        the same as in that call.
 
     random_state : int, RandomState instance or None, default=None
-        Seed for the solvers that draw random numbers; the L-BFGS solver is
-        deterministic and does not use it.
+        Seed of the shuffles, the curvature estimate and the validation split of
+        the SGD solver: the same seed gives the same coefficients. The L-BFGS
+        solver is deterministic and does not use it.
 
     verbose : int, default=0
         Values above 0 print the solver's progress.
+
+    learning_rate : {'auto', 'constant', 'optimal', 'invscaling', 'adaptive'}, \
+            default='auto'
+        Step-size rule of the SGD solver (only used when ``solver='sgd'``); ``t``
+        counts mini-batch steps from 1.
+
+        - ``'auto'``: variance-reduced epochs (SVRG). Each epoch computes the
+          full gradient ``mu`` at its starting point ``w_s`` (the same pass gives
+          the objective, recorded in ``loss_curve_``), then steps along
+          ``g_B(w) - g_B(w_s) + mu`` for mini-batches ``B``: an unbiased gradient
+          estimate whose noise vanishes at the optimum, so the iterates converge
+          to the exact optimum of ``'lbfgs'``. The step of each class starts at
+          ``1 / L``, ``L`` the largest curvature of the objective at the start,
+          and adapts: an epoch that lowers the objective is kept and the step
+          grows, one that does not is undone and the step halves. An epoch thus
+          costs about two passes over the data, and no tuning is needed on
+          standardised data. In :meth:`partial_fit` the anchor is the chunk's
+          gradient, the step decays as ``eta0 / (1 + alpha * eta0 * t)`` and the
+          iterates are averaged over the stream.
+        - ``'constant'``: plain SGD with step ``eta0``.
+        - ``'optimal'``: plain SGD with step ``1 / (alpha * (t0 + t))``,
+          ``t0 = 1 / (alpha * eta0)``, where ``alpha = 1 / (C * S)`` is the L2
+          strength per unit of sample weight (``S`` the total sample weight);
+          needs a finite ``C``.
+        - ``'invscaling'``: plain SGD with step ``eta0 / t ** power_t``.
+        - ``'adaptive'``: plain SGD with step ``eta0``, divided by 5 each time
+          ``n_iter_no_change`` epochs in a row fail to lower the objective by
+          ``tol`` times its value; a class stops when its step would fall below
+          1e-6.
+
+        Plain SGD approaches the optimum only as fast as its steps decay; use
+        ``average`` with it.
+
+    eta0 : float or 'auto', default='auto'
+        Initial step of the SGD solver (only used when ``solver='sgd'``).
+        ``'auto'`` is ``1 / L``, ``L`` the largest eigenvalue of the Hessian of
+        the objective at the starting point (estimated from a few gradient
+        differences on at most 1024 rows), a step that is safe on any data.
+
+    power_t : float, default=0.5
+        Exponent of ``learning_rate='invscaling'``.
+
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch of the SGD solver. ``'auto'``: the whole data set (or
+        chunk) up to 32 rows, so that every step is an exact gradient step;
+        otherwise about 32 batches per epoch, at most 256 rows each.
+
+    shuffle : bool, default=True
+        Whether the SGD solver visits the rows in a new random order every epoch;
+        otherwise the mini-batches are contiguous slices in the order of the data.
+
+    average : bool or int, default=False
+        Polyak-Ruppert averaging for the plain SGD schedules: the coefficients are
+        the mean of the iterates, from the first step (True) or once that many
+        samples have been seen in total (an int). It removes most of the noise of
+        plain SGD. ``learning_rate='auto'`` does not use it (in ``fit`` variance
+        reduction already removes the noise; :meth:`partial_fit` always averages).
+
+    n_iter_no_change : int, default=5
+        The SGD solver stops a class after this many consecutive epochs that each
+        fail to lower its objective (its validation loss, with ``early_stopping``)
+        below the best value so far by more than ``tol`` times that value.
+
+    early_stopping : bool, default=False
+        Whether ``fit`` with the SGD solver holds out a stratified fraction
+        ``validation_fraction`` of the training data and stops a class when its
+        mean binary cross-entropy on it stops improving (see
+        ``n_iter_no_change``); each class then keeps its coefficients of its best
+        epoch. The held-out rows are not used for fitting. :meth:`partial_fit`
+        does not use it.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out when ``early_stopping=True``,
+        stratified by class.
+
+    l1_ratio : float, default=0.0
+        Elastic-net mixing, only available with ``solver='sgd'`` (the L-BFGS
+        solver raises an error for a non-zero value). The penalty becomes
+        ``((1 - l1_ratio) / 2 * ||w||^2 + l1_ratio * ||w||_1) / (C * S)``, the
+        elastic net of ``LogisticRegression(l1_ratio=l1_ratio)`` on the scale of
+        ``C``. The L1 part is handled by proximal (soft-thresholding) steps, so
+        coefficients can be exactly zero.
+
+    stream_size : float, default=None
+        Only used by :meth:`partial_fit`: the total sample weight (the number of
+        samples, with unit weights) of the data that the calls go through. The
+        objective scales its penalty by the total weight ``S`` of the data, which a
+        stream cannot know; with ``stream_size=n``, several passes over chunks of
+        ``n`` samples minimise the objective that ``fit`` minimises on all of
+        them. None uses the weight seen so far: one pass over a stream minimises
+        the objective of all the data seen, but further passes over the same
+        chunks count them again and weaken the penalty.
 
     Attributes
     ----------
@@ -95,7 +206,18 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         Intercepts, zero when ``fit_intercept=False``.
 
     n_iter_ : ndarray of shape (1,) or (n_classes,)
-        Number of solver iterations for each binary problem.
+        Number of solver iterations for each binary problem; for the SGD solver,
+        of epochs (one per :meth:`partial_fit` call, counted over the calls).
+
+    loss_curve_ : list of float
+        Only with ``solver='sgd'``: the objective (summed over the binary
+        problems) after each epoch; for :meth:`partial_fit`, on the chunk of each
+        call.
+
+    validation_loss_curve_ : list of float or None
+        Only with ``solver='sgd'``: with ``early_stopping=True``, the mean binary
+        cross-entropy on the held-out data after each epoch (summed over the
+        binary problems); None otherwise.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -106,7 +228,24 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     See Also
     --------
     sklearn.linear_model.LogisticRegression : The same objective in scikit-learn.
+    sklearn.linear_model.SGDClassifier : Stochastic gradient descent with a
+        per-sample penalty ``alpha``; ``alpha = 1 / (C * n_samples)`` is the same
+        objective.
     sklearn_bce.binary_cross_entropy : The loss as a metric.
+
+    Notes
+    -----
+    **Choosing the solver.** ``solver='lbfgs'`` (the default) converges in few
+    passes on data that fit in memory. ``solver='sgd'`` pays off for many
+    samples (its default reaches the same optimum, usually within a few tens of
+    epochs, and each epoch's mini-batch steps make more progress per pass than
+    an L-BFGS iteration), and it is the only choice for data that come in chunks
+    (:meth:`partial_fit`) and for the elastic net. Both minimise exactly the
+    objective above: switching solver changes the path, not the answer.
+
+    **Streaming.** ``partial_fit`` makes one epoch over the chunk it is given;
+    ``classes`` must be passed on the first call. Pass ``stream_size`` to make
+    several passes over chunks converge to the optimum of ``fit`` on all of them.
 
     Examples
     --------
@@ -120,6 +259,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     array([0, 0, 0])
     >>> round(clf.score(X, y), 3)
     0.988
+
+    Stochastic gradient descent reaches the same optimum:
+
+    >>> sgd = make_pipeline(
+    ...     StandardScaler(), BCELogisticClassifier(solver="sgd", random_state=0)
+    ... ).fit(X, y)
+    >>> round(sgd.score(X, y), 3)
+    0.988
     """
 
     _parameter_constraints: dict = {
@@ -132,6 +279,20 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
+        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "shuffle": ["boolean"],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "stream_size": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -146,6 +307,17 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        learning_rate="auto",
+        eta0="auto",
+        power_t=0.5,
+        batch_size="auto",
+        shuffle=True,
+        average=False,
+        n_iter_no_change=5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        l1_ratio=0.0,
+        stream_size=None,
     ):
         self.C = C
         self.fit_intercept = fit_intercept
@@ -156,6 +328,17 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.average = average
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.l1_ratio = l1_ratio
+        self.stream_size = stream_size
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -185,6 +368,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
+        if self.l1_ratio > 0 and self.solver != "sgd":
+            raise ValueError(
+                f"l1_ratio={self.l1_ratio!r} needs solver='sgd': the L-BFGS solver "
+                "only handles the (smooth) L2 penalty. Set solver='sgd', or "
+                "l1_ratio=0."
+            )
         X, y = validate_data(
             self,
             X,
@@ -201,6 +390,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                 f"data contains only one class: {classes[0]!r}."
             )
         Y, sw = self._encode_targets(y, classes, sample_weight)
+        self._reset_sgd_state()
+        if self.solver == "sgd":
+            return self._fit_sgd(X, y, Y, sw, classes)
 
         objective = LinearBCE(
             X, Y, sample_weight=sw, C=self.C, fit_intercept=self.fit_intercept
@@ -262,6 +454,246 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                 )
             return objective.from_coef(self.coef_, self.intercept_)
         return np.zeros(objective.n_params)
+
+    # ---------------------------------------------------------------- SGD
+    def _reset_sgd_state(self):
+        """Forget what a previous SGD fit or stream left on the estimator."""
+        self._stream = None
+        for name in ("loss_curve_", "validation_loss_curve_"):
+            if hasattr(self, name):
+                delattr(self, name)
+
+    def _sgd_penalties(self, sw, total_weight=None):
+        """C of the L2 part for LinearBCE, and the L2 (alpha) and L1 strengths.
+
+        ``alpha = 1 / (C * S_k)`` is the whole penalty's strength per unit of
+        weight (``S_k`` the total weight of problem ``k``, or ``total_weight``);
+        the L2 part gets ``1 - l1_ratio`` of it, the L1 part ``l1_ratio``.
+        """
+        rho = float(self.l1_ratio)
+        S = np.sum(sw, axis=0) if total_weight is None else total_weight
+        alpha = np.atleast_1d(1.0 / (self.C * np.asarray(S, dtype=np.float64)))
+        C_l2 = self.C / (1.0 - rho) if rho < 1 else np.inf
+        return C_l2, alpha, (rho * alpha if rho > 0 else None)
+
+    def _check_sgd_schedule(self):
+        if self.learning_rate == "optimal" and not np.isfinite(self.C):
+            raise ValueError(
+                "learning_rate='optimal' needs a finite C: its steps "
+                "1 / (alpha * (t0 + t)) use the L2 strength alpha = 1 / (C * S). "
+                "Use another learning_rate with C=np.inf."
+            )
+
+    def _fit_sgd(self, X, y, Y, sw, classes):
+        """``fit`` with the SGD solver (after validation and target encoding)."""
+        self._check_sgd_schedule()
+        if sp.issparse(X) and X.format == "csc":
+            X = X.tocsr()  # mini-batches are row slices
+        validation = None
+        if self.early_stopping:
+            train, val = self._validation_split(y, sw)
+            X_val, Y_val, sw_val = X[val], Y[val], sw[val]
+            X, Y, sw = X[train], Y[train], sw[train]
+        C_l2, alpha, l1 = self._sgd_penalties(sw)
+        objective = LinearBCE(
+            X, Y, sample_weight=sw, C=C_l2, fit_intercept=self.fit_intercept
+        )
+        if self.early_stopping:
+            held_out = LinearBCE(
+                X_val, Y_val, sample_weight=sw_val, C=np.inf,
+                fit_intercept=self.fit_intercept, precondition=False,
+            )
+
+            def validation(theta):
+                return held_out.data_term(*objective.to_coef(theta))[0]
+
+        theta0 = self._initial_theta(objective, classes)
+        result = sgd(
+            objective, theta0, tol=self.tol, max_iter=self.max_iter,
+            verbose=self.verbose, random_state=self.random_state,
+            learning_rate=self.learning_rate, eta0=self.eta0, power_t=self.power_t,
+            batch_size=self.batch_size, shuffle=self.shuffle, average=self.average,
+            n_iter_no_change=self.n_iter_no_change, alpha=alpha, l1=l1,
+            validation=validation,
+        )
+        if not result.converged:
+            advice = "For solver='sgd', max_iter counts epochs."
+            if self.learning_rate != "auto":
+                advice += (
+                    " learning_rate='auto' reaches the optimum without tuning the "
+                    "step sizes."
+                )
+            warn_not_converged("sgd", result, self.max_iter, advice)
+        self._set_coef(objective, result.x, classes, X.dtype)
+        self.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
+        self.loss_curve_ = list(result.history)
+        self.validation_loss_curve_ = (
+            list(result.validation_history) if self.early_stopping else None
+        )
+        return self
+
+    def _set_coef(self, objective, theta, classes, dtype):
+        W, b = objective.to_coef(theta)
+        self.classes_ = classes
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = b.astype(dtype)
+
+    def _validation_split(self, y, sw):
+        """Stratified train/validation row indices for ``early_stopping``."""
+        splitter = StratifiedShuffleSplit(
+            n_splits=1, test_size=self.validation_fraction,
+            random_state=self.random_state,
+        )
+        try:
+            train, val = next(splitter.split(np.zeros((y.shape[0], 1)), y))
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping=True could not hold out a stratified "
+                f"validation_fraction={self.validation_fraction!r} of the "
+                f"{y.shape[0]} samples: {exc} Use more samples, another "
+                "validation_fraction, or early_stopping=False."
+            ) from exc
+        for part, rows in (("training", train), ("validation", val)):
+            if not np.all(np.sum(sw[rows], axis=0) > 0):
+                raise ValueError(
+                    f"early_stopping=True: the sample weights of the {part} set "
+                    "sum to zero. Use another random_state or validation_fraction, "
+                    "or early_stopping=False."
+                )
+        return train, val
+
+    def _check_partial_fit(self):
+        if self.solver != "sgd":
+            raise AttributeError(
+                "partial_fit is only available with solver='sgd', not "
+                f"solver={self.solver!r}."
+            )
+        return True
+
+    @available_if(_check_partial_fit)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Make one SGD epoch over a chunk of data (streaming, out-of-core).
+
+        Available with ``solver='sgd'``. Every call makes one pass in mini-batches
+        over ``X`` (see ``learning_rate``), continuing from the previous call, or
+        from a previous ``fit``. The coordinates, the step schedule, the averages
+        and the random state carry over from call to call, so repeated passes
+        over the chunks of a data set converge to the optimum of ``fit`` on all
+        of it when ``stream_size`` is its total sample weight. No convergence
+        test is made (``tol``, ``max_iter``, ``n_iter_no_change`` and
+        ``early_stopping`` are not used) and no ``ConvergenceWarning`` is raised.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+
+        y : array-like of shape (n_samples,)
+            Target labels of the chunk; all of them must be in ``classes``.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes of the stream. Required on the first call (a chunk
+            need not contain every class), optional afterwards, where it must
+            not change.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the chunk's samples.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        first_call = not hasattr(self, "classes_")
+        if first_call and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit: a chunk "
+                "need not contain every class of the stream."
+            )
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of the whole stream are not known. Compute them with "
+                "sklearn.utils.class_weight.compute_class_weight and pass a dict."
+            )
+        self._check_sgd_schedule()
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32], reset=first_call,
+        )
+        check_classification_targets(y)
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if not first_call and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes.tolist()} differs from the classes of the "
+                    f"previous calls, {self.classes_.tolist()}."
+                )
+        else:
+            classes = self.classes_
+        if classes.size < 2:
+            raise ValueError(
+                f"classes must hold at least 2 classes, got {classes.tolist()}."
+            )
+        unknown = np.setdiff1d(np.unique(y), classes)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels that are not in classes: {unknown.tolist()}; "
+                f"classes are {classes.tolist()}."
+            )
+        sample_weight = _validate_sample_weight(sample_weight, X)
+        if sp.issparse(X) and X.format == "csc":
+            X = X.tocsr()
+        Y, sw = self._encode_targets(y, classes, sample_weight)
+
+        stream = getattr(self, "_stream", None)
+        weight_seen = 0.0 if stream is None else stream["weight_seen"]
+        chunk_weight = float(np.sum(sw))
+        total = self.stream_size
+        if total is None:
+            total = weight_seen + chunk_weight
+        C_l2, alpha, l1 = self._sgd_penalties(sw, total)
+        # The chunk's own LinearBCE scales the penalty by its weight: rescale C so
+        # that the penalty per unit of weight is that of the whole stream.
+        C_chunk = C_l2 * total / chunk_weight
+        if stream is None:
+            objective = LinearBCE(
+                X, Y, sample_weight=sw, C=C_chunk, fit_intercept=self.fit_intercept
+            )
+            if first_call:
+                theta0 = np.zeros(objective.n_params)
+            else:  # continue from fit, or from the previous stream
+                theta0 = objective.from_coef(self.coef_, self.intercept_)
+            stream = {
+                "preconditioner": (objective.shift, objective.scale),
+                "state": start_stream(
+                    objective, theta0, random_state=self.random_state,
+                    eta0=self.eta0,
+                    average=True if self.learning_rate == "auto" else self.average,
+                ),
+                "weight_seen": 0.0,
+            }
+        else:
+            objective = LinearBCE(
+                X, Y, sample_weight=sw, C=C_chunk, fit_intercept=self.fit_intercept,
+                preconditioner=stream["preconditioner"],
+            )
+        theta, fun = sgd_partial_fit(
+            objective, stream["state"], learning_rate=self.learning_rate,
+            power_t=self.power_t, batch_size=self.batch_size, shuffle=self.shuffle,
+            alpha=alpha, l1=l1,
+        )
+        stream["weight_seen"] = weight_seen + chunk_weight
+        self._set_coef(objective, theta, classes, X.dtype)
+        self._stream = stream
+        n_iter = getattr(self, "n_iter_", None)
+        if first_call or n_iter is None or n_iter.shape != (objective.K,):
+            n_iter = np.zeros(objective.K, dtype=np.int32)
+        self.n_iter_ = n_iter + 1
+        self.loss_curve_ = list(getattr(self, "loss_curve_", [])) + [float(fun.sum())]
+        self.validation_loss_curve_ = None
+        return self
 
     # ---------------------------------------------------------------- predicting
     def decision_function(self, X):

@@ -266,6 +266,10 @@ class LinearBCE:
     precondition : bool, default=True
         Whether the solver coordinates are centred and scaled per feature (see the
         module docstring). The objective and its minimiser do not depend on it.
+    preconditioner : tuple of two ndarrays of shape (n_features,), default=None
+        ``(shift, scale)`` to use instead of computing them from ``X`` (then
+        ``precondition`` is ignored). Objectives built on successive chunks of a
+        stream share one coordinate system this way.
 
     Attributes
     ----------
@@ -281,6 +285,7 @@ class LinearBCE:
         C=1.0,
         fit_intercept=True,
         precondition=True,
+        preconditioner=None,
     ):
         self.X = X
         self.dtype = X.dtype
@@ -309,8 +314,17 @@ class LinearBCE:
         # Penalty weight per problem: 1 / (C S_k).
         self.l2 = 1.0 / (self.C * self.sw_sum)
 
-        base_sw = self._sw[:, 0] if self._sw.shape[1] == 1 else None
-        self._set_preconditioner(precondition, base_sw)
+        if preconditioner is None:
+            base_sw = self._sw[:, 0] if self._sw.shape[1] == 1 else None
+            self._set_preconditioner(precondition, base_sw)
+        else:
+            shift, scale = (np.asarray(a, dtype=np.float64) for a in preconditioner)
+            if shift.shape != (d,) or scale.shape != (d,):
+                raise ValueError(
+                    f"preconditioner must be two arrays of shape ({d},), got "
+                    f"{shift.shape} and {scale.shape}."
+                )
+            self.shift, self.scale = shift.copy(), scale.copy()
         self.n_params = self.K * (d + self.fit_intercept)
 
     # ------------------------------------------------------------------ geometry

@@ -4,7 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_bce import BCELogisticClassifier
 
-ESTIMATORS = [BCELogisticClassifier()]
+ESTIMATORS = [BCELogisticClassifier(), BCELogisticClassifier(solver="sgd")]
 
 
 @parametrize_with_checks(ESTIMATORS)

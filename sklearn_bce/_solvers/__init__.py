@@ -6,5 +6,6 @@ and a starting point, and returns a :class:`SolverResult`.
 
 from ._base import SolverResult
 from .lbfgs import lbfgs
+from .sgd import sgd
 
-__all__ = ["SolverResult", "lbfgs"]
+__all__ = ["SolverResult", "lbfgs", "sgd"]

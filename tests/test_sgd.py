@@ -1,0 +1,656 @@
+"""The SGD solver: same optimum as L-BFGS, streaming, schedules, elastic net."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+)
+from sklearn.utils.fixes import parse_version
+
+from sklearn_bce import BCELogisticClassifier
+from sklearn_bce._loss import LinearBCE
+from sklearn_bce._solvers.sgd import auto_batch_size, sgd
+
+from .conftest import DATASETS
+
+REFERENCE = dict(tol=1e-10, max_iter=10_000)
+SKLEARN_18 = parse_version(sklearn.__version__) >= parse_version("1.8")
+
+
+def synthetic_3000x40():
+    X, y = make_classification(
+        n_samples=3000, n_features=40, n_informative=20, random_state=0
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+TARGET_DATA = {
+    "breast_cancer": DATASETS["breast_cancer"],
+    "synthetic_3000x40": synthetic_3000x40,
+}
+
+
+def objective(X, y, coef, intercept, C, sample_weight=None, l1_ratio=0.0):
+    """DESIGN.md's objective of one binary problem, written out (elastic net)."""
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+    w = np.ravel(coef)
+    z = X @ w + float(np.ravel(intercept)[0])
+    data = np.sum(sw * (np.logaddexp(0, z) - y * z)) / sw.sum()
+    if not np.isfinite(C):
+        return data
+    penalty = (1 - l1_ratio) / 2 * w @ w + l1_ratio * np.abs(w).sum()
+    return data + penalty / (C * sw.sum())
+
+
+def ovr_objective(X, y, clf, C):
+    """Sum over classes of the one-vs-rest objectives of a fitted model."""
+    return sum(
+        objective(X, (y == c).astype(float), clf.coef_[k], clf.intercept_[k], C)
+        for k, c in enumerate(clf.classes_)
+    )
+
+
+def reference_optimum(X, y, C, sample_weight=None):
+    """The optimum of LogisticRegression (an independent implementation)."""
+    ref = LogisticRegression(C=C, **REFERENCE).fit(X, y, sample_weight=sample_weight)
+    return objective(X, y, ref.coef_, ref.intercept_, C, sample_weight), ref
+
+
+def elastic_net_reference(C, l1_ratio):
+    if SKLEARN_18:
+        return LogisticRegression(C=C, l1_ratio=l1_ratio, solver="saga", **REFERENCE)
+    return LogisticRegression(
+        C=C, penalty="elasticnet", l1_ratio=l1_ratio, solver="saga", **REFERENCE
+    )
+
+
+def chunked_partial_fit(clf, X, y, n_chunks, n_epochs, seed=0, sample_weight=None):
+    """``n_epochs`` passes of partial_fit over ``n_chunks`` chunks of shuffled rows."""
+    rng = np.random.default_rng(seed)
+    chunks = np.array_split(rng.permutation(len(y)), n_chunks)
+    classes = np.unique(y)
+    for _ in range(n_epochs):
+        for rows in chunks:
+            sw = None if sample_weight is None else sample_weight[rows]
+            clf.partial_fit(X[rows], y[rows], classes=classes, sample_weight=sw)
+    return clf
+
+
+# ------------------------------------------------------------------ the optimum
+@pytest.mark.parametrize("data", list(TARGET_DATA))
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_default_sgd_reaches_the_lbfgs_optimum(data, C):
+    X, y = TARGET_DATA[data]()
+    f_star, ref = reference_optimum(X, y, C)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # converges at default settings
+        clf = BCELogisticClassifier(C=C, solver="sgd", random_state=0).fit(X, y)
+    gap = objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1
+    assert -1e-8 < gap < 1e-3
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=2e-2)
+
+
+@pytest.mark.parametrize("data", ["iris", "wine"])
+def test_multiclass_sgd_reaches_the_one_vs_rest_optimum(data):
+    X, y = DATASETS[data]()
+    C = 1.0
+    ref = OneVsRestClassifier(LogisticRegression(C=C, **REFERENCE)).fit(X, y)
+    f_star = sum(
+        objective(X, (y == c).astype(float), est.coef_, est.intercept_, C)
+        for c, est in zip(ref.classes_, ref.estimators_, strict=True)
+    )
+    clf = BCELogisticClassifier(C=C, solver="sgd", random_state=0).fit(X, y)
+    assert ovr_objective(X, y, clf, C) / f_star - 1 < 1e-3
+    k = np.unique(y).size
+    assert clf.coef_.shape == (k, X.shape[1])
+    assert clf.n_iter_.shape == (k,)
+    assert np.mean(clf.predict(X) == ref.predict(X)) > 0.99
+
+
+def test_sample_weights_and_class_weights_reach_the_weighted_optimum():
+    X, y = DATASETS["breast_cancer"]()
+    rng = np.random.default_rng(0)
+    sw = rng.integers(0, 4, size=len(y)).astype(float)
+    cw = {0: 2.0, 1: 0.5}
+    w = sw * np.where(y == 0, 2.0, 0.5)
+    f_star, _ = reference_optimum(X, y, 1.0, sample_weight=w)
+    clf = BCELogisticClassifier(solver="sgd", class_weight=cw, random_state=0)
+    clf.fit(X, y, sample_weight=sw)
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0, w) / f_star - 1 < 1e-3
+    # integer weights are repetitions: the same optimum
+    rep = BCELogisticClassifier(solver="sgd", class_weight=cw, random_state=0)
+    rep.fit(np.repeat(X, sw.astype(int), axis=0), np.repeat(y, sw.astype(int)))
+    assert objective(X, y, rep.coef_, rep.intercept_, 1.0, w) / f_star - 1 < 1e-3
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("sparse_format", [None, "csr", "csc"])
+def test_no_intercept_and_sparse_input(fit_intercept, sparse_format):
+    X, y = DATASETS["synthetic"]()
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    Xf = X if sparse_format is None else sp.csr_matrix(X).asformat(sparse_format)
+    ref = LogisticRegression(fit_intercept=fit_intercept, **REFERENCE).fit(X, y)
+    f_star = objective(X, y, ref.coef_, ref.intercept_, 1.0)
+    clf = BCELogisticClassifier(
+        solver="sgd", fit_intercept=fit_intercept, random_state=0
+    ).fit(Xf, y)
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 1e-3
+    if not fit_intercept:
+        np.testing.assert_array_equal(clf.intercept_, [0.0])
+
+
+def test_sparse_input_follows_the_same_path_as_dense():
+    X, y = DATASETS["iris"]()
+    X = np.where(np.abs(X) < 0.5, 0.0, X)
+    dense = BCELogisticClassifier(solver="sgd", random_state=3).fit(X, y)
+    csr = BCELogisticClassifier(solver="sgd", random_state=3).fit(sp.csr_matrix(X), y)
+    np.testing.assert_array_equal(csr.n_iter_, dense.n_iter_)
+    np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_float32_input_gives_float32_model_at_the_same_optimum():
+    X, y = DATASETS["breast_cancer"]()
+    m32 = BCELogisticClassifier(solver="sgd", random_state=0)
+    m32.fit(X.astype(np.float32), y)
+    assert m32.coef_.dtype == np.float32 and m32.intercept_.dtype == np.float32
+    f_star, _ = reference_optimum(X, y, 1.0)
+    coef = m32.coef_.astype(np.float64)
+    gap = objective(X, y, coef, m32.intercept_.astype(np.float64), 1.0) / f_star - 1
+    assert gap < 2e-3
+
+
+def test_no_penalty_with_infinite_C():
+    X, y = DATASETS["synthetic"]()
+    X = X[:, :3]  # not separable: the unpenalised optimum is finite
+    f_star, ref = reference_optimum(X, y, np.inf)
+    clf = BCELogisticClassifier(C=np.inf, solver="sgd", random_state=0).fit(X, y)
+    assert objective(X, y, clf.coef_, clf.intercept_, np.inf) / f_star - 1 < 1e-5
+    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=5e-3)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(20, 300),
+    d=st.integers(1, 8),
+    log_C=st.floats(-2, 2),
+)
+def test_property_tight_sgd_matches_logistic_regression(seed, n, d, log_C):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2, size=d)
+    y = (X @ rng.normal(size=d) + rng.normal(size=n) > 0).astype(int)
+    if np.unique(y).size < 2:
+        y[0] = 1 - y[0]
+    C = 10.0**log_C
+    f_star, _ = reference_optimum(X, y, C)
+    clf = BCELogisticClassifier(
+        C=C, solver="sgd", tol=1e-9, max_iter=2000, random_state=seed
+    ).fit(X, y)
+    assert objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1 < 1e-6
+
+
+# ------------------------------------------------------------------ partial_fit
+@pytest.mark.parametrize("data", list(TARGET_DATA))
+@pytest.mark.parametrize("C", [0.1, 1.0])
+def test_partial_fit_epochs_over_chunks_reach_the_optimum(data, C):
+    X, y = TARGET_DATA[data]()
+    f_star, _ = reference_optimum(X, y, C)
+    clf = BCELogisticClassifier(C=C, solver="sgd", random_state=0, stream_size=len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no spurious warning from partial_fit
+        chunked_partial_fit(clf, X, y, n_chunks=6, n_epochs=30)
+    assert objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1 < 1e-2
+    assert clf.n_iter_.tolist() == [180]
+    assert len(clf.loss_curve_) == 180
+
+
+@pytest.mark.parametrize("stream_size", [None, 1000.0])
+def test_partial_fit_penalty_is_scaled_by_stream_size_or_the_weight_seen(stream_size):
+    """loss_curve_ holds each chunk's objective with the stream's penalty."""
+    X, y = DATASETS["breast_cancer"]()
+    C = 0.5
+    clf = BCELogisticClassifier(
+        C=C, solver="sgd", random_state=0, stream_size=stream_size
+    )
+    chunks = np.array_split(np.random.default_rng(0).permutation(len(y)), 3)
+    seen = 0
+    for _ in range(2):
+        for rows in chunks:
+            clf.partial_fit(X[rows], y[rows], classes=[0, 1])
+            seen += len(rows)
+            total = seen if stream_size is None else stream_size
+            w, b = clf.coef_[0], clf.intercept_[0]
+            z = X[rows] @ w + b
+            expected = np.mean(np.logaddexp(0, z) - y[rows] * z) + w @ w / (
+                2 * C * total
+            )
+            assert clf.loss_curve_[-1] == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("learning_rate", ["auto", "optimal"])
+def test_partial_fit_one_vs_rest_with_averaging(learning_rate):
+    X, y = DATASETS["wine"]()
+    C = 1.0
+    ref = OneVsRestClassifier(LogisticRegression(C=C, **REFERENCE)).fit(X, y)
+    f_star = sum(
+        objective(X, (y == c).astype(float), est.coef_, est.intercept_, C)
+        for c, est in zip(ref.classes_, ref.estimators_, strict=True)
+    )
+    clf = BCELogisticClassifier(
+        C=C, solver="sgd", learning_rate=learning_rate, average=True,
+        random_state=0, stream_size=len(y),
+    )
+    chunked_partial_fit(clf, X, y, n_chunks=4, n_epochs=30)
+    assert clf.coef_.shape == (3, X.shape[1])
+    assert ovr_objective(X, y, clf, C) / f_star - 1 < 2e-2
+    assert clf.score(X, y) == pytest.approx(ref.score(X, y), abs=0.02)
+
+
+def test_partial_fit_with_sample_and_class_weights():
+    X, y = DATASETS["breast_cancer"]()
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    cw = {0: 2.0, 1: 1.0}
+    w = sw * np.where(y == 0, 2.0, 1.0)
+    f_star, _ = reference_optimum(X, y, 0.1, sample_weight=w)
+    clf = BCELogisticClassifier(
+        C=0.1, solver="sgd", class_weight=cw, random_state=0, stream_size=w.sum()
+    )
+    chunked_partial_fit(clf, X, y, 6, 10, sample_weight=sw)
+    assert objective(X, y, clf.coef_, clf.intercept_, 0.1, w) / f_star - 1 < 1e-2
+
+
+def test_partial_fit_first_chunk_may_miss_classes():
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(solver="sgd", random_state=0)
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert clf.coef_.shape == (3, X.shape[1])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    clf.partial_fit(X, y)  # classes optional from the second call on
+    assert clf.n_iter_.tolist() == [2, 2, 2]
+
+
+def test_partial_fit_continues_fit_and_fit_restarts():
+    X, y = DATASETS["breast_cancer"]()
+    f_star, _ = reference_optimum(X, y, 1.0)
+    clf = BCELogisticClassifier(solver="sgd", random_state=0, stream_size=len(y))
+    clf.fit(X, y)
+    n_fit = clf.n_iter_.copy()
+    curve = list(clf.loss_curve_)
+    clf.partial_fit(X, y)
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 2e-3
+    np.testing.assert_array_equal(clf.n_iter_, n_fit + 1)
+    assert clf.loss_curve_[:-1] == curve
+    clf.fit(X, y)  # a new fit forgets the stream
+    np.testing.assert_array_equal(clf.n_iter_, n_fit)
+    assert clf.loss_curve_ == curve
+
+
+def test_partial_fit_only_with_the_sgd_solver():
+    clf = BCELogisticClassifier()
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as exc:
+        clf.partial_fit(np.zeros((2, 1)), [0, 1], classes=[0, 1])
+    assert "only available with solver='sgd'" in str(exc.value.__cause__)
+    assert hasattr(clf.set_params(solver="sgd"), "partial_fit")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, "classes must be passed on the first call"),
+        ({"classes": [0]}, "at least 2 classes"),
+        ({"classes": [0, 5]}, r"labels that are not in classes: \[1\]"),
+    ],
+)
+def test_partial_fit_first_call_errors(kwargs, match):
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match=match):
+        BCELogisticClassifier(solver="sgd").partial_fit(X, y, **kwargs)
+
+
+def test_partial_fit_later_call_errors():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    clf = BCELogisticClassifier(solver="sgd").partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2\] differs"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"not in classes: \[2\]"):
+        clf.partial_fit(X, np.array([0, 2, 1, 1]))
+    with pytest.raises(ValueError, match="expecting 1 features"):
+        clf.partial_fit(np.hstack([X, X]), y)
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        clf.set_params(class_weight="balanced").partial_fit(X, y)
+
+
+# ------------------------------------------------------------------ determinism
+def test_same_random_state_gives_identical_coefficients():
+    X, y = DATASETS["wine"]()
+    kw = dict(solver="sgd", random_state=7)
+    a = BCELogisticClassifier(**kw).fit(X, y)
+    b = BCELogisticClassifier(**kw).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.intercept_, b.intercept_)
+    assert a.loss_curve_ == b.loss_curve_
+    c = BCELogisticClassifier(solver="sgd", random_state=8).fit(X, y)
+    assert not np.array_equal(a.coef_, c.coef_)
+    p = chunked_partial_fit(BCELogisticClassifier(**kw), X, y, 3, 2)
+    q = chunked_partial_fit(BCELogisticClassifier(**kw), X, y, 3, 2)
+    np.testing.assert_array_equal(p.coef_, q.coef_)
+    # clones are as deterministic as the original
+    r = clone(a).fit(X, y)
+    np.testing.assert_array_equal(r.coef_, a.coef_)
+
+
+# ------------------------------------------------------------------ attributes
+def test_loss_curve_is_the_objective_after_each_epoch():
+    X, y = DATASETS["breast_cancer"]()
+    clf = BCELogisticClassifier(solver="sgd", max_iter=5, tol=0.0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_.tolist() == [5]
+    assert len(clf.loss_curve_) == 5
+    # 'auto' only keeps epochs that lower the objective
+    assert np.all(np.diff(clf.loss_curve_) <= 0)
+    assert clf.loss_curve_[-1] == pytest.approx(
+        objective(X, y, clf.coef_, clf.intercept_, 1.0), rel=1e-10
+    )
+    assert clf.validation_loss_curve_ is None
+    lbfgs = clone(clf).set_params(solver="lbfgs", max_iter=100).fit(X, y)
+    assert not hasattr(lbfgs, "loss_curve_")
+
+
+def test_warm_start_at_the_optimum_takes_no_epoch():
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(solver="sgd", warm_start=True, random_state=0)
+    first = clf.fit(X, y).coef_.copy()
+    clf.fit(X, y)
+    np.testing.assert_array_equal(clf.n_iter_, [0, 0, 0])
+    np.testing.assert_array_equal(clf.coef_, first)
+    assert clf.loss_curve_ == []
+    with pytest.raises(ValueError, match="same classes as the previous fit"):
+        clf.fit(X[y > 0], y[y > 0])
+
+
+def test_warm_start_from_lbfgs_and_from_a_stream():
+    X, y = DATASETS["breast_cancer"]()
+    clf = BCELogisticClassifier(tol=1e-8, max_iter=1000, warm_start=True).fit(X, y)
+    clf.set_params(solver="sgd", tol=1e-4).fit(X, y)
+    assert clf.n_iter_.tolist() == [0]
+    stream = BCELogisticClassifier(solver="sgd", warm_start=True, random_state=0)
+    chunked_partial_fit(stream, X, y, 3, 1)
+    before = stream.coef_.copy()
+    f_star, _ = reference_optimum(X, y, 1.0)
+    stream.fit(X, y)
+    assert not np.array_equal(stream.coef_, before)
+    assert objective(X, y, stream.coef_, stream.intercept_, 1.0) / f_star - 1 < 1e-3
+
+
+def test_convergence_warning_counts_epochs():
+    X, y = DATASETS["breast_cancer"]()
+    msg = r"sgd did not converge in max_iter=2 .*max_iter counts epochs"
+    with pytest.warns(ConvergenceWarning, match=msg):
+        BCELogisticClassifier(solver="sgd", max_iter=2, random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="learning_rate='auto' reaches"):
+        BCELogisticClassifier(
+            solver="sgd", learning_rate="constant", max_iter=2, random_state=0
+        ).fit(X, y)
+
+
+# ------------------------------------------------------------------ schedules
+def full_batch_objective(X, y, C=1.0):
+    return LinearBCE(X, y[:, None].astype(float), C=C)
+
+
+@pytest.mark.parametrize(
+    "learning_rate, steps",
+    [
+        ("constant", lambda eta0, alpha, t: eta0),
+        ("optimal", lambda eta0, alpha, t: 1.0 / (alpha * (1.0 / (alpha * eta0) + t))),
+        ("invscaling", lambda eta0, alpha, t: eta0 / t**0.25),
+    ],
+)
+def test_schedules_take_the_documented_steps(learning_rate, steps):
+    """With one batch, every step is a gradient step of the documented size."""
+    X, y = DATASETS["synthetic"]()
+    obj = full_batch_objective(X, y)
+    eta0, alpha = 0.3, 1.0 / len(y)
+    theta = np.zeros(obj.n_params)
+    for t in (1, 2, 3):
+        theta = theta - steps(eta0, alpha, t) * obj.loss_gradient(theta)[1]
+    res = sgd(
+        obj, np.zeros(obj.n_params), learning_rate=learning_rate, eta0=eta0,
+        power_t=0.25, alpha=[alpha], batch_size=len(y), max_iter=3, tol=0.0,
+        random_state=0,
+    )
+    np.testing.assert_allclose(res.x, theta, rtol=1e-12, atol=1e-14)
+
+
+def test_adaptive_divides_the_step_by_five_when_progress_stalls():
+    X, y = DATASETS["synthetic"]()
+    obj = full_batch_objective(X, y)
+    # A step too large: the objective stops improving, the step shrinks.
+    res = sgd(
+        obj, np.zeros(obj.n_params), learning_rate="adaptive", eta0=10.0,
+        batch_size=len(y), max_iter=200, n_iter_no_change=2, tol=1e-4,
+        random_state=0,
+    )
+    lr = LogisticRegression(**REFERENCE).fit(X, y)
+    f_star = objective(X, y, lr.coef_, lr.intercept_, 1.0)
+    assert res.converged
+    assert res.fun / f_star - 1 < 1e-2
+
+
+@pytest.mark.parametrize(
+    "learning_rate", ["constant", "optimal", "invscaling", "adaptive"]
+)
+def test_plain_schedules_with_averaging_approach_the_optimum(learning_rate):
+    X, y = synthetic_3000x40()
+    f_star, _ = reference_optimum(X, y, 1.0)
+    clf = BCELogisticClassifier(
+        solver="sgd", learning_rate=learning_rate, average=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 5e-3
+
+
+def test_average_int_starts_averaging_after_that_many_samples():
+    X, y = DATASETS["synthetic"]()
+    obj = full_batch_objective(X, y)
+    n = len(y)
+    common = dict(
+        learning_rate="constant", eta0=0.5, batch_size=n, tol=0.0, random_state=0
+    )
+    steps = sgd(obj, np.zeros(obj.n_params), max_iter=4, **common)
+    # averaging from 2n samples on: the mean of the iterates after steps 2, 3, 4
+    avg = sgd(obj, np.zeros(obj.n_params), max_iter=4, average=2 * n, **common)
+    iterates = [
+        sgd(obj, np.zeros(obj.n_params), max_iter=k, **common).x for k in (2, 3, 4)
+    ]
+    np.testing.assert_allclose(avg.x, np.mean(iterates, axis=0), rtol=1e-12)
+    assert not np.allclose(avg.x, steps.x)
+
+
+def test_auto_batch_size():
+    assert [auto_batch_size(n) for n in (1, 27, 32, 33, 569, 3000, 10**6)] == [
+        1, 27, 32, 2, 18, 94, 256,
+    ]
+
+
+def test_shuffle_false_visits_rows_in_order():
+    X, y = DATASETS["breast_cancer"]()
+    a = BCELogisticClassifier(solver="sgd", shuffle=False, random_state=0).fit(X, y)
+    f_star, _ = reference_optimum(X, y, 1.0)
+    assert objective(X, y, a.coef_, a.intercept_, 1.0) / f_star - 1 < 1e-3
+
+
+# ------------------------------------------------------------------ early stopping
+def test_early_stopping_keeps_the_best_epoch_on_a_stratified_split():
+    X, y = DATASETS["breast_cancer"]()
+    clf = BCELogisticClassifier(
+        solver="sgd", early_stopping=True, validation_fraction=0.2, random_state=4,
+        learning_rate="constant", eta0=0.5, max_iter=60,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    split = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=4)
+    train, val = next(split.split(X, y))
+    curve = clf.validation_loss_curve_
+    assert len(curve) == clf.n_iter_[0] == len(clf.loss_curve_)
+    best = log_loss(y[val], clf.predict_proba(X[val]))
+    assert best == pytest.approx(min(curve), rel=1e-9)
+    # the fit used the training rows only
+    ref = LogisticRegression(**REFERENCE).fit(X[train], y[train])
+    assert clf.score(X[val], y[val]) == pytest.approx(
+        ref.score(X[val], y[val]), abs=0.05
+    )
+
+
+def test_early_stopping_split_errors():
+    X = np.arange(12.0).reshape(-1, 1)
+    y = np.array([0] * 11 + [1])
+    with pytest.raises(ValueError, match="early_stopping=True could not hold out"):
+        BCELogisticClassifier(solver="sgd", early_stopping=True).fit(X, y)
+
+
+# ------------------------------------------------------------------ elastic net
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_elastic_net_matches_logistic_regression(l1_ratio):
+    X, y = DATASETS["breast_cancer"]()
+    C = 0.1
+    ref = elastic_net_reference(C, l1_ratio).fit(X, y)
+    f_star = objective(X, y, ref.coef_, ref.intercept_, C, l1_ratio=l1_ratio)
+    clf = BCELogisticClassifier(
+        C=C, solver="sgd", l1_ratio=l1_ratio, tol=1e-6, max_iter=500, random_state=0
+    ).fit(X, y)
+    f = objective(X, y, clf.coef_, clf.intercept_, C, l1_ratio=l1_ratio)
+    assert f / f_star - 1 < 1e-4
+    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=2e-2)
+    # soft-thresholding gives exact zeros, where the reference has them
+    zeros = clf.coef_[0] == 0
+    assert zeros.sum() >= 5
+    np.testing.assert_array_equal(zeros, np.abs(ref.coef_[0]) < 1e-6)
+
+
+def test_elastic_net_default_settings_and_partial_fit():
+    X, y = synthetic_3000x40()
+    C, l1_ratio = 0.05, 0.5
+    ref = elastic_net_reference(C, l1_ratio).fit(X, y)
+    f_star = objective(X, y, ref.coef_, ref.intercept_, C, l1_ratio=l1_ratio)
+    clf = BCELogisticClassifier(C=C, solver="sgd", l1_ratio=l1_ratio, random_state=0)
+    clf.fit(X, y)
+    assert objective(X, y, clf.coef_, clf.intercept_, C, l1_ratio=l1_ratio) / (
+        f_star
+    ) - 1 < 1e-3
+    stream = clone(clf).set_params(stream_size=len(y))
+    chunked_partial_fit(stream, X, y, 6, 5)
+    f = objective(X, y, stream.coef_, stream.intercept_, C, l1_ratio=l1_ratio)
+    assert f / f_star - 1 < 1e-2
+
+
+def test_l1_ratio_with_lbfgs_raises():
+    X, y = DATASETS["iris"]()
+    with pytest.raises(ValueError, match=r"l1_ratio=0.5 needs solver='sgd'"):
+        BCELogisticClassifier(l1_ratio=0.5).fit(X, y)
+
+
+# ------------------------------------------------------------------ validation
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"learning_rate": "fast"}, "'learning_rate' parameter"),
+        ({"eta0": 0.0}, "'eta0' parameter"),
+        ({"eta0": "big"}, "'eta0' parameter"),
+        ({"power_t": -1.0}, "'power_t' parameter"),
+        ({"batch_size": 0}, "'batch_size' parameter"),
+        ({"shuffle": "yes"}, "'shuffle' parameter"),
+        ({"average": -1}, "'average' parameter"),
+        ({"n_iter_no_change": 0}, "'n_iter_no_change' parameter"),
+        ({"early_stopping": "no"}, "'early_stopping' parameter"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+        ({"l1_ratio": 1.5}, "'l1_ratio' parameter"),
+        ({"stream_size": 0}, "'stream_size' parameter"),
+    ],
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_invalid_sgd_parameters(params, match, method):
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(solver="sgd", **params)
+    kwargs = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(ValueError, match=match):
+        getattr(clf, method)(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_optimal_schedule_needs_a_finite_C(method):
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(C=np.inf, solver="sgd", learning_rate="optimal")
+    kwargs = {"classes": [0, 1, 2]} if method == "partial_fit" else {}
+    with pytest.raises(ValueError, match="'optimal' needs a finite C"):
+        getattr(clf, method)(X, y, **kwargs)
+
+
+def test_solver_rejects_unknown_schedule_and_missing_alpha():
+    X, y = DATASETS["synthetic"]()
+    obj = full_batch_objective(X, y)
+    with pytest.raises(ValueError, match="learning_rate must be one of"):
+        sgd(obj, np.zeros(obj.n_params), learning_rate="fast")
+    with pytest.raises(ValueError, match="needs a positive L2 strength alpha"):
+        sgd(obj, np.zeros(obj.n_params), learning_rate="optimal")
+
+
+def test_sgd_parameters_do_not_change_lbfgs():
+    X, y = DATASETS["wine"]()
+    default = BCELogisticClassifier().fit(X, y)
+    assert default.get_params()["solver"] == "lbfgs"
+    other = BCELogisticClassifier(
+        learning_rate="constant", eta0=0.1, power_t=0.1, batch_size=3, shuffle=False,
+        average=True, n_iter_no_change=2, early_stopping=True,
+        validation_fraction=0.5, stream_size=10.0, random_state=0,
+    ).fit(X, y)
+    np.testing.assert_array_equal(other.coef_, default.coef_)
+    np.testing.assert_array_equal(other.n_iter_, default.n_iter_)
+
+
+def test_sgd_estimator_checks_not_run_by_parametrize_with_checks():
+    """Parameter validation and feature names, partial_fit included."""
+    pytest.importorskip("pandas")
+    est = BCELogisticClassifier(solver="sgd")
+    check_param_validation("BCELogisticClassifier", est)
+    check_dataframe_column_names_consistency("BCELogisticClassifier", est)
+
+
+def test_verbose_prints_the_objective_of_each_epoch(capsys):
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(solver="sgd", verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == clf.n_iter_.max()
+    assert lines[0].startswith(f"SGD epoch 1: objective {clf.loss_curve_[0]:.10g}")
+
+
+def test_predict_proba_is_the_sigmoid_of_the_fitted_logits():
+    X, y = DATASETS["breast_cancer"]()
+    clf = BCELogisticClassifier(solver="sgd", random_state=0).fit(X, y)
+    z = X @ clf.coef_[0] + clf.intercept_[0]
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expit(z), rtol=1e-12)
+    assert re.search("solver='sgd'", repr(clf))
