@@ -111,12 +111,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
           the objective, recorded in ``loss_curve_``), then steps along
           ``g_B(w) - g_B(w_s) + mu`` for mini-batches ``B``: an unbiased gradient
           estimate whose noise vanishes at the optimum, so the iterates converge
-          to the exact optimum of ``'lbfgs'``. The step of each class starts at
-          ``1 / L``, ``L`` the largest curvature of the objective at the start,
-          and adapts: an epoch that lowers the objective is kept and the step
-          grows, one that does not is undone and the step halves. An epoch thus
-          costs about two passes over the data, and no tuning is needed on
-          standardised data. In :meth:`partial_fit` the anchor is the chunk's
+          to the exact optimum of ``'lbfgs'``. The step of each class in an
+          epoch is ``1 / L``, ``L`` the largest curvature (Hessian eigenvalue) of
+          its objective at ``w_s``, estimated from a few gradient differences; an
+          epoch that does not lower the objective is undone and the step halved.
+          An epoch thus costs about two passes over the data, and no tuning is
+          needed on standardised data. In :meth:`partial_fit` the anchor is the chunk's
           gradient, the step decays as ``eta0 / (1 + alpha * eta0 * t)`` and the
           iterates are averaged over the stream.
         - ``'constant'``: plain SGD with step ``eta0``.
@@ -137,7 +137,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         Initial step of the SGD solver (only used when ``solver='sgd'``).
         ``'auto'`` is ``1 / L``, ``L`` the largest eigenvalue of the Hessian of
         the objective at the starting point (estimated from a few gradient
-        differences on at most 1024 rows), a step that is safe on any data.
+        differences on at most 1024 rows), a step that is safe on any data. With
+        ``learning_rate='auto'`` in ``fit``, a number is an upper bound on the
+        steps, which otherwise follow the curvature.
 
     power_t : float, default=0.5
         Exponent of ``learning_rate='invscaling'``.
@@ -145,7 +147,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int or 'auto', default='auto'
         Rows per mini-batch of the SGD solver. ``'auto'``: the whole data set (or
         chunk) up to 32 rows, so that every step is an exact gradient step;
-        otherwise about 32 batches per epoch, at most 256 rows each.
+        otherwise about 32 batches per epoch, at most 1024 rows each.
 
     shuffle : bool, default=True
         Whether the SGD solver visits the rows in a new random order every epoch;
@@ -582,7 +584,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         over the chunks of a data set converge to the optimum of ``fit`` on all
         of it when ``stream_size`` is its total sample weight. No convergence
         test is made (``tol``, ``max_iter``, ``n_iter_no_change`` and
-        ``early_stopping`` are not used) and no ``ConvergenceWarning`` is raised.
+        ``early_stopping`` are not used) and no ``ConvergenceWarning`` is raised;
+        ``learning_rate='adaptive'`` keeps its initial step (one epoch gives no
+        signal to adapt on).
 
         Parameters
         ----------

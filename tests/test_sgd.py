@@ -492,7 +492,7 @@ def test_average_int_starts_averaging_after_that_many_samples():
 
 def test_auto_batch_size():
     assert [auto_batch_size(n) for n in (1, 27, 32, 33, 569, 3000, 10**6)] == [
-        1, 27, 32, 2, 18, 94, 256,
+        1, 27, 32, 2, 18, 94, 1024,
     ]
 
 

@@ -13,12 +13,15 @@ Two families of steps are offered.
 and gradient ``mu`` are computed (one pass, which also gives the objective per
 epoch and the stopping test); then one pass in mini-batches ``B`` takes steps along
 ``g_B(theta) - g_B(theta_s) + mu``, an unbiased estimate of the gradient whose noise
-vanishes at the optimum, so a constant step converges to the exact minimiser. The
-step of each binary problem starts at ``1 / L``, ``L`` the largest curvature of the
-objective at the starting point (a few Hessian-vector products from gradient
-differences), and adapts to the local curvature with the exact objective values:
-an epoch that lowers a problem's objective is kept and its step grows, one that
-does not is undone and its step halves. No tuning is needed on standardised data.
+vanishes at the optimum, so steps need not decay and the iterates converge to the
+exact minimiser. The step of each binary problem in an epoch is ``1 / L``, ``L``
+the largest curvature (Hessian eigenvalue) of its objective at the snapshot,
+estimated by power iterations with Hessian-vector products taken as gradient
+differences on at most 1024 rows. Near the optimum of a well-separated problem the
+curvature is far below its value at the start, and the steps grow accordingly. As
+a safeguard, an epoch that does not lower a problem's objective (known exactly) is
+undone and the problem's step halved, and won back by the following successful
+epochs. No tuning is needed on standardised data.
 
 ``"constant"``, ``"optimal"``, ``"invscaling"``, ``"adaptive"``: **plain SGD** with
 the schedules of :class:`sklearn.linear_model.SGDClassifier`, counted in
@@ -106,8 +109,11 @@ def auto_batch_size(n_samples):
     """Mini-batch size used by ``batch_size="auto"``.
 
     A data set of at most 32 rows is a single batch (each step is then an exact
-    gradient step). Otherwise about 32 batches per epoch, and at most 256 rows per
-    batch: large batches are cheaper per row, but an epoch needs enough steps.
+    gradient step). Otherwise about 32 batches per epoch, and at most 1024 rows per
+    batch: an epoch needs enough steps, but each step has a fixed cost, so large
+    batches are cheaper per row (on 100 000 x 50 data, a pass in batches of 1024
+    rows takes about half the time of one in batches of 256, and the
+    variance-reduced epochs converge in as few epochs).
 
     Parameters
     ----------
@@ -120,7 +126,7 @@ def auto_batch_size(n_samples):
     """
     if n_samples <= 32:
         return max(1, n_samples)
-    return int(min(256, -(-n_samples // 32)))
+    return int(min(1024, -(-n_samples // 32)))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -336,7 +342,8 @@ def sgd(
           in a row fail to lower the objective by ``tol``.
     eta0 : float or "auto", default="auto"
         Initial step; "auto" is ``1 / L`` with ``L`` the largest curvature of
-        each problem at ``x0``. With "auto" it is only the starting value.
+        each problem at ``x0``. For ``learning_rate="auto"``, whose steps follow
+        the curvature at each epoch's start, a number is an upper bound.
     power_t : float, default=0.5
         Exponent of "invscaling".
     batch_size : int or "auto", default="auto"
