@@ -691,11 +691,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         stream["weight_seen"] = weight_seen + chunk_weight
         self._set_coef(objective, theta, classes, X.dtype)
         self._stream = stream
-        n_iter = getattr(self, "n_iter_", None)
-        if first_call or n_iter is None or n_iter.shape != (objective.K,):
-            n_iter = np.zeros(objective.K, dtype=np.int32)
-        self.n_iter_ = n_iter + 1
-        self.loss_curve_ = list(getattr(self, "loss_curve_", [])) + [float(fun.sum())]
+        # Epochs and objectives continue those of a previous SGD fit or call.
+        if not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+            self.n_iter_ = np.zeros(objective.K, dtype=np.int32)
+        self.n_iter_ = self.n_iter_ + 1
+        self.loss_curve_.append(float(fun.sum()))
         self.validation_loss_curve_ = None
         return self
 

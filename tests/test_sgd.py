@@ -185,7 +185,7 @@ def test_no_penalty_with_infinite_C():
     np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=5e-3)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(20, 300),
@@ -259,7 +259,7 @@ def test_partial_fit_one_vs_rest_with_averaging(learning_rate):
     )
     chunked_partial_fit(clf, X, y, n_chunks=4, n_epochs=30)
     assert clf.coef_.shape == (3, X.shape[1])
-    assert ovr_objective(X, y, clf, C) / f_star - 1 < 2e-2
+    assert ovr_objective(X, y, clf, C) / f_star - 1 < 1e-2
     assert clf.score(X, y) == pytest.approx(ref.score(X, y), abs=0.02)
 
 
@@ -300,6 +300,17 @@ def test_partial_fit_continues_fit_and_fit_restarts():
     clf.fit(X, y)  # a new fit forgets the stream
     np.testing.assert_array_equal(clf.n_iter_, n_fit)
     assert clf.loss_curve_ == curve
+
+
+def test_partial_fit_continues_an_lbfgs_fit():
+    X, y = DATASETS["breast_cancer"]()
+    f_star, _ = reference_optimum(X, y, 1.0)
+    clf = BCELogisticClassifier(tol=1e-8, max_iter=1000).fit(X, y)
+    clf.set_params(solver="sgd", random_state=0, stream_size=len(y))
+    clf.partial_fit(X, y)
+    assert clf.n_iter_.tolist() == [1]
+    assert len(clf.loss_curve_) == 1
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 1e-3
 
 
 def test_partial_fit_only_with_the_sgd_solver():

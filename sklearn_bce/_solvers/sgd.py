@@ -149,9 +149,12 @@ class _Averager:
         if samples_seen < self.start:
             M[active] = T[active]
             return
+        if active.all():
+            self.count += 1
+            M += (T - M) / self.count[:, None]
+            return
         self.count[active] += 1
-        w = np.where(active, 1.0 / np.maximum(self.count, 1.0), 0.0)
-        M += w[:, None] * (T - M)
+        M[active] += (T[active] - M[active]) / self.count[active, None]
 
 
 def _blocks(mask, size):
