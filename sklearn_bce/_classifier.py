@@ -81,12 +81,11 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         - ``'lbfgs'``: :func:`scipy.optimize.minimize` with
           ``method='L-BFGS-B'``; each iteration is a pass over all the data. The
-          best choice while the data fit in memory.
+          first choice while the data fit in memory.
         - ``'sgd'``: mini-batch stochastic gradient descent (see
-          ``learning_rate``). Choose it for many samples, where a few passes in
-          mini-batches get to the optimum sooner than full-data iterations, and
-          for data that arrive in chunks or do not fit in memory
-          (:meth:`partial_fit`). It also offers the elastic net (``l1_ratio``).
+          ``learning_rate``), a few epochs over the data. Choose it for data
+          that arrive in chunks or do not fit in memory (:meth:`partial_fit`),
+          for the elastic net (``l1_ratio``), and for very many samples.
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the solution of the previous call to
@@ -116,9 +115,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
           its objective at ``w_s``, estimated from a few gradient differences; an
           epoch that does not lower the objective is undone and the step halved.
           An epoch thus costs about two passes over the data, and no tuning is
-          needed on standardised data. In :meth:`partial_fit` the anchor is the chunk's
-          gradient, the step decays as ``eta0 / (1 + alpha * eta0 * t)`` and the
-          iterates are averaged over the stream.
+          needed on standardised data. In :meth:`partial_fit` the anchor is the
+          chunk's gradient, the step decays as ``eta0 / (1 + alpha * eta0 * t)``
+          and the iterates are averaged over the stream.
         - ``'constant'``: plain SGD with step ``eta0``.
         - ``'optimal'``: plain SGD with step ``1 / (alpha * (t0 + t))``,
           ``t0 = 1 / (alpha * eta0)``, where ``alpha = 1 / (C * S)`` is the L2
@@ -237,13 +236,16 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    **Choosing the solver.** ``solver='lbfgs'`` (the default) converges in few
-    passes on data that fit in memory. ``solver='sgd'`` pays off for many
-    samples (its default reaches the same optimum, usually within a few tens of
-    epochs, and each epoch's mini-batch steps make more progress per pass than
-    an L-BFGS iteration), and it is the only choice for data that come in chunks
-    (:meth:`partial_fit`) and for the elastic net. Both minimise exactly the
-    objective above: switching solver changes the path, not the answer.
+    **Choosing the solver.** ``solver='lbfgs'`` (the default) converges in a few
+    tens of passes over data that fit in memory, and is usually the fastest
+    there. ``solver='sgd'`` is the choice for data that come in chunks or do not
+    fit in memory (:meth:`partial_fit`) and for the elastic net; with its default
+    ``learning_rate='auto'`` it needs no tuning and reaches the optimum in a few
+    to a few tens of epochs, so it also suits very many samples. Both minimise
+    exactly the objective above: switching solver changes the path, not the
+    answer. Unlike :class:`sklearn.linear_model.SGDClassifier`, whose default
+    stops well above the optimum, the SGD solver stops on the gradient test of
+    L-BFGS, or when its progress stalls (``n_iter_no_change``).
 
     **Streaming.** ``partial_fit`` makes one epoch over the chunk it is given;
     ``classes`` must be passed on the first call. Pass ``stream_size`` to make

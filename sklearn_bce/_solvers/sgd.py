@@ -356,8 +356,8 @@ def sgd(
         the batches are contiguous slices in the order of the data).
     average : bool or int, default=False
         Polyak-Ruppert averaging: the result is the mean of the iterates, from the
-        first step (True) or once that many rows have been seen (an int). With
-        "auto", each epoch's candidate is the mean of its inner iterates.
+        first step (True) or once that many rows have been seen (an int). Not
+        used by "auto", whose variance-reduced steps converge without it.
     n_iter_no_change : int, default=5
         Number of epochs without sufficient progress before stopping.
     alpha : ndarray of shape (K,), default=None
@@ -392,8 +392,8 @@ def sgd(
     curvature_rng = np.random.RandomState(rng.randint(np.iinfo(np.int32).max))
     b = _resolve_batch_size(batch_size, n)
     l1, l1w = _l1_setup(objective, l1)
-    start_avg = _average_start(average)
     auto = learning_rate == "auto"
+    start_avg = None if auto else _average_start(average)
 
     theta = np.array(x0, dtype=np.float64)
     F, grad = _evaluate(objective, theta, l1)
@@ -413,9 +413,7 @@ def sgd(
     else:
         best = np.asarray(validation(point), dtype=np.float64)
         best_point = point.copy()
-    averager = None if auto or start_avg is None else _Averager(theta, K, start_avg)
-    if auto:
-        start_avg = None  # variance reduction needs no averaging
+    averager = None if start_avg is None else _Averager(theta, K, start_avg)
     history, val_history = [], []
     t = 0
     seen = 0
@@ -492,8 +490,11 @@ def sgd(
         converged |= stop
         active &= ~stop
 
-    x = point if validation is None else best_point
-    F_x, grad_x = _evaluate(objective, x, l1)
+    if validation is None:
+        x, F_x, grad_x = point, F, grad
+    else:
+        x = best_point
+        F_x, grad_x = _evaluate(objective, x, l1)
     return SGDResult(
         x=x,
         n_iter=n_iter,
