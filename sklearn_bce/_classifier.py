@@ -189,8 +189,11 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 data is fitted in float32; CSR and CSC matrices
-            are used without densifying.
+            Training data, never copied: float32 data is fitted in float32, C- and
+            F-ordered arrays and CSR/CSC matrices are used as they are. The fit
+            needs little memory beyond ``X`` (a quarter of its size at most on
+            typical data); CSC input also holds one (n_samples, n_classes) array
+            of logits, which CSR input avoids.
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (any hashable type with at least two distinct values), or
@@ -239,13 +242,19 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _encode_targets(self, y, classes, multilabel, sample_weight):
-        """Return the 0/1 target matrix and the (possibly per-problem) weights."""
+        """Return the 0/1 target matrix (int8) and the weights.
+
+        The weights are None (uniform), an (n_samples,) array, or an
+        (n_samples, K) array when every problem has its own class weights.
+        """
         if multilabel:
-            Y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.float64)
+            Y = np.asarray(y.toarray() if sp.issparse(y) else y, dtype=np.int8)
         elif classes.size == 2:
-            Y = (y == classes[1]).astype(np.float64)[:, None]
+            Y = (y == classes[1]).astype(np.int8)[:, None]
         else:
-            Y = (y[:, None] == classes[None, :]).astype(np.float64)
+            Y = (y[:, None] == classes[None, :]).astype(np.int8)
+        if self.class_weight is not None and sample_weight is None:
+            sample_weight = np.ones(y.shape[0])
         sw = sample_weight
         if isinstance(self.class_weight, dict) and multilabel:
             raise ValueError(
@@ -268,7 +277,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             for k in range(Y.shape[1]):
                 yk = Y[:, k]
                 cw = _balanced_weights(yk, sample_weight)
-                cols.append(sample_weight * cw[yk.astype(np.intp)])
+                cols.append(sample_weight * cw[yk])
             sw = cols[0] if len(cols) == 1 else np.column_stack(cols)
         return Y, sw
 
@@ -414,9 +423,9 @@ def _check_targets(y):
 
 
 def _validate_sample_weight(sample_weight, X):
-    """Float64 weights of shape (n_samples,), with errors that name the problem."""
+    """Float64 weights of shape (n_samples,) (None stays None), with clear errors."""
     if sample_weight is None:
-        return np.ones(X.shape[0])
+        return None
     if not np.isscalar(sample_weight):
         sw = np.asarray(sample_weight)
         if sw.ndim != 1 or sw.shape[0] != X.shape[0]:
