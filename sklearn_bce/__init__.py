@@ -1,7 +1,13 @@
 """Binary cross-entropy logistic regression for scikit-learn."""
 
 from ._classifier import BCELogisticClassifier
+from .metrics import bce_scorer, binary_cross_entropy
 
 __version__ = "0.1.0"
 
-__all__ = ["BCELogisticClassifier", "__version__"]
+__all__ = [
+    "BCELogisticClassifier",
+    "__version__",
+    "bce_scorer",
+    "binary_cross_entropy",
+]

@@ -151,17 +151,24 @@ def _weighted_feature_moments(X, sw, block_rows=4096):
     return mean, std
 
 
+#: Target size in bytes of the row block of a dense ``X`` that the kernel processes
+#: at once: small enough to stay in cache between ``X_b @ W.T`` and ``R_b.T @ X_b``,
+#: large enough that per-block overhead is negligible.
+BLOCK_BYTES = 1 << 22
+
+
 def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
-    """Weighted BCE sums of ``K`` linear models on one block of rows.
+    """Weighted BCE sums of ``K`` linear models on a set of rows.
 
     The kernel every objective evaluation (in memory, mini-batch, or on a dask
-    chunk) runs: one product ``X @ W.T``, one ``exp`` per element for both the loss
-    and the sigmoid, one product ``R.T @ X``.
+    chunk) runs. A dense ``X`` is processed in row blocks that stay in cache, so
+    ``X`` is read from memory once per call: ``z_b = X_b @ W.T``, the loss and the
+    residual from one ``exp`` per element, then ``R_b.T @ X_b``.
 
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_rows, n_features)
-        Block of the design matrix (float32 or float64).
+        Design matrix (float32 or float64); arithmetic is done in its dtype.
     Y : ndarray of shape (n_rows, K)
         0/1 targets.
     sw : ndarray of shape (n_rows, 1) or (n_rows, K)
@@ -172,8 +179,8 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
         Intercepts (ignored when ``fit_intercept=False``).
     fit_intercept : bool, default=True
         Whether ``b`` is added to the logits.
-    out : ndarray of shape (n_rows, K), default=None
-        Work buffer of X's dtype, reused across calls to avoid allocations.
+    out : None
+        Unused; kept for backward compatibility of the signature.
 
     Returns
     -------
@@ -185,42 +192,57 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
         ``sum_i sw_ik (sigmoid(z_ik) - Y_ik)`` (float64).
     """
     dtype = X.dtype
-    Wx = W.astype(dtype, copy=False)
-    if sp.issparse(X) or out is None:
-        Z = np.asarray(X @ Wx.T, dtype=dtype)
-    else:
-        Z = np.matmul(X, Wx.T, out=out)
-    if fit_intercept:
-        Z += b.astype(dtype)
-    loss_k, R = _loss_and_residual(Z, Y, sw)
+    n, d = X.shape
+    K = W.shape[0]
+    Wt = np.ascontiguousarray(W.T, dtype=dtype)
+    bx = np.asarray(b, dtype=dtype) if fit_intercept else None
     if sp.issparse(X):
+        Z = np.asarray(X @ Wt, dtype=dtype)
+        loss_k, R = _block_loss_residual(Z, Y, sw, bx)
         gW = np.asarray(X.T @ R, dtype=np.float64).T
-    else:
-        gW = np.asarray(R.T @ X, dtype=np.float64)
-    return loss_k, gW, R.sum(axis=0, dtype=np.float64)
+        return loss_k, gW, R.sum(axis=0, dtype=np.float64)
+
+    step = max(256, BLOCK_BYTES // max(1, d * X.itemsize))
+    loss_k = np.zeros(K)
+    gW = np.zeros((K, d))
+    gb = np.zeros(K)
+    gW_blk = np.empty((K, d), dtype=dtype)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        Xb = X[start:stop]
+        Z = Xb @ Wt
+        lk, R = _block_loss_residual(Z, Y[start:stop], sw[start:stop], bx)
+        loss_k += lk
+        np.matmul(R.T, Xb, out=gW_blk)
+        gW += gW_blk
+        gb += R.sum(axis=0, dtype=np.float64)
+    return loss_k, gW, gb
 
 
-def _loss_and_residual(Z, Y, sw):
-    """Weighted loss per column and residual ``sw * (sigmoid(z) - y)``.
+def _block_loss_residual(Z, Y, sw, b):
+    """Weighted loss per column and residual ``sw * (sigmoid(z) - y)`` of a block.
 
-    Overwrites ``Z`` with the residual. One ``exp`` per element serves both the loss
-    and the sigmoid.
+    Overwrites ``Z`` with the residual. With ``s = 1 - 2y`` (so ``s = +-1``) and
+    ``u = s z``, the loss is ``max(u, 0) + log1p(exp(-|u|))`` and the residual is
+    ``s * sigmoid(u)``: one ``exp`` serves both, and nothing cancels.
     """
+    if b is not None:
+        Z += b
+    s = np.subtract(1, 2 * Y, dtype=Z.dtype)
+    Z *= s  # u
     t = np.abs(Z)
     np.negative(t, out=t)
-    np.exp(t, out=t)  # t = exp(-|z|) in (0, 1]
-    # loss = max(z, 0) - y z + log1p(t)
-    loss = np.maximum(Z, 0)
-    loss -= Y * Z
-    positive = Z >= 0
-    loss += np.log1p(t)
-    loss *= sw
-    loss_k = loss.sum(axis=0, dtype=np.float64)
-    # sigmoid(z) = 1 / (1 + t) for z >= 0, t / (1 + t) otherwise
-    np.add(t, 1, out=Z)
-    np.divide(np.where(positive, 1, t), Z, out=Z)
-    Z -= Y
-    Z *= sw
+    np.exp(t, out=t)  # t = exp(-|u|) in (0, 1]
+    loss = np.log1p(t)
+    loss += np.maximum(Z, 0)
+    sw = np.broadcast_to(sw, Z.shape)
+    loss_k = np.einsum("ik,ik->k", loss, sw, dtype=np.float64)
+    # sigmoid(u) = 1 / (1 + t) for u >= 0, t / (1 + t) otherwise
+    num = np.where(Z >= 0, 1, t)
+    t += 1
+    np.divide(num, t, out=Z)
+    s *= sw
+    Z *= s
     return loss_k, Z
 
 
@@ -290,7 +312,6 @@ class LinearBCE:
         base_sw = self._sw[:, 0] if self._sw.shape[1] == 1 else None
         self._set_preconditioner(precondition, base_sw)
         self.n_params = self.K * (d + self.fit_intercept)
-        self._Z = None  # (n, K) work buffer, allocated on first use
 
     # ------------------------------------------------------------------ geometry
     def _set_preconditioner(self, precondition, sw):
@@ -399,11 +420,7 @@ class LinearBCE:
             Gradient with respect to ``b``.
         """
         if rows is None:
-            if self._Z is None and not sp.issparse(self.X):
-                self._Z = np.empty((self.n_samples, self.K), dtype=self.dtype)
-            return bce_sums(
-                self.X, self.Y, self._sw, W, b, self.fit_intercept, out=self._Z
-            )
+            return bce_sums(self.X, self.Y, self._sw, W, b, self.fit_intercept)
         sw = self._sw[rows]
         sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
         return bce_sums(self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept)
