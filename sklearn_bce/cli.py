@@ -853,6 +853,7 @@ def save_model(model, path):
     sio = _import_optional("skops.io")
     if sio is None:
         raise CommandError(f"--save needs skops: {EXTRA_HINT}")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, path)
 
 
@@ -918,6 +919,8 @@ def run(args, progress, stdout=None):
     from sklearn.utils._param_validation import InvalidParameterError
 
     start = time.perf_counter()
+    if args.save is not None and _import_optional("skops.io") is None:
+        raise CommandError(f"--save needs skops: {EXTRA_HINT}")
     tabular = args.data is not None
     if tabular:
         if args.target is None:
