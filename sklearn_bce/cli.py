@@ -696,12 +696,44 @@ def _figure(**kwargs):
     return Figure(layout="constrained", **kwargs)
 
 
+def reliability_bins(y01, proba, n_bins=10):
+    """Bin predictions for a reliability diagram, with 95 % intervals.
+
+    Parameters
+    ----------
+    y01 : ndarray of shape (n,)
+        0/1 outcomes.
+    proba : ndarray of shape (n,)
+        Predicted probabilities of the outcome 1.
+    n_bins : int, default=10
+        Number of equal-width bins on [0, 1]; empty bins are left out.
+
+    Returns
+    -------
+    mean_pred, frac, low, high, count : ndarray of shape (n_nonempty_bins,)
+        Mean prediction, observed frequency, Wilson score interval of the
+        frequency, and number of samples of each bin.
+    """
+    edges = np.linspace(0, 1, n_bins + 1)
+    which = np.clip(np.searchsorted(edges, proba, side="right") - 1, 0, n_bins - 1)
+    count = np.bincount(which, minlength=n_bins).astype(float)
+    keep = count > 0
+    n = count[keep]
+    mean_pred = np.bincount(which, weights=proba, minlength=n_bins)[keep] / n
+    frac = np.bincount(which, weights=y01, minlength=n_bins)[keep] / n
+    z = 1.959964  # 97.5 % quantile of the standard normal
+    centre = (frac + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(frac * (1 - frac) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return mean_pred, frac, centre - half, centre + half, n
+
+
 def plot_reliability(y, oof_proba, path, *, n_bins=10):
     """Reliability (calibration) diagram of out-of-fold probabilities.
 
     For two classes, the predicted probability of the second class against the
-    observed frequency of that class, per bin of predictions. For more classes, the
-    same for all one-vs-rest probabilities pooled.
+    observed frequency of that class, per bin of predictions, with 95 % Wilson
+    intervals (wide where a bin holds few samples). For more classes, the same
+    for all one-vs-rest probabilities pooled.
 
     Parameters
     ----------
@@ -714,15 +746,13 @@ def plot_reliability(y, oof_proba, path, *, n_bins=10):
     n_bins : int, default=10
         Number of equal-width bins.
     """
-    from sklearn.calibration import calibration_curve
-
     classes = np.unique(y)
     if classes.size == 2:
-        truth = (y == classes[1]).astype(int)
+        truth = (y == classes[1]).astype(float)
         what = f"P(class = {classes[1]})"
         flat = {name: p[:, 1] for name, p in oof_proba.items()}
     else:
-        truth = (y[:, None] == classes[None, :]).astype(int).ravel()
+        truth = (y[:, None] == classes[None, :]).astype(float).ravel()
         what = "one-vs-rest probability (all classes pooled)"
         flat = {name: p.ravel() for name, p in oof_proba.items()}
     fig = _figure(figsize=(6, 6.5))
@@ -730,14 +760,15 @@ def plot_reliability(y, oof_proba, path, *, n_bins=10):
     ax.plot([0, 1], [0, 1], ls=":", color="grey", label="perfectly calibrated")
     styles = [("o", "-", 2.5), ("s", "--", 1.5), ("^", "-.", 1.5), ("v", ":", 1.5)]
     for (name, p), (marker, ls, lw) in zip(flat.items(), styles, strict=False):
-        frac, mean = calibration_curve(truth, p, n_bins=n_bins)
-        ax.plot(mean, frac, marker=marker, ls=ls, lw=lw, mfc="none", label=name)
+        mean, frac, low, high, _ = reliability_bins(truth, p, n_bins)
+        ax.errorbar(mean, frac, yerr=[frac - low, high - frac], marker=marker,
+                    ls=ls, lw=lw, mfc="none", capsize=3, label=name)
         hist.hist(p, bins=n_bins, range=(0, 1), histtype="step", ls=ls, lw=lw,
                   label=name)
-    ax.set(ylabel="observed frequency", xlim=(0, 1), ylim=(0, 1),
-           title="Reliability of out-of-fold probabilities")
+    ax.set(ylabel="observed frequency (95 % interval)", xlim=(0, 1),
+           ylim=(-0.02, 1.02), title="Reliability of out-of-fold probabilities")
     ax.legend(loc="upper left")
-    hist.set(xlabel=f"predicted {what}", ylabel="count", yscale="log")
+    hist.set(xlabel=f"predicted {what}", ylabel="samples per bin", yscale="log")
     fig.savefig(path, dpi=100)
 
 

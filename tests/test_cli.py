@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from sklearn.calibration import calibration_curve
 from sklearn.datasets import load_breast_cancer, make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
@@ -32,6 +33,7 @@ from sklearn_bce.cli import (
     make_model,
     objective_value,
     plot_sgd_convergence,
+    reliability_bins,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -318,6 +320,17 @@ def test_objective_value_is_the_fitted_objective(loader):
     objective = LinearBCE(X, Y, C=0.5)
     expected = objective.loss(objective.from_coef(clf.coef_, clf.intercept_))
     assert objective_value(clf, X, y) == pytest.approx(expected, rel=1e-12)
+
+
+def test_reliability_bins_match_calibration_curve(rng):
+    p = rng.uniform(size=500)
+    y01 = (rng.uniform(size=500) < p).astype(float)
+    mean, frac, low, high, count = reliability_bins(y01, p, n_bins=8)
+    expected_frac, expected_mean = calibration_curve(y01, p, n_bins=8)
+    np.testing.assert_allclose(mean, expected_mean)
+    np.testing.assert_allclose(frac, expected_frac)
+    assert count.sum() == 500
+    assert np.all((low <= frac) & (frac <= high) & (low >= 0) & (high <= 1))
 
 
 def test_fill_missing_is_a_scikit_learn_transformer():
