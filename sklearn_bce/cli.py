@@ -31,7 +31,10 @@ from . import __version__
 DEFAULT_CS = (0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 #: How to get the optional dependencies of the command.
-EXTRA_HINT = 'pip install "sklearn-bce[cli]"'
+EXTRA_HINT = (
+    'install the cli extra: pip install "sklearn-bce[cli]" (in a clone of the '
+    'repository: pip install ".[cli]")'
+)
 
 #: File names of the plots, in the output folder.
 PLOT_FILES = {
@@ -50,6 +53,13 @@ def _positive_int(text):
     value = int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text}")
+    return value
+
+
+def _threads(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
 
 
@@ -83,8 +93,8 @@ def build_parser():
         ),
         epilog=(
             "To apply a saved model: sklearn-bce predict MODEL.skops FILE.csv "
-            "[--output PROBA.csv]. Plots, CSV input and --save need the cli extra: "
-            f"{EXTRA_HINT}"
+            "[--output PROBA.csv]. Plots, CSV input and --save need matplotlib, "
+            f"pandas and skops; {EXTRA_HINT}."
         ),
     )
     parser.add_argument(
@@ -122,7 +132,7 @@ def build_parser():
         help="seed of the fold shuffling and of the SGD solver (default: 0)",
     )
     parser.add_argument(
-        "--blas-threads", type=int, default=1, metavar="N",
+        "--blas-threads", type=_threads, default=1, metavar="N",
         help=(
             "BLAS threads per fit (default: 1, the fastest for the many small fits "
             "of a grid search; 0 keeps the BLAS library's own default)"
@@ -308,7 +318,7 @@ def load_csv(path, target):
 
     pd = _import_optional("pandas")
     if pd is None:
-        raise CommandError(f"reading CSV files needs pandas: {EXTRA_HINT}")
+        raise CommandError(f"reading CSV files needs pandas; {EXTRA_HINT}")
     try:
         df = pd.read_csv(path)
     except (OSError, ValueError) as exc:
@@ -883,7 +893,7 @@ def save_model(model, path):
     """
     sio = _import_optional("skops.io")
     if sio is None:
-        raise CommandError(f"--save needs skops: {EXTRA_HINT}")
+        raise CommandError(f"--save needs skops; {EXTRA_HINT}")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     sio.dump(model, path)
 
@@ -911,7 +921,7 @@ def load_model(path):
     """
     sio = _import_optional("skops.io")
     if sio is None:
-        raise CommandError(f"loading a model needs skops: {EXTRA_HINT}")
+        raise CommandError(f"loading a model needs skops; {EXTRA_HINT}")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises several types for unreadable files
@@ -951,7 +961,7 @@ def run(args, progress, stdout=None):
 
     start = time.perf_counter()
     if args.save is not None and _import_optional("skops.io") is None:
-        raise CommandError(f"--save needs skops: {EXTRA_HINT}")
+        raise CommandError(f"--save needs skops; {EXTRA_HINT}")
     tabular = args.data is not None
     if tabular:
         if args.target is None:
@@ -971,8 +981,8 @@ def run(args, progress, stdout=None):
     progress.note(description)
     mpl = _import_optional("matplotlib")
     if mpl is None:
-        progress.note(f"note: matplotlib is not installed, so no plots; to get them: "
-                      f"{EXTRA_HINT}")
+        progress.note("note: matplotlib is not installed, so no plots; to get "
+                      f"them, {EXTRA_HINT}")
 
     folds = StratifiedKFold(n_splits=args.cv, shuffle=True, random_state=args.seed)
     progress.note(
@@ -1054,7 +1064,7 @@ def predict(argv, stdout=None):
     args = build_predict_parser().parse_args(argv)
     pd = _import_optional("pandas")
     if pd is None:
-        raise CommandError(f"reading CSV files needs pandas: {EXTRA_HINT}")
+        raise CommandError(f"reading CSV files needs pandas; {EXTRA_HINT}")
     model = load_model(args.model)
     try:
         df = pd.read_csv(args.data)
