@@ -49,7 +49,7 @@ class CommandError(Exception):
 
 
 # ---------------------------------------------------------------- arguments
-def _positive_int(text):
+def _at_least_two(text):
     value = int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text}")
@@ -124,7 +124,7 @@ def build_parser():
         + ")",
     )
     parser.add_argument(
-        "--cv", type=_positive_int, default=5,
+        "--cv", type=_at_least_two, default=5,
         help="number of stratified cross-validation folds (default: 5)",
     )
     parser.add_argument(
@@ -1081,7 +1081,10 @@ def predict(argv, stdout=None):
         X = categorical_as_strings(df[list(names)], _categorical_columns(model))
     else:
         X = df.to_numpy()
-    proba = model.predict_proba(X)
+    try:
+        proba = model.predict_proba(X)
+    except ValueError as exc:  # e.g. words in a column that was numeric in training
+        raise CommandError(f"cannot predict the rows of {args.data}: {exc}") from None
     classes = model.classes_
     result = pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
     result.insert(0, "prediction", classes[np.argmax(proba, axis=1)])
