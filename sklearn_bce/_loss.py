@@ -157,7 +157,7 @@ def _weighted_feature_moments(X, sw, block_rows=4096):
 BLOCK_BYTES = 1 << 22
 
 
-def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
+def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
 
     The kernel every objective evaluation (in memory, mini-batch, or on a dask
@@ -181,6 +181,9 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
         Whether ``b`` is added to the logits.
     out : None
         Unused; kept for backward compatibility of the signature.
+    cols : array-like of int, default=None
+        Evaluate only these columns of ``Y`` (and of ``sw`` when it has one column
+        per problem); ``W`` and ``b`` then have one row per selected column.
 
     Returns
     -------
@@ -196,9 +199,14 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
     K = W.shape[0]
     Wt = np.ascontiguousarray(W.T, dtype=dtype)
     bx = np.asarray(b, dtype=dtype) if fit_intercept else None
+    if cols is not None:
+        cols = np.asarray(cols, dtype=np.intp)
+        if sw.shape[1] > 1:
+            sw = _ColumnView(sw, cols)
+        Y = _ColumnView(Y, cols)
     if sp.issparse(X):
         Z = np.asarray(X @ Wt, dtype=dtype)
-        loss_k, R = _block_loss_residual(Z, Y, sw, bx)
+        loss_k, R = _block_loss_residual(Z, Y[:], sw[:], bx)
         gW = np.asarray(X.T @ R, dtype=np.float64).T
         return loss_k, gW, R.sum(axis=0, dtype=np.float64)
 
@@ -217,6 +225,16 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
         gW += gW_blk
         gb += R.sum(axis=0, dtype=np.float64)
     return loss_k, gW, gb
+
+
+class _ColumnView:
+    """Row slices of ``A[:, cols]`` taken lazily, one block at a time."""
+
+    def __init__(self, A, cols):
+        self.A, self.cols = A, cols
+
+    def __getitem__(self, rows):
+        return self.A[rows][:, self.cols]
 
 
 def _block_loss_residual(Z, Y, sw, b):
@@ -269,8 +287,10 @@ class LinearBCE:
 
     Attributes
     ----------
+    n_coef : int
+        Parameters of one problem, ``n_features + fit_intercept``.
     n_params : int
-        Length of the flat parameter vector, ``K * (n_features + fit_intercept)``.
+        Length of the flat parameter vector, ``K * n_coef``.
     """
 
     def __init__(
@@ -311,7 +331,8 @@ class LinearBCE:
 
         base_sw = self._sw[:, 0] if self._sw.shape[1] == 1 else None
         self._set_preconditioner(precondition, base_sw)
-        self.n_params = self.K * (d + self.fit_intercept)
+        self.n_coef = d + self.fit_intercept  # parameters of one problem
+        self.n_params = self.K * self.n_coef
 
     # ------------------------------------------------------------------ geometry
     def _set_preconditioner(self, precondition, sw):
@@ -353,22 +374,23 @@ class LinearBCE:
 
         Parameters
         ----------
-        theta : ndarray of shape (n_params,)
-            Flat parameter vector in the solver's coordinates.
+        theta : ndarray of shape (n_params,) or (k, n_features + fit_intercept)
+            Parameters in the solver's coordinates: the flat vector of all ``K``
+            problems, or one row per problem for any subset of them.
 
         Returns
         -------
-        W : ndarray of shape (K, n_features)
+        W : ndarray of shape (k, n_features)
             Coefficients in the original feature space (float64).
-        b : ndarray of shape (K,)
+        b : ndarray of shape (k,)
             Intercepts (zeros when ``fit_intercept=False``).
         """
-        T = np.asarray(theta, dtype=np.float64).reshape(self.K, -1)
+        T = np.asarray(theta, dtype=np.float64).reshape(-1, self.n_coef)
         W = T[:, : self.n_features] * self.scale
         if self.fit_intercept:
             b = T[:, -1] - W @ self.shift
         else:
-            b = np.zeros(self.K)
+            b = np.zeros(T.shape[0])
         return W, b
 
     def from_coef(self, W, b=None):
@@ -385,16 +407,16 @@ class LinearBCE:
         -------
         theta : ndarray of shape (n_params,)
         """
-        W = np.asarray(W, dtype=np.float64).reshape(self.K, self.n_features)
-        T = np.zeros((self.K, self.n_features + self.fit_intercept))
+        W = np.asarray(W, dtype=np.float64).reshape(-1, self.n_features)
+        T = np.zeros((W.shape[0], self.n_coef))
         T[:, : self.n_features] = W / self.scale
         if self.fit_intercept:
-            b = np.zeros(self.K) if b is None else np.asarray(b, np.float64)
+            b = np.zeros(W.shape[0]) if b is None else np.asarray(b, np.float64)
             T[:, -1] = b + W @ self.shift
         return T.ravel()
 
     # ------------------------------------------------------------------ kernels
-    def data_term(self, W, b, rows=None):
+    def data_term(self, W, b, rows=None, cols=None):
         """Weighted data term of every problem and its gradient in ``(W, b)``.
 
         Subclasses evaluating the data elsewhere (e.g. on a cluster) override this
@@ -409,6 +431,8 @@ class LinearBCE:
         rows : slice or ndarray of int, default=None
             Evaluate on these rows only, with the weights re-normalised to a mean
             over the batch.
+        cols : ndarray of int, default=None
+            Evaluate only these problems; ``W`` and ``b`` hold their rows.
 
         Returns
         -------
@@ -420,10 +444,14 @@ class LinearBCE:
             Gradient with respect to ``b``.
         """
         if rows is None:
-            return bce_sums(self.X, self.Y, self._sw, W, b, self.fit_intercept)
+            return bce_sums(
+                self.X, self.Y, self._sw, W, b, self.fit_intercept, cols=cols
+            )
         sw = self._sw[rows]
         sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
-        return bce_sums(self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept)
+        return bce_sums(
+            self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept, cols=cols
+        )
 
     def loss_gradient(self, theta):
         """Objective value and gradient, both in solver coordinates, in one pass.
@@ -463,21 +491,45 @@ class LinearBCE:
         grad : ndarray of shape (n_params,)
             Gradient with respect to ``theta`` (float64).
         """
-        W, b = self.to_coef(theta)
-        loss_k, gW, gb = self.data_term(W, b, rows)
+        loss_k, G = self.loss_gradient_problems(theta, rows=rows)
+        return loss_k, G.ravel()
+
+    def loss_gradient_problems(self, T, cols=None, rows=None):
+        """Objective and gradient of a subset of the problems, one row each.
+
+        Parameters
+        ----------
+        T : ndarray of shape (k, n_coef) or (k * n_coef,)
+            Parameters (solver coordinates) of the selected problems.
+        cols : ndarray of int of shape (k,), default=None
+            Which problems; all ``K`` when None.
+        rows : slice or ndarray of int, default=None
+            Evaluate on a mini-batch of rows (see
+            :meth:`loss_gradient_per_problem`).
+
+        Returns
+        -------
+        loss_k : ndarray of shape (k,)
+            Objective of each selected problem.
+        G : ndarray of shape (k, n_coef)
+            Gradients with respect to ``T`` (float64).
+        """
+        W, b = self.to_coef(T)
+        loss_k, gW, gb = self.data_term(W, b, rows=rows, cols=cols)
         if np.isfinite(self.C):
-            loss_k = loss_k + 0.5 * self.l2 * np.einsum("kj,kj->k", W, W)
-            gW = gW + self.l2[:, None] * W
+            l2 = self.l2 if cols is None else self.l2[cols]
+            loss_k = loss_k + 0.5 * l2 * np.einsum("kj,kj->k", W, W)
+            gW = gW + l2[:, None] * W
         return loss_k, self._grad_to_theta(gW, gb)
 
     def _grad_to_theta(self, gW, gb):
-        G = np.empty((self.K, self.n_features + self.fit_intercept))
+        G = np.empty((gW.shape[0], self.n_coef))
         if self.fit_intercept:
             G[:, : self.n_features] = (gW - gb[:, None] * self.shift) * self.scale
             G[:, -1] = gb
         else:
             G[:] = gW * self.scale
-        return G.ravel()
+        return G
 
     def loss(self, theta):
         """Objective value only (see :meth:`loss_gradient`).

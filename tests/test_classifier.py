@@ -336,7 +336,7 @@ def test_pipeline_gridsearch_and_cross_val_score():
         scoring="neg_log_loss",
     ).fit(X, y)
     ref = GridSearchCV(
-        make_pipeline(StandardScaler(), LogisticRegression(tol=1e-4)),
+        make_pipeline(StandardScaler(), LogisticRegression(**TIGHT)),
         {"logisticregression__C": [0.01, 0.1, 1.0]}, cv=3, scoring="neg_log_loss",
     ).fit(X, y)
     assert search.best_params_["bcelogisticclassifier__C"] == (
