@@ -802,6 +802,8 @@ def plot_bce_vs_C(search, path):
     ax.errorbar(Cs[order], bce[order], yerr=std[order], marker="o", capsize=3,
                 label="mean +/- std over folds")
     ax.axvline(best, ls="--", color="grey", label=f"chosen C = {best:g}")
+    if Cs.min() == Cs.max():  # a single C: give the log axis some width
+        ax.set_xlim(Cs.min() / 3, Cs.max() * 3)
     ax.set(xscale="log", xlabel="C (inverse L2 strength)",
            ylabel="cross-validated BCE (lower is better)",
            title="Grid search of C with bce_scorer")
@@ -937,6 +939,40 @@ def load_model(path):
 
 
 # ---------------------------------------------------------------- commands
+class _ConvergenceNotes:
+    """Collect ConvergenceWarnings of many fits into one note.
+
+    Other warnings are passed on unchanged.
+    """
+
+    def __init__(self, progress, stage):
+        self.progress = progress
+        self.stage = stage
+
+    def __enter__(self):
+        from sklearn.exceptions import ConvergenceWarning
+
+        self._category = ConvergenceWarning
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always", ConvergenceWarning)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._catcher.__exit__(*exc_info)
+        notes = [w for w in self._caught if issubclass(w.category, self._category)]
+        for w in self._caught:
+            if not issubclass(w.category, self._category):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if notes:
+            fits = "1 fit" if len(notes) == 1 else f"{len(notes)} fits"
+            self.progress.note(
+                f"note: {fits} of the {self.stage} stopped before converging; "
+                f"the first said: {notes[0].message}"
+            )
+        return False
+
+
 def run(args, progress, stdout=None):
     """The main job, from parsed arguments.
 
@@ -989,8 +1025,9 @@ def run(args, progress, stdout=None):
         f"grid search of C over {len(args.Cs)} values x {args.cv} folds "
         f"(scoring=bce_scorer, solver={args.solver!r})"
     )
-    search = search_C(X, y, folds=folds, Cs=args.Cs, solver=args.solver,
-                      seed=args.seed, tabular=tabular, progress=progress)
+    with _ConvergenceNotes(progress, "grid search"):
+        search = search_C(X, y, folds=folds, Cs=args.Cs, solver=args.solver,
+                          seed=args.seed, tabular=tabular, progress=progress)
     best = search.best_estimator_
     best_C = search.best_params_["classifier__C"]
     progress.note(f"chosen C = {best_C:g}; cross-validating it and "
@@ -1001,7 +1038,9 @@ def run(args, progress, stdout=None):
             X, LogisticRegression(C=best_C), tabular=tabular
         ),
     }
-    rows, oof = cross_validate_models(models, X, y, folds=folds, progress=progress)
+    with _ConvergenceNotes(progress, "comparison"):
+        rows, oof = cross_validate_models(models, X, y, folds=folds,
+                                          progress=progress)
     print(f"means over {args.cv} cross-validation folds, C = {best_C:g}",
           file=stdout or sys.stdout)
     print(format_table(rows), file=stdout or sys.stdout, flush=True)

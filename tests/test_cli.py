@@ -358,6 +358,15 @@ def test_progress_rewrites_a_status_line_on_terminals():
     assert pipe.getvalue() == ""
 
 
+def test_convergence_warnings_become_one_note(tmp_path):
+    # Almost no penalty on nearly separable data: some fits hit max_iter.
+    status, _, stderr = run_main(["--C", "1e6", "--cv", 2, "--out", tmp_path])
+    assert status == 0
+    notes = [line for line in stderr.splitlines() if "stopped before" in line]
+    assert len(notes) >= 1 and "did not converge" in notes[0]
+    assert "ConvergenceWarning" not in stderr
+
+
 def test_bad_arguments_exit_with_status_2():
     with pytest.raises(SystemExit) as exc, contextlib.redirect_stderr(io.StringIO()):
         main(["--C", "0,1"])
