@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -50,7 +52,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Inverse of the L2 regularisation strength, on the scale of
         ``LogisticRegression``: smaller values mean stronger regularisation.
-        ``np.inf`` means no penalty.
+        ``np.inf`` means no penalty; on linearly separable data the loss then has
+        no minimum, and the fit warns (``ConvergenceWarning``).
 
     fit_intercept : bool, default=True
         Whether to fit an intercept (never penalised).
@@ -118,7 +121,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -234,6 +237,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             warn_not_converged(self.solver, result, self.max_iter)
 
         W, b = objective.to_coef(result.x)
+        if not np.isfinite(self.C):
+            _warn_if_separable(X, Y, sw, W, b)
         self.multilabel_ = multilabel
         self.classes_ = classes
         self.coef_ = W.astype(X.dtype)
@@ -397,6 +402,33 @@ def _ovr_log_proba(Z):
     """One-vs-rest log-probabilities ``log(sigmoid(z_k) / sum_j sigmoid(z_j))``."""
     L = log_sigmoid(Z)
     return L - logsumexp(L, axis=1, keepdims=True)
+
+
+def _warn_if_separable(X, Y, sample_weight, W, b):
+    """Warn when, without a penalty, a problem's optimum lies at infinity.
+
+    If the fitted logits classify every sample of positive weight correctly, the
+    data of that problem are linearly separable: scaling the coefficients up
+    lowers the loss forever, so there is no finite minimiser and the solver
+    stopped at an arbitrary point on the way.
+    """
+    Z = np.asarray(X @ W.T.astype(X.dtype)) + b.astype(X.dtype)
+    weighted = np.ones(Y.shape, dtype=bool)
+    if sample_weight is not None:
+        sw = np.asarray(sample_weight)
+        weighted = np.broadcast_to((sw if sw.ndim == 2 else sw[:, None]) > 0, Y.shape)
+    correct = np.where(Y == 1, Z > 0, Z < 0) | ~weighted
+    separable = np.flatnonzero(correct.all(axis=0))
+    if separable.size:
+        norm = float(np.linalg.norm(W[separable], axis=1).max())
+        warnings.warn(
+            f"The data of problem(s) {separable.tolist()} are linearly separable: "
+            "without a penalty (C=np.inf) the loss has no minimum, and the "
+            f"coefficients only stopped growing (norm {norm:.3g}) because the "
+            "solver stopped. Use a finite C to get a well-defined model.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _check_targets(y):
