@@ -1,142 +1,129 @@
-"""SGD solver against scikit-learn's SGDClassifier on the same objective.
+"""SGD: solver="sgd" against SGDClassifier(loss="log_loss") on the same objective.
 
-The case: ``make_classification`` data (100 000 x 50, standardised), ``C = 1``.
-``SGDClassifier(loss="log_loss", alpha=1 / (C * n))`` minimises the same objective
-as ``BCELogisticClassifier(C=C)``, so both are scored by that objective, computed
-by our objective for every model, and compared with the optimum (a tight L-BFGS
-fit). Every model runs with default settings otherwise, one BLAS thread (as
-SGDClassifier), best of ``repeats`` runs. L-BFGS, ours and scikit-learn's, are
-listed for context.
+100 000 x 50 standardised synthetic data, ``C = 1``.
+``SGDClassifier(loss="log_loss", alpha=1 / (C * n))`` minimises the objective of
+``BCELogisticClassifier(C=C)``, so every model is scored by that objective and by
+its distance to the optimum (a tight L-BFGS fit), all measured in this one run.
+Default settings otherwise; BLAS limited to one thread (SGDClassifier's loop is
+single-threaded) when threadpoolctl is installed; best of three fits. The L-BFGS
+fits, ours and scikit-learn's, are listed for context.
 
-Run ``python benchmarks/bench_sgd.py [--quick]``: prints a table and writes
-``benchmarks/results/sgd.json``.
+Run ``python benchmarks/bench_sgd.py [--quick]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import time
-import warnings
+import sys
 from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_bce import BCELogisticClassifier
-from sklearn_bce._loss import LinearBCE
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import objective_value, print_table, timed_fit, write_json  # noqa: E402
 
-REFERENCE = "SGDClassifier(log_loss)"
+from sklearn_bce import BCELogisticClassifier  # noqa: E402
+
+REFERENCE = "sklearn SGDClassifier(log_loss)"
+COLUMNS = [
+    "model", "time_s", "speedup_vs_ref", "n_iter", "objective", "rel_subopt",
+    "warned",
+]
 
 
 def _single_thread():
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:  # the comparison then uses the default BLAS threads
+    except ImportError:  # then every model uses the default BLAS threads
         return nullcontext()
     return threadpool_limits(limits=1)
 
 
-def _timed(make, X, y, repeats):
-    best, model = np.inf, None
-    for _ in range(repeats):
-        est = make()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            start = time.perf_counter()
-            est.fit(X, y)
-            best = min(best, time.perf_counter() - start)
-        model = est
-    return best, model
-
-
 def run(quick=False):
-    """Time the solvers and score them on the shared objective.
+    """Time the models and score them on the shared objective.
 
     Parameters
     ----------
     quick : bool, default=False
-        A smaller problem (20 000 x 50) and a single run per model.
+        20 000 x 50 data and a single fit per model.
 
     Returns
     -------
     rows : list of dict
-        One dict per model: "case", "model", "time_s", "objective", "n_iter",
-        "rel_subopt" (relative distance to the optimum), and the ratios against
-        SGDClassifier measured in the same run: "speedup_vs_ref" (its time over
-        ours) and "objective_vs_ref" (our objective over its).
+        One dict per model: "case", "model", "time_s", "objective", "n_iter"
+        (epochs or iterations), "rel_subopt" (relative distance to the optimum),
+        "warned" (a ConvergenceWarning), and the ratios against SGDClassifier
+        measured in the same run: "speedup_vs_ref" (its time over the model's)
+        and "objective_vs_ref" (the model's objective over its).
     """
-    n, d, C = (20_000, 50, 1.0) if quick else (100_000, 50, 1.0)
-    repeats = 1 if quick else 3
+    n, d, C = (20_000 if quick else 100_000), 50, 1.0
+    repeat = 1 if quick else 3
     X, y = make_classification(
         n_samples=n, n_features=d, n_informative=d // 2, random_state=0
     )
     X = StandardScaler().fit_transform(X)
-    case = f"{n}x{d} standardised, C={C:g}"
-    objective = LinearBCE(X, y[:, None].astype(np.float64), C=C)
-
-    def value(est):
-        return objective.loss(objective.from_coef(est.coef_, est.intercept_))
-
+    case = f"{n // 1000}k x {d} standardised, C={C:g}"
     models = {
         REFERENCE: lambda: SGDClassifier(
             loss="log_loss", alpha=1.0 / (C * n), random_state=0
         ),
-        "BCELogisticClassifier(sgd)": lambda: BCELogisticClassifier(
+        'ours solver="sgd"': lambda: BCELogisticClassifier(
             C=C, solver="sgd", random_state=0
         ),
-        "BCELogisticClassifier(lbfgs)": lambda: BCELogisticClassifier(C=C),
-        "LogisticRegression(lbfgs)": lambda: LogisticRegression(C=C),
+        'ours solver="lbfgs"': lambda: BCELogisticClassifier(C=C),
+        "sklearn LogisticRegression()": lambda: LogisticRegression(C=C),
     }
     with _single_thread():
-        optimum = value(BCELogisticClassifier(C=C, tol=1e-10, max_iter=1000).fit(X, y))
-        results = {}
-        for name, make in models.items():
-            results[name] = _timed(make, X, y, repeats)
-    ref_time, ref_model = results[REFERENCE]
-    ref_value = value(ref_model)
+        ref = BCELogisticClassifier(C=C, tol=1e-10, max_iter=1000).fit(X, y)
+        f_opt = objective_value(X, y, ref.coef_, ref.intercept_, C=C)
+        fits = {
+            name: timed_fit(make, X, y, repeat=repeat) for name, make in models.items()
+        }
+    values = {
+        name: objective_value(X, y, est.coef_, est.intercept_, C=C)
+        for name, (_, est, _) in fits.items()
+    }
+    ref_time, ref_value = fits[REFERENCE][0], values[REFERENCE]
     rows = []
-    for name, (seconds, est) in results.items():
-        f = value(est)
-        rows.append(
-            {
-                "case": case,
-                "model": name,
-                "time_s": seconds,
-                "objective": f,
-                "n_iter": int(np.max(est.n_iter_)),
-                "rel_subopt": (f - optimum) / optimum,
-                "speedup_vs_ref": ref_time / seconds,
-                "objective_vs_ref": f / ref_value,
-            }
-        )
+    for name, (seconds, est, warned) in fits.items():
+        f = values[name]
+        rows.append({
+            "case": case,
+            "model": name,
+            "time_s": seconds,
+            "objective": f,
+            "n_iter": int(np.max(est.n_iter_)),
+            "rel_subopt": (f - f_opt) / f_opt,
+            "warned": warned,
+            "speedup_vs_ref": ref_time / seconds,
+            "objective_vs_ref": f / ref_value,
+        })
     return rows
+
+
+def summary(rows):
+    """Speed-up and objectives of solver="sgd" against SGDClassifier."""
+    ours = next(r for r in rows if r["model"] == 'ours solver="sgd"')
+    ref = next(r for r in rows if r["model"] == REFERENCE)
+    return {
+        "sgd_speedup_vs_SGDClassifier": ours["speedup_vs_ref"],
+        "sgd_rel_subopt": ours["rel_subopt"],
+        "SGDClassifier_rel_subopt": ref["rel_subopt"],
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller problem")
+    parser.add_argument("--quick", action="store_true", help="small data, one fit")
     rows = run(quick=parser.parse_args().quick)
     print(rows[0]["case"])
-    header = (
-        f"{'model':<30}{'time [s]':>10}{'speedup':>9}{'n_iter':>8}"
-        f"{'objective':>13}{'rel. subopt.':>14}"
-    )
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(
-            f"{r['model']:<30}{r['time_s']:>10.3f}{r['speedup_vs_ref']:>9.2f}"
-            f"{r['n_iter']:>8d}{r['objective']:>13.8f}{r['rel_subopt']:>14.2e}"
-        )
-    out = Path(__file__).parent / "results" / "sgd.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2))
-    print(f"written {out}")
+    print_table(rows, COLUMNS)
+    print("summary:", summary(rows))
+    print(f"written to {write_json('sgd', rows)}")
 
 
 if __name__ == "__main__":

@@ -97,58 +97,77 @@ def bce_from_logits(y, z):
     return np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
 
 
-def _weighted_feature_moments(X, sw, block_rows=4096):
-    """Weighted per-feature mean, standard deviation and max-abs of ``X``.
+def _row_blocks(X, max_bytes):
+    """Slices of rows of a dense ``X`` whose blocks hold at most ``max_bytes``."""
+    n, d = X.shape
+    step = max(8, int(max_bytes // max(1, d * X.itemsize)))
+    return [slice(a, min(n, a + step)) for a in range(0, n, step)]
 
-    Works block-wise so that the memory it needs is small whatever the size of ``X``,
-    and is safe for values near the floating point range (it never squares a raw
-    value). ``sw`` must sum to one.
 
-    Returns ``(mean, std)`` as float64 arrays of shape (n_features,).
+def _sparse_triplets(X, n_blocks=64):
+    """Yield ``(values, rows, cols)`` of the stored entries of a CSR/CSC matrix.
+
+    In about ``n_blocks`` pieces, so that the index array built for each piece is
+    small; ``values`` is a view of ``X.data`` (never a copy of the matrix).
+    """
+    major = X.shape[0] if X.format == "csr" else X.shape[1]
+    step = max(1, -(-major // n_blocks))
+    for a in range(0, major, step):
+        b = min(major, a + step)
+        lo, hi = X.indptr[a], X.indptr[b]
+        minor = X.indices[lo:hi]
+        outer = np.repeat(np.arange(a, b), np.diff(X.indptr[a : b + 1]))
+        if X.format == "csr":
+            yield X.data[lo:hi], outer, minor
+        else:
+            yield X.data[lo:hi], minor, outer
+
+
+def _weighted_feature_moments(X, sw):
+    """Weighted per-feature mean and standard deviation of ``X``.
+
+    Works in blocks (extra memory a small fraction of ``X``), never copies or
+    converts ``X``, and is safe for values near the floating-point range: features
+    are divided by their max-abs before anything is squared. ``sw`` must sum to
+    one. Returns float64 arrays of shape (n_features,).
     """
     n, d = X.shape
+    absmax = np.zeros(d)
     if sp.issparse(X):
-        X = X.tocsr()
-        absmax = np.asarray(abs(X).max(axis=0).toarray()).ravel() if X.nnz else None
-        if absmax is None:
-            return np.zeros(d), np.zeros(d)
+        X = X if X.format in ("csr", "csc") else X.tocsr()
+        for v, _, c in _sparse_triplets(X):
+            np.maximum.at(absmax, c, np.abs(v))
     else:
-        absmax = np.zeros(d)
-        for start in range(0, n, block_rows):
-            np.maximum(
-                absmax, np.abs(X[start : start + block_rows]).max(axis=0), out=absmax
-            )
-    absmax = absmax.astype(np.float64)
+        blocks = _row_blocks(X, min(1 << 20, max(1, X.nbytes // 32)))
+        for blk in blocks:
+            np.maximum(absmax, np.abs(X[blk]).max(axis=0), out=absmax)
     unit = np.where(absmax > 0, absmax, 1.0)
     inv_unit = 1.0 / unit
-    # First pass: mean of the scaled features. Second pass: centred second moment.
+    # First pass: mean of the scaled features; second: centred second moment.
+    mean_s = np.zeros(d)
+    sq = np.zeros(d)
     if sp.issparse(X):
-        mean_s = np.asarray(X.T @ sw, dtype=np.float64).ravel() * inv_unit
-        sq = np.zeros(d)
+        for v, r, c in _sparse_triplets(X):
+            mean_s += np.bincount(c, weights=sw[r] * v * inv_unit[c], minlength=d)
         zero_weight = np.ones(d)  # weight of the implicit zeros, per column
-        for start in range(0, n, block_rows):
-            blk = X[start : start + block_rows]
-            rows = np.repeat(np.arange(blk.shape[0]), np.diff(blk.indptr))
-            w = sw[start : start + block_rows][rows]
-            v = blk.data.astype(np.float64) * inv_unit[blk.indices]
-            v -= mean_s[blk.indices]
-            sq += np.bincount(blk.indices, weights=w * v * v, minlength=d)
-            zero_weight -= np.bincount(blk.indices, weights=w, minlength=d)
+        for v, r, c in _sparse_triplets(X):
+            dev = v * inv_unit[c] - mean_s[c]
+            w = sw[r]
+            sq += np.bincount(c, weights=w * dev * dev, minlength=d)
+            zero_weight -= np.bincount(c, weights=w, minlength=d)
         sq += np.clip(zero_weight, 0.0, None) * mean_s**2
     else:
-        mean_s = np.zeros(d)
-        for start in range(0, n, block_rows):
-            blk = X[start : start + block_rows]
-            mean_s += (sw[start : start + block_rows] @ blk).astype(np.float64)
+        swx = sw.astype(X.dtype, copy=False)
+        for blk in blocks:
+            mean_s += swx[blk] @ X[blk]
         mean_s *= inv_unit
-        sq = np.zeros(d)
-        for start in range(0, n, block_rows):
-            blk = X[start : start + block_rows] * inv_unit
-            blk -= mean_s
-            sq += sw[start : start + block_rows] @ (blk * blk)
+        for blk in blocks:
+            dev = X[blk] * inv_unit.astype(X.dtype)
+            dev -= mean_s.astype(X.dtype)
+            np.square(dev, out=dev)
+            sq += swx[blk] @ dev
     std = np.sqrt(np.clip(sq, 0.0, None)) * unit
-    mean = mean_s * unit
-    return mean, std
+    return mean_s * unit, std
 
 
 #: Target size in bytes of the row block of a dense ``X`` that the kernel processes
@@ -157,7 +176,7 @@ def _weighted_feature_moments(X, sw, block_rows=4096):
 BLOCK_BYTES = 1 << 22
 
 
-def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
+def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
 
     The kernel every objective evaluation (in memory, mini-batch, or on a dask
@@ -181,6 +200,9 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
         Whether ``b`` is added to the logits.
     out : None
         Unused; kept for backward compatibility of the signature.
+    cols : array-like of int, default=None
+        Evaluate only these columns of ``Y`` (and of ``sw`` when it has one column
+        per problem); ``W`` and ``b`` then have one row per selected column.
 
     Returns
     -------
@@ -196,27 +218,73 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None):
     K = W.shape[0]
     Wt = np.ascontiguousarray(W.T, dtype=dtype)
     bx = np.asarray(b, dtype=dtype) if fit_intercept else None
-    if sp.issparse(X):
+    if cols is not None:
+        cols = np.asarray(cols, dtype=np.intp)
+        if sw.shape[1] > 1:
+            sw = _ColumnView(sw, cols)
+        Y = _ColumnView(Y, cols)
+    # Block rows: X_b and the ~5 (rows, K) temporaries fit in BLOCK_BYTES, and
+    # there are at least 8 blocks (16 for sparse X, whose rows are small), so the
+    # temporaries stay small next to X.
+    sparse = sp.issparse(X)
+    row_bytes = (5 * K + (0 if sparse else d)) * X.dtype.itemsize
+    step = max(64, min(BLOCK_BYTES // row_bytes, -(-n // (16 if sparse else 8))))
+    if sparse and X.format == "csr" and n > step:
+        # Row blocks of a CSR matrix are cheap views: same single pass as dense.
+        return _blocked_sums(X, Y, sw, Wt, bx, step, _csr_rows)
+    if sparse:
+        # CSC (and small CSR) products run over all rows at once, holding one
+        # (n_rows, K) array; the element-wise part is done in blocks.
         Z = np.asarray(X @ Wt, dtype=dtype)
-        loss_k, R = _block_loss_residual(Z, Y, sw, bx)
-        gW = np.asarray(X.T @ R, dtype=np.float64).T
-        return loss_k, gW, R.sum(axis=0, dtype=np.float64)
+        loss_k = np.zeros(K)
+        for start in range(0, n, step):
+            rows = slice(start, min(n, start + step))
+            loss_k += _block_loss_residual(Z[rows], Y[rows], sw[rows], bx)[0]
+        gW = np.asarray(X.T @ Z, dtype=np.float64).T
+        return loss_k, gW, Z.sum(axis=0, dtype=np.float64)
 
-    step = max(256, BLOCK_BYTES // max(1, d * X.itemsize))
+    return _blocked_sums(X, Y, sw, Wt, bx, step, lambda A, rows: A[rows])
+
+
+def _blocked_sums(X, Y, sw, Wt, bx, step, take_rows):
+    """Accumulate loss and gradient sums over row blocks of ``X``."""
+    n, d = X.shape
+    K = Wt.shape[1]
     loss_k = np.zeros(K)
     gW = np.zeros((K, d))
     gb = np.zeros(K)
-    gW_blk = np.empty((K, d), dtype=dtype)
     for start in range(0, n, step):
-        stop = min(n, start + step)
-        Xb = X[start:stop]
-        Z = Xb @ Wt
-        lk, R = _block_loss_residual(Z, Y[start:stop], sw[start:stop], bx)
+        rows = slice(start, min(n, start + step))
+        Xb = take_rows(X, rows)
+        lk, R = _block_loss_residual(np.asarray(Xb @ Wt), Y[rows], sw[rows], bx)
         loss_k += lk
-        np.matmul(R.T, Xb, out=gW_blk)
-        gW += gW_blk
+        if sp.issparse(Xb):
+            gW += (Xb.T @ R).T
+        else:
+            gW += R.T @ Xb
         gb += R.sum(axis=0, dtype=np.float64)
     return loss_k, gW, gb
+
+
+def _csr_rows(X, rows):
+    """Rows ``rows`` (a slice) of a CSR matrix as a view of its data."""
+    lo, hi = X.indptr[rows.start], X.indptr[rows.stop]
+    indptr = X.indptr[rows.start : rows.stop + 1] - lo
+    return sp.csr_matrix(
+        (X.data[lo:hi], X.indices[lo:hi], indptr),
+        shape=(rows.stop - rows.start, X.shape[1]),
+        copy=False,
+    )
+
+
+class _ColumnView:
+    """Row slices of ``A[:, cols]`` taken lazily, one block at a time."""
+
+    def __init__(self, A, cols):
+        self.A, self.cols = A, cols
+
+    def __getitem__(self, rows):
+        return self.A[rows][:, self.cols]
 
 
 def _block_loss_residual(Z, Y, sw, b):
@@ -255,7 +323,7 @@ class LinearBCE:
         Design matrix, float32 or float64. Used as is: never copied, densified or
         centred.
     Y : ndarray of shape (n_samples, K)
-        0/1 targets, one column per binary problem.
+        0/1 targets, one column per binary problem (stored as int8).
     sample_weight : ndarray of shape (n_samples,) or (n_samples, K), default=None
         Non-negative weights; a 2-d array gives each problem its own weights (and
         its own normalisation ``S_k``).
@@ -273,8 +341,10 @@ class LinearBCE:
 
     Attributes
     ----------
+    n_coef : int
+        Parameters of one problem, ``n_features + fit_intercept``.
     n_params : int
-        Length of the flat parameter vector, ``K * (n_features + fit_intercept)``.
+        Length of the flat parameter vector, ``K * n_coef``.
     """
 
     def __init__(
@@ -291,26 +361,31 @@ class LinearBCE:
         self.dtype = X.dtype
         n, d = X.shape
         Y = np.asarray(Y)
-        if Y.ndim == 1:
-            Y = Y[:, None]
-        self.Y = np.asarray(Y, dtype=self.dtype)
+        if Y.dtype != np.int8:  # 0/1 targets take one byte each
+            Y = Y.astype(np.int8)
+        self.Y = Y[:, None] if Y.ndim == 1 else Y
         self.n_samples, self.n_features = n, d
         self.K = self.Y.shape[1]
         self.fit_intercept = bool(fit_intercept)
         self.C = float(C)
 
+        # Weights divided by S_k, in X's dtype: the loss is a weighted mean per
+        # column. Uniform weights are a broadcast scalar, not an n-sized array.
         if sample_weight is None:
-            sw = np.ones((n, 1), dtype=np.float64)
+            self.sw_sum = np.full(self.K, float(n))
+            self._sw = np.broadcast_to(np.asarray(1.0 / n, self.dtype), (n, 1))
         else:
             sw = np.asarray(sample_weight, dtype=np.float64)
             if sw.ndim == 1:
                 sw = sw[:, None]
-        self.sw_sum = sw.sum(axis=0)  # S_k, shape (1,) or (K,)
-        if np.any(self.sw_sum <= 0):
-            raise ValueError("The sample weights of every problem must not sum to 0.")
-        # Weights divided by S_k: the loss is a weighted mean per column.
-        self._sw = (sw / self.sw_sum).astype(self.dtype)
-        self.sw_sum = np.broadcast_to(self.sw_sum, (self.K,)).copy()
+            sw_sum = sw.sum(axis=0)  # S_k, shape (1,) or (K,)
+            if np.any(sw_sum <= 0):
+                raise ValueError(
+                    "The sample weights of every problem must not sum to 0."
+                )
+            self._sw = np.empty(sw.shape, dtype=self.dtype)
+            np.multiply(sw, 1.0 / sw_sum, out=self._sw, casting="same_kind")
+            self.sw_sum = np.broadcast_to(sw_sum, (self.K,)).copy()
         # Penalty weight per problem: 1 / (C S_k).
         self.l2 = 1.0 / (self.C * self.sw_sum)
 
@@ -325,7 +400,8 @@ class LinearBCE:
                     f"{shift.shape} and {scale.shape}."
                 )
             self.shift, self.scale = shift.copy(), scale.copy()
-        self.n_params = self.K * (d + self.fit_intercept)
+        self.n_coef = d + self.fit_intercept  # parameters of one problem
+        self.n_params = self.K * self.n_coef
 
     # ------------------------------------------------------------------ geometry
     def _set_preconditioner(self, precondition, sw):
@@ -335,9 +411,9 @@ class LinearBCE:
         if not precondition or d == 0 or self.n_samples == 0:
             return
         if sw is None:  # per-column weights: use their average as the data weights
-            sw = self._sw.astype(np.float64).mean(axis=1)
-            sw = sw / sw.sum()
-        mean, std = self.feature_moments(np.asarray(sw, np.float64))
+            sw = self._sw.mean(axis=1)
+            sw /= sw.sum()
+        mean, std = self.feature_moments(sw)
         if self.fit_intercept:
             self.shift = mean
         else:  # no intercept to absorb a shift: scale by the root mean square
@@ -354,7 +430,7 @@ class LinearBCE:
         Parameters
         ----------
         sw : ndarray of shape (n_samples,)
-            Weights summing to one.
+            Weights summing to one (any float dtype; may be a broadcast view).
 
         Returns
         -------
@@ -367,22 +443,23 @@ class LinearBCE:
 
         Parameters
         ----------
-        theta : ndarray of shape (n_params,)
-            Flat parameter vector in the solver's coordinates.
+        theta : ndarray of shape (n_params,) or (k, n_features + fit_intercept)
+            Parameters in the solver's coordinates: the flat vector of all ``K``
+            problems, or one row per problem for any subset of them.
 
         Returns
         -------
-        W : ndarray of shape (K, n_features)
+        W : ndarray of shape (k, n_features)
             Coefficients in the original feature space (float64).
-        b : ndarray of shape (K,)
+        b : ndarray of shape (k,)
             Intercepts (zeros when ``fit_intercept=False``).
         """
-        T = np.asarray(theta, dtype=np.float64).reshape(self.K, -1)
+        T = np.asarray(theta, dtype=np.float64).reshape(-1, self.n_coef)
         W = T[:, : self.n_features] * self.scale
         if self.fit_intercept:
             b = T[:, -1] - W @ self.shift
         else:
-            b = np.zeros(self.K)
+            b = np.zeros(T.shape[0])
         return W, b
 
     def from_coef(self, W, b=None):
@@ -399,16 +476,16 @@ class LinearBCE:
         -------
         theta : ndarray of shape (n_params,)
         """
-        W = np.asarray(W, dtype=np.float64).reshape(self.K, self.n_features)
-        T = np.zeros((self.K, self.n_features + self.fit_intercept))
+        W = np.asarray(W, dtype=np.float64).reshape(-1, self.n_features)
+        T = np.zeros((W.shape[0], self.n_coef))
         T[:, : self.n_features] = W / self.scale
         if self.fit_intercept:
-            b = np.zeros(self.K) if b is None else np.asarray(b, np.float64)
+            b = np.zeros(W.shape[0]) if b is None else np.asarray(b, np.float64)
             T[:, -1] = b + W @ self.shift
         return T.ravel()
 
     # ------------------------------------------------------------------ kernels
-    def data_term(self, W, b, rows=None):
+    def data_term(self, W, b, rows=None, cols=None):
         """Weighted data term of every problem and its gradient in ``(W, b)``.
 
         Subclasses evaluating the data elsewhere (e.g. on a cluster) override this
@@ -423,6 +500,8 @@ class LinearBCE:
         rows : slice or ndarray of int, default=None
             Evaluate on these rows only, with the weights re-normalised to a mean
             over the batch.
+        cols : ndarray of int, default=None
+            Evaluate only these problems; ``W`` and ``b`` hold their rows.
 
         Returns
         -------
@@ -434,10 +513,14 @@ class LinearBCE:
             Gradient with respect to ``b``.
         """
         if rows is None:
-            return bce_sums(self.X, self.Y, self._sw, W, b, self.fit_intercept)
+            return bce_sums(
+                self.X, self.Y, self._sw, W, b, self.fit_intercept, cols=cols
+            )
         sw = self._sw[rows]
         sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
-        return bce_sums(self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept)
+        return bce_sums(
+            self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept, cols=cols
+        )
 
     def loss_gradient(self, theta):
         """Objective value and gradient, both in solver coordinates, in one pass.
@@ -477,21 +560,45 @@ class LinearBCE:
         grad : ndarray of shape (n_params,)
             Gradient with respect to ``theta`` (float64).
         """
-        W, b = self.to_coef(theta)
-        loss_k, gW, gb = self.data_term(W, b, rows)
+        loss_k, G = self.loss_gradient_problems(theta, rows=rows)
+        return loss_k, G.ravel()
+
+    def loss_gradient_problems(self, T, cols=None, rows=None):
+        """Objective and gradient of a subset of the problems, one row each.
+
+        Parameters
+        ----------
+        T : ndarray of shape (k, n_coef) or (k * n_coef,)
+            Parameters (solver coordinates) of the selected problems.
+        cols : ndarray of int of shape (k,), default=None
+            Which problems; all ``K`` when None.
+        rows : slice or ndarray of int, default=None
+            Evaluate on a mini-batch of rows (see
+            :meth:`loss_gradient_per_problem`).
+
+        Returns
+        -------
+        loss_k : ndarray of shape (k,)
+            Objective of each selected problem.
+        G : ndarray of shape (k, n_coef)
+            Gradients with respect to ``T`` (float64).
+        """
+        W, b = self.to_coef(T)
+        loss_k, gW, gb = self.data_term(W, b, rows=rows, cols=cols)
         if np.isfinite(self.C):
-            loss_k = loss_k + 0.5 * self.l2 * np.einsum("kj,kj->k", W, W)
-            gW = gW + self.l2[:, None] * W
+            l2 = self.l2 if cols is None else self.l2[cols]
+            loss_k = loss_k + 0.5 * l2 * np.einsum("kj,kj->k", W, W)
+            gW = gW + l2[:, None] * W
         return loss_k, self._grad_to_theta(gW, gb)
 
     def _grad_to_theta(self, gW, gb):
-        G = np.empty((self.K, self.n_features + self.fit_intercept))
+        G = np.empty((gW.shape[0], self.n_coef))
         if self.fit_intercept:
             G[:, : self.n_features] = (gW - gb[:, None] * self.shift) * self.scale
             G[:, -1] = gb
         else:
             G[:] = gW * self.scale
-        return G.ravel()
+        return G
 
     def loss(self, theta):
         """Objective value only (see :meth:`loss_gradient`).

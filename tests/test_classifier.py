@@ -336,7 +336,7 @@ def test_pipeline_gridsearch_and_cross_val_score():
         scoring="neg_log_loss",
     ).fit(X, y)
     ref = GridSearchCV(
-        make_pipeline(StandardScaler(), LogisticRegression(tol=1e-4)),
+        make_pipeline(StandardScaler(), LogisticRegression(**TIGHT)),
         {"logisticregression__C": [0.01, 0.1, 1.0]}, cv=3, scoring="neg_log_loss",
     ).fit(X, y)
     assert search.best_params_["bcelogisticclassifier__C"] == (
@@ -356,3 +356,22 @@ def test_clone_and_pickle_roundtrip():
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     assert clone(clf).get_params() == clf.get_params()
+
+
+def test_separable_data_without_penalty_warns():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.warns(ConvergenceWarning, match=r"problem\(s\) \[0\] are linearly"):
+        clf = BCELogisticClassifier(C=np.inf).fit(X, y)
+    assert np.isfinite(clf.coef_).all()
+    # the same data with a finite C has a finite optimum: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        BCELogisticClassifier(C=1e4).fit(X, y)
+    # one separable class among three is named
+    X3 = np.vstack([rng.normal(size=(60, 2)) + [c * 8, 0] for c in range(3)])
+    y3 = np.repeat([0, 1, 2], 60)
+    X3[:, 1] = rng.normal(size=180)
+    with pytest.warns(ConvergenceWarning, match="are linearly separable"):
+        BCELogisticClassifier(C=np.inf).fit(X3, y3)

@@ -1,46 +1,389 @@
-"""The sklearn-bce command, driven through main(argv)."""
+"""The sklearn-bce command, driven through main(argv) on the embedded data and on a
+CSV file written by the tests."""
 
+import contextlib
+import io
 import subprocess
 import sys
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer
+import skops.io as sio
+from sklearn.calibration import calibration_curve
+from sklearn.datasets import load_breast_cancer, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.estimator_checks import check_estimator
 
-from sklearn_bce.cli import compare, main
+from sklearn_bce import BCELogisticClassifier
+from sklearn_bce._loss import LinearBCE
+from sklearn_bce.cli import (
+    EXTRA_HINT,
+    PLOT_FILES,
+    CommandError,
+    FillMissing,
+    Progress,
+    _ConvergenceNotes,
+    cross_validate_models,
+    load_model,
+    main,
+    make_model,
+    objective_value,
+    plot_sgd_convergence,
+    reliability_bins,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_main_prints_side_by_side_table(capsys):
-    assert main(["--cv", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "BCELogisticClassifier" in out and "LogisticRegression" in out
-    assert "CV BCE" in out and "accuracy" in out
+def run_main(argv):
+    """Run main(argv); return (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
 
 
-def test_compare_matches_a_hand_computed_cross_validation():
+def assert_png(path):
+    assert path.is_file(), f"{path.name} was not written"
+    assert path.read_bytes()[:8] == PNG_MAGIC
+    assert path.stat().st_size > 5_000  # a real figure, not an empty canvas
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """One run of the command on the embedded data, with --save."""
+    out = tmp_path_factory.mktemp("default")
+    status, stdout, stderr = run_main(
+        ["--cv", 3, "--out", out, "--save", out / "model.skops"]
+    )
+    return status, stdout, stderr, out
+
+
+def mixed_table(n=240, seed=0):
+    """Numeric and categorical columns with missing values, string target."""
+    X, y = make_classification(
+        n_samples=n, n_features=4, n_informative=3, n_redundant=0, random_state=seed
+    )
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(X, columns=["age", "income", "score", "noise"])
+    df["colour"] = np.where(X[:, 0] + rng.normal(0, 0.5, n) > 0, "red", "blue")
+    df["size"] = rng.choice(["S", "M", 3], n)  # mixed numbers and words
+    df.loc[rng.choice(n, 20, replace=False), "income"] = np.nan
+    df.loc[rng.choice(n, 15, replace=False), "colour"] = None
+    df["outcome"] = np.where(y == 1, "yes", "no")
+    return df
+
+
+# ------------------------------------------------------------ the embedded data
+def test_default_run_prints_the_side_by_side_table(default_run):
+    status, stdout, _, _ = default_run
+    assert status == 0
+    header = stdout.splitlines()[1]
+    for column in ["BCE", "accuracy", "ROC AUC", "fit time", "n_iter"]:
+        assert column in header
+    rows = {line.split()[0]: line.split() for line in stdout.splitlines()[3:]}
+    assert set(rows) == {"BCELogisticClassifier", "LogisticRegression"}
+    # Same objective, same C, same folds: the same cross-validated BCE.
+    ours, theirs = rows["BCELogisticClassifier"], rows["LogisticRegression"]
+    assert float(ours[1]) == pytest.approx(float(theirs[1]), abs=2e-4)
+    assert 0.9 < float(ours[4]) <= 1.0  # accuracy
+    assert 0.95 < float(ours[5]) <= 1.0  # ROC AUC
+
+
+def test_default_run_reports_progress_and_files(default_run):
+    _, _, stderr, out = default_run
+    assert "breast-cancer" in stderr
+    assert "C=0.01" in stderr and "over 3 folds" in stderr
+    assert "chosen C =" in stderr
+    for name in ("reliability", "bce_vs_C"):
+        assert f"wrote {out / PLOT_FILES[name]}" in stderr
+
+
+def test_default_run_writes_reliability_and_search_plots(default_run):
+    out = default_run[3]
+    assert_png(out / PLOT_FILES["reliability"])
+    assert_png(out / PLOT_FILES["bce_vs_C"])
+
+
+def test_default_run_writes_sgd_convergence_plot(default_run):
+    # Needs BCELogisticClassifier(solver="sgd") and its loss_curve_.
+    _, _, stderr, out = default_run
+    assert "no SGD convergence plot" not in stderr, stderr
+    assert_png(out / PLOT_FILES["sgd"])
+
+
+def test_sgd_convergence_plot_approaches_the_lbfgs_optimum(tmp_path):
     X, y = load_breast_cancer(return_X_y=True)
-    rows = compare(X, y, C=1.0, cv=3, seed=0)
+    X = StandardScaler().fit_transform(X)
+    sgd, optimum = plot_sgd_convergence(X, y, tmp_path / "sgd.png", C=1.0, seed=0)
+    assert_png(tmp_path / "sgd.png")
+    curve = np.asarray(sgd.loss_curve_)
+    assert curve.ndim == 1 and curve.size >= 1
+    assert np.all(curve >= optimum - 1e-8)  # nothing beats the optimum
+    assert curve[-1] - optimum < 0.1 * (curve[0] - optimum) + 1e-3
+
+
+def test_saved_model_predicts_from_csv(default_run, tmp_path, capsys):
+    out = default_run[3]
+    data = load_breast_cancer(as_frame=True)
+    rows = data.frame.iloc[::50]  # includes the target column, which is ignored
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    model = load_model(out / "model.skops")
+
+    assert main(["predict", str(out / "model.skops"), str(tmp_path / "rows.csv")]) == 0
+    printed = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    expected = model.predict_proba(data.data.iloc[::50])
+    np.testing.assert_allclose(printed[["proba_0", "proba_1"]], expected, rtol=1e-6)
+    np.testing.assert_array_equal(printed["prediction"], expected.argmax(axis=1))
+
+    target = tmp_path / "proba.csv"
+    argv = ["predict", out / "model.skops", tmp_path / "rows.csv", "-o", target]
+    assert run_main(argv)[0] == 0
+    pd.testing.assert_frame_equal(pd.read_csv(target), printed)
+
+
+def test_saved_model_is_the_chosen_pipeline(default_run):
+    _, _, stderr, out = default_run
+    model = load_model(out / "model.skops")
+    assert isinstance(model[-1], BCELogisticClassifier)
+    assert f"chosen C = {model[-1].C:g}" in stderr
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    assert model.score(X, y) > 0.95
+
+
+# ------------------------------------------------------------ the user's own table
+def test_csv_with_categorical_and_missing_values(tmp_path):
+    mixed_table().to_csv(tmp_path / "table.csv", index=False)
+    status, stdout, stderr = run_main([
+        "--data", tmp_path / "table.csv", "--target", "outcome", "--cv", 3,
+        "--C", "0.1,1", "--out", tmp_path / "plots", "--save", tmp_path / "m.skops",
+    ])
+    assert status == 0, stderr
+    assert "240 samples, 4 numeric and 2 other feature columns" in stderr
+    assert "BCELogisticClassifier" in stdout and "LogisticRegression" in stdout
+    assert_png(tmp_path / "plots" / PLOT_FILES["reliability"])
+    assert_png(tmp_path / "plots" / PLOT_FILES["bce_vs_C"])
+
+    # New rows with an unseen category and missing values still get probabilities.
+    new = mixed_table(n=30, seed=1).drop(columns="outcome")
+    new.loc[0, "colour"] = "green"
+    new.loc[1, ["income", "size"]] = np.nan
+    new.to_csv(tmp_path / "new.csv", index=False)
+    argv = ["predict", tmp_path / "m.skops", tmp_path / "new.csv", "-o",
+            tmp_path / "p.csv"]
+    assert run_main(argv)[0] == 0
+    proba = pd.read_csv(tmp_path / "p.csv")
+    assert list(proba.columns) == ["prediction", "proba_no", "proba_yes"]
+    assert len(proba) == 30
+    np.testing.assert_allclose(proba[["proba_no", "proba_yes"]].sum(axis=1), 1)
+    assert set(proba["prediction"]) <= {"yes", "no"}
+
+
+def test_csv_multiclass_target(tmp_path):
+    X, y = make_classification(n_samples=150, n_features=5, n_informative=4,
+                               n_redundant=0, n_classes=3, random_state=0)
+    df = pd.DataFrame(X, columns=list("abcde")).assign(kind=np.array(list("xyz"))[y])
+    df.to_csv(tmp_path / "three.csv", index=False)
+    status, stdout, stderr = run_main([
+        "--data", tmp_path / "three.csv", "--target", "kind", "--cv", 3,
+        "--C", "1", "--out", tmp_path, "--quiet",
+    ])
+    assert status == 0, stderr
+    assert stderr == ""  # --quiet
+    assert "BCELogisticClassifier" in stdout
+    assert_png(tmp_path / PLOT_FILES["reliability"])
+
+
+@pytest.mark.parametrize(
+    "column, values, message",
+    [
+        ("missing", None, "target column 'missing' is not in"),
+        ("label", ["a"] * 12, "needs at least two classes"),
+        ("label", np.linspace(0, 1, 12), "looks continuous"),
+        ("label", ["a"] * 11 + ["b"], "smallest class has 1 samples"),
+    ],
+)
+def test_csv_target_errors_are_clear(tmp_path, column, values, message):
+    df = pd.DataFrame({"x": np.arange(12.0), "label": ["a", "b"] * 6})
+    if values is not None:
+        df["label"] = values
+    df.to_csv(tmp_path / "t.csv", index=False)
+    argv = ["--data", tmp_path / "t.csv", "--target", column, "--out", tmp_path]
+    status, stdout, stderr = run_main(argv)
+    assert status == 2
+    assert stderr.startswith("sklearn-bce: error:") and message in stderr
+    assert stdout == ""
+
+
+def test_missing_target_error_lists_the_columns(tmp_path):
+    pd.DataFrame({"x": [1, 2], "y": [0, 1]}).to_csv(tmp_path / "t.csv", index=False)
+    status, _, stderr = run_main(["--data", tmp_path / "t.csv", "--target", "z"])
+    assert status == 2 and "its columns are: x, y" in stderr
+
+
+def test_data_and_target_go_together(tmp_path):
+    assert "needs --target" in run_main(["--data", tmp_path / "t.csv"])[2]
+    assert "needs --data" in run_main(["--target", "y"])[2]
+
+
+# ------------------------------------------------------------ optional dependencies
+def test_runs_without_the_cli_extra_and_says_how_to_get_plots(tmp_path):
+    # A fresh interpreter in which matplotlib, pandas and skops cannot be imported.
+    code = (
+        "import sys\n"
+        "class Missing:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('matplotlib', 'pandas', 'skops'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, Missing())\n"
+        "from sklearn_bce.cli import main\n"
+        f"sys.exit(main(['--cv', '2', '--C', '1', '--out', {str(tmp_path)!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "BCELogisticClassifier" in proc.stdout
+    assert "no plots" in proc.stderr and EXTRA_HINT in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_without_pandas_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    status, _, stderr = run_main(["--data", tmp_path / "t.csv", "--target", "y"])
+    assert status == 2 and EXTRA_HINT in stderr
+
+
+# ------------------------------------------------------------ safe loading
+def _not_ours(X):
+    return X
+
+
+def test_load_model_refuses_foreign_types(tmp_path):
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    model = make_pipeline(FunctionTransformer(_not_ours), BCELogisticClassifier())
+    sio.dump(model.fit(X, y), tmp_path / "foreign.skops")
+    with pytest.raises(CommandError, match="_not_ours"):
+        load_model(tmp_path / "foreign.skops")
+    pd.DataFrame(X[:2]).to_csv(tmp_path / "x.csv", index=False)
+    status, _, stderr = run_main(
+        ["predict", tmp_path / "foreign.skops", tmp_path / "x.csv"]
+    )
+    assert status == 2 and "refusing to load" in stderr
+
+
+def test_load_model_trusts_only_what_it_checked(tmp_path):
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), BCELogisticClassifier()).fit(X, y)
+    sio.dump(model, tmp_path / "ours.skops")
+    assert sio.get_untrusted_types(file=tmp_path / "ours.skops") == [
+        "sklearn_bce._classifier.BCELogisticClassifier"
+    ]
+    loaded = load_model(tmp_path / "ours.skops")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+# ------------------------------------------------------------ the pieces
+def test_cross_validation_matches_a_hand_computed_one():
+    X, y = load_breast_cancer(return_X_y=True)
     folds = StratifiedKFold(3, shuffle=True, random_state=0)
-    losses = []
+    models = {
+        "ours": make_model(X, BCELogisticClassifier(), tabular=False),
+        "lr": make_model(X, LogisticRegression(), tabular=False),
+    }
+    rows, oof = cross_validate_models(models, X, y, folds=folds)
+    losses, proba = [], np.zeros((len(y), 2))
     for train, test in folds.split(X, y):
-        m = make_pipeline(StandardScaler(), LogisticRegression())
-        m.fit(X[train], y[train])
-        losses.append(log_loss(y[test], m.predict_proba(X[test])))
-    lr_row = next(r for r in rows if r["model"] == "LogisticRegression")
-    ours = next(r for r in rows if r["model"] == "BCELogisticClassifier")
-    assert lr_row["bce"] == pytest.approx(np.mean(losses), rel=1e-12)
+        m = make_pipeline(StandardScaler(), LogisticRegression()).fit(X[train],
+                                                                      y[train])
+        proba[test] = m.predict_proba(X[test])
+        losses.append(log_loss(y[test], proba[test]))
+    lr, ours = rows[1], rows[0]
+    assert lr["bce"] == pytest.approx(np.mean(losses), rel=1e-12)
     assert ours["bce"] == pytest.approx(np.mean(losses), rel=1e-3)
+    np.testing.assert_allclose(oof["lr"], proba, rtol=1e-12)
+    assert ours["n_iter"] >= 1 and ours["fit_time"] > 0
+
+
+@pytest.mark.parametrize("loader", ["binary", "multiclass"])
+def test_objective_value_is_the_fitted_objective(loader):
+    X, y = make_classification(n_samples=120, n_features=5, n_informative=4,
+                               n_redundant=0, random_state=0,
+                               n_classes=2 if loader == "binary" else 3)
+    clf = BCELogisticClassifier(C=0.5).fit(X, y)
+    Y = (y[:, None] == clf.classes_[None, :]).astype(float)
+    Y = Y[:, 1:] if loader == "binary" else Y
+    objective = LinearBCE(X, Y, C=0.5)
+    expected = objective.loss(objective.from_coef(clf.coef_, clf.intercept_))
+    assert objective_value(clf, X, y) == pytest.approx(expected, rel=1e-12)
+
+
+def test_reliability_bins_match_calibration_curve(rng):
+    p = rng.uniform(size=500)
+    y01 = (rng.uniform(size=500) < p).astype(float)
+    mean, frac, low, high, count = reliability_bins(y01, p, n_bins=8)
+    expected_frac, expected_mean = calibration_curve(y01, p, n_bins=8)
+    np.testing.assert_allclose(mean, expected_mean)
+    np.testing.assert_allclose(frac, expected_frac)
+    assert count.sum() == 500
+    assert np.all((low <= frac) & (frac <= high) & (low >= 0) & (high <= 1))
+
+
+def test_fill_missing_is_a_scikit_learn_transformer():
+    check_estimator(FillMissing())
+    X = np.array([[1.0, np.nan], [np.nan, 2.0]])
+    np.testing.assert_array_equal(FillMissing(-1).fit_transform(X),
+                                  [[1.0, -1.0], [-1.0, 2.0]])
+    assert np.isnan(X[0, 1])  # the input is not modified
+
+
+def test_progress_rewrites_a_status_line_on_terminals():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    term = Terminal()
+    progress = Progress(stream=term)
+    status = "search: C=0.1 (2/3), fold 1/5"
+    progress.update(status)
+    progress.note("done")
+    assert term.getvalue() == "\r" + status + "\r" + " " * len(status) + "\rdone\n"
+    pipe = io.StringIO()
+    Progress(stream=pipe).update("transient")
+    Progress(stream=pipe, enabled=False).note("quiet")
+    assert pipe.getvalue() == ""
+
+
+def test_convergence_warnings_become_one_note():
+    stream = io.StringIO()
+    with pytest.warns(UserWarning, match="other"):
+        with _ConvergenceNotes(Progress(stream=stream), "grid search"):
+            for i in range(3):
+                warnings.warn(f"stopped {i}", ConvergenceWarning, stacklevel=1)
+            warnings.warn("other", UserWarning, stacklevel=1)
+    assert stream.getvalue() == (
+        "note: 3 fits of the grid search stopped before converging; the first "
+        "said: stopped 0\n"
+    )
+
+
+def test_bad_arguments_exit_with_status_2():
+    with pytest.raises(SystemExit) as exc, contextlib.redirect_stderr(io.StringIO()):
+        main(["--C", "0,1"])
+    assert exc.value.code == 2
 
 
 def test_python_dash_m_runs():
     proc = subprocess.run(
-        [sys.executable, "-m", "sklearn_bce", "--cv", "2"],
+        [sys.executable, "-m", "sklearn_bce", "--version"],
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "BCELogisticClassifier" in proc.stdout
+    assert proc.stdout.startswith("sklearn-bce ")

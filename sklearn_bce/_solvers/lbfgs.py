@@ -1,6 +1,17 @@
-"""Limited-memory BFGS through :func:`scipy.optimize.minimize`."""
+"""Limited-memory BFGS through :func:`scipy.optimize.minimize`.
+
+With ``K > 1`` independent problems (one-vs-rest), every problem gets its own
+scipy L-BFGS-B run, so each one stops on its own tolerance and reports its own
+iteration count, exactly as ``OneVsRestClassifier`` fitting ``K`` estimators would.
+The runs are not sequential, though: each runs in a light thread whose objective
+calls meet in :class:`_SharedEvaluations`, which evaluates all pending problems in
+one fused pass over ``X``. A problem that has converged leaves the batch, so later
+passes only compute the problems still running.
+"""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 from scipy.optimize import minimize
@@ -8,40 +19,73 @@ from scipy.optimize import minimize
 from ._base import SolverResult
 
 
-def lbfgs(objective, x0, *, tol=1e-4, max_iter=100, verbose=0):
-    """Minimise ``objective`` with scipy's L-BFGS-B (no bounds).
+def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
+    """Minimise ``objective`` with scipy's L-BFGS-B (no bounds), per problem.
 
-    The stopping rule is the one of ``LogisticRegression(solver="lbfgs")``: stop when
-    the largest absolute gradient entry is at most ``tol`` (scipy's ``gtol``), or when
-    ``max_iter`` iterations are done.
+    The stopping rule is the one of ``LogisticRegression(solver="lbfgs")``, applied
+    to each of the ``K`` problems on its own: stop when the largest absolute entry
+    of that problem's gradient is at most ``tol`` (scipy's ``gtol``), or after
+    ``max_iter`` iterations.
 
     Parameters
     ----------
     objective : object
-        Has ``loss_gradient(theta) -> (float, ndarray)``.
-    x0 : ndarray of shape (n_params,)
+        Has ``K``, ``n_coef`` and ``loss_gradient_problems(T, cols)`` returning
+        per-problem values and gradients (see ``LinearBCE``).
+    x0 : ndarray of shape (K * n_coef,)
         Starting point.
-    tol : float, default=1e-4
-        Gradient max-norm at which to stop.
+    tol : float, default=1e-5
+        Gradient max-norm at which a problem stops.
     max_iter : int, default=100
-        Maximum number of iterations.
+        Maximum number of iterations per problem.
     verbose : int, default=0
         Values above 0 print the objective after each iteration.
 
     Returns
     -------
     result : SolverResult
+        ``n_iter`` has one entry per problem; ``converged`` is True when every
+        problem met the tolerance.
     """
+    K = objective.K
+    T0 = np.asarray(x0, dtype=np.float64).reshape(K, -1)
+    if K == 1:
+        def fun(theta):
+            loss, G = objective.loss_gradient_problems(theta[None, :])
+            return float(loss[0]), G[0]
+
+        results = [_minimize(fun, T0[0], 0, tol, max_iter, verbose)]
+    else:
+        results = _minimize_together(objective, T0, tol, max_iter, verbose)
+
+    n_iter = np.array([r[1] for r in results], dtype=np.int32)
+    converged = all(r[2] for r in results)
+    return SolverResult(
+        x=np.concatenate([r[0] for r in results]),
+        n_iter=n_iter,
+        converged=converged,
+        fun=float(sum(r[3] for r in results)),
+        grad_norm=max(r[4] for r in results),
+        history=results[0][5] if K == 1 else [],
+        message="; ".join(sorted({r[6] for r in results})),
+    )
+
+
+def _minimize(fun, x0, k, tol, max_iter, verbose):
+    """One scipy L-BFGS-B run; returns (x, n_iter, converged, f, |g|, history, msg)."""
     history = []
 
     def callback(intermediate_result):
         history.append(float(intermediate_result.fun))
         if verbose:
-            print(f"L-BFGS iteration {len(history)}: objective {history[-1]:.10g}")
+            print(
+                f"L-BFGS problem {k} iteration {len(history)}: "
+                f"objective {history[-1]:.10g}"
+            )
 
     res = minimize(
-        objective.loss_gradient,
-        np.asarray(x0, dtype=np.float64),
+        fun,
+        x0,
         method="L-BFGS-B",
         jac=True,
         callback=callback,
@@ -52,18 +96,88 @@ def lbfgs(objective, x0, *, tol=1e-4, max_iter=100, verbose=0):
             "ftol": 64 * np.finfo(float).eps,
         },
     )
-    n_iter = min(int(res.nit), max_iter)
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
-    # status 0: converged (gtol or ftol); 1: iteration limit; 2: line search could
-    # not make progress, which at this precision means we are at the optimum.
+    # status 0: converged (gtol or ftol); 1: iteration limit; 2: the line search
+    # could not decrease the objective any further at floating-point precision.
     converged = res.status != 1
-    return SolverResult(
-        x=res.x,
-        n_iter=np.full(objective.K, n_iter, dtype=np.int32),
-        converged=converged,
-        fun=float(res.fun),
-        grad_norm=grad_norm,
-        history=history,
-        message=str(res.message),
-    )
+    n_iter = min(int(res.nit), max_iter)
+    return res.x, n_iter, converged, float(res.fun), grad_norm, history, res.message
 
+
+def _minimize_together(objective, T0, tol, max_iter, verbose):
+    shared = _SharedEvaluations(objective)
+    results = [None] * objective.K
+    errors = []
+
+    def run(k):
+        try:
+            results[k] = _minimize(
+                lambda theta: shared.evaluate(k, theta),
+                T0[k], k, tol, max_iter, verbose,
+            )
+        except BaseException as exc:  # re-raised in the calling thread below
+            errors.append(exc)
+        finally:
+            shared.leave(k)
+
+    threads = [
+        threading.Thread(target=run, args=(k,), daemon=True)
+        for k in range(objective.K)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+class _SharedEvaluations:
+    """Meeting point of the per-problem solver threads.
+
+    A thread asking for ``f_k(theta_k)`` waits until every problem still running
+    has asked for its own value; the last one to arrive evaluates all of them at
+    once with :meth:`loss_gradient_problems` and wakes the others.
+    """
+
+    def __init__(self, objective):
+        self.objective = objective
+        self.cond = threading.Condition()
+        self.running = set(range(objective.K))
+        self.pending = {}
+        self.results = {}
+        self.error = None
+
+    def evaluate(self, k, theta):
+        with self.cond:
+            self.pending[k] = theta
+            self._maybe_run()
+            self.cond.wait_for(lambda: k in self.results or self.error is not None)
+            if k not in self.results:
+                raise self.error
+            return self.results.pop(k)
+
+    def leave(self, k):
+        with self.cond:
+            self.running.discard(k)
+            self._maybe_run()
+
+    def _maybe_run(self):
+        # called with the lock held
+        if not self.pending or set(self.pending) != self.running:
+            return
+        cols = np.fromiter(sorted(self.pending), dtype=np.intp)
+        T = np.stack([self.pending[k] for k in cols])
+        self.pending = {}
+        everyone = cols.size == self.objective.K
+        try:
+            loss, G = self.objective.loss_gradient_problems(
+                T, cols=None if everyone else cols
+            )
+        except BaseException as exc:
+            self.error = exc
+        else:
+            for i, k in enumerate(cols):
+                self.results[k] = (float(loss[i]), G[i])
+        self.cond.notify_all()
