@@ -239,6 +239,26 @@ def _l1_setup(objective, l1):
     return l1, l1[:, None] * _coord_scale(objective)
 
 
+def _batch_gradients(objective, T, cols, rows):
+    """Gradients (one row per entry of ``cols``) of problems ``cols`` at ``T``.
+
+    Uses the objective's evaluation of a subset of its problems when it has one
+    (a problem may then appear twice, at two parameter vectors, in one pass over
+    the batch), and otherwise evaluates all the problems and selects.
+    """
+    if hasattr(objective, "loss_gradient_problems"):
+        return objective.loss_gradient_problems(T, cols=cols, rows=rows)[1]
+    K = objective.K
+    G = np.empty((len(cols), T.shape[1]))
+    for start in range(0, len(cols), K):  # each problem at most once per call
+        sel = cols[start : start + K]
+        full = np.zeros((K, T.shape[1]))
+        full[sel] = T[start : start + K]
+        _, g = objective.loss_gradient_per_problem(full.ravel(), rows=rows)
+        G[start : start + K] = g.reshape(K, -1)[sel]
+    return G
+
+
 def _epoch(
     objective, theta, step, rng, batch_size, shuffle, active,
     anchor=None, l1w=None, averager=None, samples_seen=0,
@@ -246,27 +266,37 @@ def _epoch(
     """One pass over the objective's rows in mini-batches.
 
     ``step()`` is called once per mini-batch and returns the step of every
-    problem, shape (K, 1). With ``anchor=(theta_s, mu)`` the steps follow the
-    variance-reduced direction ``g_B(theta) - g_B(theta_s) + mu``. Problems that
-    are not ``active`` do not move. Returns the new iterate and the rows seen.
+    problem, shape (K, 1) or (K, p). With ``anchor=(theta_s, mu)`` the steps
+    follow the variance-reduced direction ``g_B(theta) - g_B(theta_s) + mu``;
+    both batch gradients come from one pass over the batch. Only the ``active``
+    problems are evaluated and move. Returns the new iterate and the rows seen.
     """
     n, K = objective.n_samples, objective.K
     theta = np.array(theta, dtype=np.float64)
     T = theta.reshape(K, -1)
+    act = np.flatnonzero(active)
+    k = act.size
+    if anchor is not None:
+        cols = np.concatenate([act, act])
+        T_s = np.asarray(anchor[0], dtype=np.float64).reshape(K, -1)[act]
+        mu = np.asarray(anchor[1], dtype=np.float64).reshape(K, -1)[act]
+    else:
+        cols = act
     shuffle = shuffle and batch_size < n  # one batch: nothing to shuffle
     order = rng.permutation(n) if shuffle else None
-    mask = active.astype(np.float64)[:, None]
     for start in range(0, n, batch_size):
         stop = min(n, start + batch_size)
         rows = np.sort(order[start:stop]) if shuffle else slice(start, stop)
-        _, g = objective.loss_gradient_per_problem(theta, rows=rows)
-        if anchor is not None:
-            _, g_s = objective.loss_gradient_per_problem(anchor[0], rows=rows)
-            g += anchor[1] - g_s
-        eta = step() * mask
-        T -= eta * g.reshape(K, -1)
+        eta = np.broadcast_to(step(), T.shape)[act]
+        if anchor is None:
+            g = _batch_gradients(objective, T[act], cols, rows)
+        else:
+            G = _batch_gradients(objective, np.vstack([T[act], T_s]), cols, rows)
+            g = G[:k] - G[k:] + mu
+        T_act = T[act] - eta * g
         if l1w is not None:
-            T[:] = _soft_threshold(T, eta * l1w)
+            T_act = _soft_threshold(T_act, eta * l1w[act])
+        T[act] = T_act
         samples_seen += stop - start
         if averager is not None:
             averager.update(theta, samples_seen, active)
