@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from numbers import Integral, Real
 
 import numpy as np
@@ -169,22 +170,31 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
             Training data. float32 data is fitted in float32; CSR and CSC matrices
-            are used without densifying.
+            are used without densifying. A dask collection is fitted on the
+            dask.distributed cluster of the current client, without gathering it
+            (see the "dask" section of the user guide).
 
         y : array-like of shape (n_samples,)
-            Target labels (any hashable type with at least two distinct values).
+            Target labels (any hashable type with at least two distinct values); a
+            dask array or Series when ``X`` is a dask collection.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; an integer weight counts a sample that many times.
-            Only relative weights matter.
+            Only relative weights matter. May be a dask array or Series when ``X``
+            is a dask collection.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
+        if _is_dask_collection(X):
+            from ._dask import fit as dask_fit
+
+            return dask_fit(self, X, y, sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -205,6 +215,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         objective = LinearBCE(
             X, Y, sample_weight=sw, C=self.C, fit_intercept=self.fit_intercept
         )
+        return self._solve_objective(objective, classes, X.dtype)
+
+    def _solve_objective(self, objective, classes, dtype):
+        """Run the solver on a built objective and set the fitted attributes."""
         theta0 = self._initial_theta(objective, classes)
         solve = _SOLVERS[self.solver]
         result = solve(
@@ -216,8 +230,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         W, b = objective.to_coef(result.x)
         self.classes_ = classes
-        self.coef_ = W.astype(X.dtype)
-        self.intercept_ = b.astype(X.dtype)
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = b.astype(dtype)
         self.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
         return self
 
@@ -278,14 +292,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             For a binary problem, the logit of ``classes_[1]``; otherwise one logit
             per class (one-vs-rest).
         """
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "decision_function")
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=False,
         )
-        Z = X @ self.coef_.T.astype(X.dtype, copy=False)
-        Z = np.asarray(Z) + self.intercept_.astype(X.dtype, copy=False)
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        return _scores(X, self.coef_, self.intercept_)
 
     def predict(self, X):
         """Predict class labels.
@@ -300,10 +314,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels: the class with the largest logit.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return self.classes_[(Z > 0).astype(np.intp)]
-        return self.classes_[np.argmax(Z, axis=1)]
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "predict")
+        return _labels(self.decision_function(X), self.classes_)
 
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed from the logits.
@@ -322,10 +335,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
-        return _ovr_log_proba(Z)
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "predict_log_proba")
+        return _log_proba(self.decision_function(X))
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -345,10 +357,52 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return np.column_stack([expit(-Z), expit(Z)])
-        return np.exp(_ovr_log_proba(Z))
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "predict_proba")
+        return _proba(self.decision_function(X))
+
+
+def _scores(X, coef, intercept):
+    """Logits of validated ``X``: 1-d for one problem, (n_samples, K) otherwise."""
+    Z = X @ coef.T.astype(X.dtype, copy=False)
+    Z = np.asarray(Z) + intercept.astype(X.dtype, copy=False)
+    return Z[:, 0] if Z.shape[1] == 1 else Z
+
+
+def _labels(Z, classes):
+    """Predicted labels from the logits of :func:`_scores`."""
+    if Z.ndim == 1:
+        return classes[(Z > 0).astype(np.intp)]
+    return classes[np.argmax(Z, axis=1)]
+
+
+def _log_proba(Z):
+    """Class log-probabilities from the logits of :func:`_scores`."""
+    if Z.ndim == 1:
+        return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
+    return _ovr_log_proba(Z)
+
+
+def _proba(Z):
+    """Class probabilities from the logits of :func:`_scores`."""
+    if Z.ndim == 1:
+        return np.column_stack([expit(-Z), expit(Z)])
+    return np.exp(_ovr_log_proba(Z))
+
+
+def _is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection, without ever importing dask.
+
+    A dask collection can only exist if dask has been imported already.
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)
+
+
+def _dask_predict(estimator, X, method):
+    from ._dask import predict
+
+    return predict(estimator, X, method)
 
 
 def _ovr_log_proba(Z):

@@ -302,7 +302,7 @@ class LinearBCE:
         if sw is None:  # per-column weights: use their average as the data weights
             sw = self._sw.astype(np.float64).mean(axis=1)
             sw = sw / sw.sum()
-        mean, std = self.feature_moments(np.asarray(sw, np.float64))
+        mean, std = self.feature_moments(sw)
         if self.fit_intercept:
             self.shift = mean
         else:  # no intercept to absorb a shift: scale by the root mean square
@@ -318,14 +318,15 @@ class LinearBCE:
 
         Parameters
         ----------
-        sw : ndarray of shape (n_samples,)
-            Weights summing to one.
+        sw : array-like of shape (n_samples,)
+            Weights summing to one, as the data's own array type (an ndarray here;
+            a subclass holding the data elsewhere receives its kind of array).
 
         Returns
         -------
         mean, std : ndarray of shape (n_features,)
         """
-        return _weighted_feature_moments(self.X, sw)
+        return _weighted_feature_moments(self.X, np.asarray(sw, np.float64))
 
     def to_coef(self, theta):
         """Map solver coordinates to ``(W, b)``.
