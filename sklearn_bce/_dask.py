@@ -439,25 +439,24 @@ def _numeric(X, name="X"):
     return X
 
 
-def _known_chunks(client, arr):
-    """``arr`` with known chunk sizes (persisting it first when they are not)."""
+def _persisted(client, arr):
+    """``arr`` computed once and kept on the cluster, with known chunk sizes."""
+    arr = client.persist(arr)
     if any(np.isnan(c) for c in arr.chunks[0]):
-        arr = client.persist(arr)
-        arr.compute_chunk_sizes()
+        arr.compute_chunk_sizes()  # cheap now: only the shapes of persisted chunks
     return arr
 
 
 def _as_dask_vector(client, v, name, n_samples, rows):
-    """A 1-d dask array of ``v`` with the row chunks of X."""
+    """``v`` as a persisted 1-d dask array with the row chunks of X."""
     if hasattr(v, "to_dask_array"):
         v = v.to_dask_array()
     elif not isinstance(v, da.Array):
         v = np.asarray(v)
-        if v.ndim == 0:
-            return da.full(n_samples, v, chunks=(rows,))
-        v = da.from_array(v, chunks=(rows,) + v.shape[1:])
+        if v.ndim > 0:
+            v = da.from_array(v, chunks=(rows,) + v.shape[1:])
     if v.ndim == 0:
-        return da.full(n_samples, v, chunks=(rows,))
+        return client.persist(da.full(n_samples, v, chunks=(rows,)))
     if v.ndim == 2 and v.shape[1] == 1:
         if name == "y":
             warnings.warn(
@@ -467,22 +466,22 @@ def _as_dask_vector(client, v, name, n_samples, rows):
                 stacklevel=4,
             )
         v = v[:, 0]
-    v = _known_chunks(client, v)
-    if v.ndim != 1:
-        if name == "y":
-            raise ValueError(
-                f"y should be a 1d array, got an array of shape {v.shape} instead."
-            )
+    if v.ndim != 1 and name == "y":
         raise ValueError(
-            f"sample_weight must have shape ({n_samples},), one weight per sample; "
-            f"got shape {v.shape}."
+            f"y should be a 1d array, got an array of shape {v.shape} instead."
         )
-    if v.shape[0] != n_samples:
+    v = _persisted(client, v)
+    if v.ndim != 1 or v.shape[0] != n_samples:
+        if name == "sample_weight":
+            raise ValueError(
+                f"sample_weight must have shape ({n_samples},), one weight per "
+                f"sample; got shape {v.shape}."
+            )
         raise ValueError(
             "Found input variables with inconsistent numbers of samples: "
             f"[{n_samples}, {v.shape[0]}]"
         )
-    return v.rechunk((rows,))
+    return v if v.chunks[0] == rows else client.persist(v.rechunk((rows,)))
 
 
 # ------------------------------------------------------- target statistics
@@ -563,7 +562,7 @@ def fit(estimator, X, y, sample_weight=None):
     X = _numeric(X)
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
-    X = _known_chunks(client, X)
+    X = _persisted(client, X)
     n_samples, rows = X.shape[0], X.chunks[0]
     if n_samples == 0:
         raise ValueError(
