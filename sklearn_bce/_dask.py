@@ -24,7 +24,7 @@ import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
-from distributed import get_client, wait
+from distributed import futures_of, get_client, wait
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -76,6 +76,42 @@ def _map_reduce(client, block_fn, combine, arrays):
     return client.compute(_delayed_tree(parts, combine)).result()
 
 
+def _block_futures(arr):
+    """Futures of a persisted array's row blocks, in row order."""
+    by_key = {f.key: f for f in futures_of(arr)}
+    keys = arr.__dask_keys__()
+    return [by_key[k[0] if arr.ndim == 2 else k] for k in keys]
+
+
+def _balanced_placement(client, futures, rows):
+    """A worker for each chunk: where it is when that keeps the work balanced.
+
+    Each worker should get rows in proportion to its threads. Chunks are placed
+    largest first on the holder with most room, provided it then exceeds its share
+    by less than half the chunk; otherwise on the least loaded worker (the chunk
+    then moves once, when the objective is built).
+    """
+    wait(futures)
+    who_has = client.who_has(futures)
+    threads = {
+        w: info.get("nthreads", 1)
+        for w, info in client.scheduler_info()["workers"].items()
+    }
+    share = {w: sum(rows) * t / sum(threads.values()) for w, t in threads.items()}
+    load = dict.fromkeys(threads, 0.0)
+    placement = [None] * len(futures)
+    for i in sorted(range(len(futures)), key=lambda i: -rows[i]):
+        holders = [w for w in who_has.get(futures[i].key, ()) if w in load]
+        room = [w for w in holders if load[w] + rows[i] / 2 <= share[w]]
+        if room:
+            w = min(room, key=lambda w: load[w] / share[w])
+        else:
+            w = min(load, key=lambda w: (load[w] + rows[i]) / share[w])
+        placement[i] = w
+        load[w] += rows[i]
+    return placement
+
+
 def _sum_arrays(*parts):
     """Sum of equally shaped arrays (a reduction step)."""
     total = parts[0].copy()
@@ -107,14 +143,28 @@ def _raise_nonfinite(flags, dtype):
 
 # ------------------------------------------------------- per-chunk functions
 # Each runs on a worker, on one chunk ``(X_i, Y_i, sw_i)`` of DaskLinearBCE.blocks.
+def _aligned(a):
+    """``a``, copied into aligned memory if it is not aligned.
+
+    Arrays deserialised from network frames (scattered data, chunks of
+    ``da.from_array``) can start at any byte address; numpy then cannot hand
+    them to BLAS and products run several times slower. Sparse blocks are used
+    as they are.
+    """
+    if isinstance(a, np.ndarray) and not a.flags.aligned:
+        return np.require(a, requirements=["A"])
+    return a
+
+
 def _pack(X, Y, sw, dtype):
-    """The chunk as the objective keeps it: targets and weights 2-d, X's dtype."""
+    """The chunk as the objective keeps it: aligned, targets and weights 2-d."""
+    X = _aligned(X)
     n = X.shape[0]
-    Y = np.asarray(Y, dtype=dtype).reshape(n, -1)
+    Y = _aligned(np.asarray(Y, dtype=dtype).reshape(n, -1))
     if sw is None:
         sw = np.ones((n, 1), dtype=dtype)
     else:
-        sw = np.asarray(sw, dtype=dtype).reshape(n, -1)
+        sw = _aligned(np.asarray(sw, dtype=dtype).reshape(n, -1))
     if Y.shape[0] != n or sw.shape[0] != n:
         raise ValueError(
             f"A chunk of X has {n} rows but the matching chunk of the targets or "
@@ -123,11 +173,32 @@ def _pack(X, Y, sw, dtype):
     return X, Y, sw
 
 
+# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which (in glibc) turns
+# off the adaptive mmap threshold: every temporary array above 128 kB is then a
+# fresh mmap whose pages fault in one by one, several times the cost of the
+# arithmetic on it. The chunk functions therefore walk dense chunks in slices
+# whose temporaries stay near 64 kB.
+_TEMP_ITEMS = 8192
+
+
+def _slices(X, width):
+    """Row slices of a chunk with temporaries of about ``_TEMP_ITEMS * width``."""
+    n = X.shape[0]
+    step = n if sp.issparse(X) else max(32, _TEMP_ITEMS // max(width, 1))
+    return [slice(s, s + step) for s in range(0, n, step)] or [slice(0, 0)]
+
+
 def _chunk_sums(chunk, W, b, fit_intercept):
     """``bce_sums`` of one chunk, packed as ``[gW | gb | loss]`` of shape (K, d + 2)."""
     X, Y, sw = chunk
-    loss_k, gW, gb = bce_sums(X, Y, sw, W, b, fit_intercept)
-    return np.column_stack([gW, gb, loss_k])
+    d = X.shape[1]
+    out = np.zeros((Y.shape[1], d + 2))
+    for rows in _slices(X, Y.shape[1]):
+        loss_k, gW, gb = bce_sums(X[rows], Y[rows], sw[rows], W, b, fit_intercept)
+        out[:, :d] += gW
+        out[:, d] += gb
+        out[:, d + 1] += loss_k
+    return out
 
 
 def _chunk_weight_sums(chunk):
@@ -150,7 +221,11 @@ def _chunk_moments(chunk, m):
     weight = float(np.sum(m, dtype=np.float64))
     if flags.any() or weight <= 0:
         return flags, 0.0, np.zeros(d), np.zeros(d)
-    mean, std = _weighted_feature_moments(X, np.asarray(m, np.float64) / weight)
+    step = _slices(X, d)[0]
+    mean, std = _weighted_feature_moments(
+        X, np.asarray(m, np.float64) / weight,
+        block_rows=max(1, step.stop - step.start),
+    )
     return flags, weight, mean, std
 
 
@@ -254,20 +329,22 @@ class DaskLinearBCE(LinearBCE):
         rows = X.chunks[0]
         Y = da.asarray(Y)
         Y = (Y[:, None] if Y.ndim == 1 else Y).rechunk((rows, -1))
-        ys = Y.to_delayed().ravel()
-        if sample_weight is None:
-            ss = [None] * len(ys)
-        else:
+        arrays = [X, Y]
+        if sample_weight is not None:
             sw = da.asarray(sample_weight)
-            ss = (sw[:, None] if sw.ndim == 1 else sw).rechunk((rows, -1))
-            ss = ss.to_delayed().ravel()
-        pack = dask.delayed(_pack, pure=True)
-        self.blocks = self.client.compute(
-            [
-                pack(x, y, s, self.dtype)
-                for x, y, s in zip(X.to_delayed().ravel(), ys, ss, strict=True)
-            ]
-        )
+            arrays.append((sw[:, None] if sw.ndim == 1 else sw).rechunk((rows, -1)))
+        futures = [_block_futures(a) for a in self.client.persist(arrays)]
+        if sample_weight is None:
+            futures.append([None] * len(rows))
+        workers = _balanced_placement(self.client, futures[0], rows)
+        self.blocks = [
+            self.client.submit(
+                _pack, x, y, s, self.dtype, workers=[w], allow_other_workers=True,
+                pure=False,
+            )
+            for x, y, s, w in zip(*futures, workers, strict=True)
+        ]
+        del futures, arrays  # the chunks now live in the packs
         self._groups = None
         self.n_samples, self.n_features = n, d
         self.K = Y.shape[1]
@@ -628,6 +705,7 @@ def fit(estimator, X, y, sample_weight=None):
 def _predict_block(X, *, coef, intercept, classes, method):
     from ._classifier import _labels, _log_proba, _proba, _scores
 
+    X = _aligned(X)
     _raise_nonfinite(_nonfinite_flags(X), X.dtype)
     Z = _scores(X, coef, intercept)
     if method == "decision_function":
