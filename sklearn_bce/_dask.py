@@ -188,10 +188,11 @@ def _slices(X, width):
     return [slice(s, s + step) for s in range(0, n, step)] or [slice(0, 0)]
 
 
-def _chunk_sums(chunk, W, b, fit_intercept):
-    """``bce_sums`` of one chunk, packed as ``[gW | gb | loss]`` of shape (K, d + 2)."""
+def _chunk_sums(chunk, Wb, fit_intercept):
+    """``bce_sums`` of one chunk at ``[W | b]``, as ``[gW | gb | loss]`` (K, d + 2)."""
     X, Y, sw = chunk
     d = X.shape[1]
+    W, b = Wb[:, :d], Wb[:, d]
     out = np.zeros((Y.shape[1], d + 2))
     for rows in _slices(X, Y.shape[1]):
         loss_k, gW, gb = bce_sums(X[rows], Y[rows], sw[rows], W, b, fit_intercept)
@@ -303,13 +304,17 @@ class DaskLinearBCE(LinearBCE):
     ``X`` (the feature-moment pass, or a dedicated pass when
     ``precondition=False``), before any solver iteration, and raise ValueError.
 
-    Up to ``gather_limit`` (32) chunk results are sent straight to the client and
-    summed there: one network hop per evaluation. With more chunks, results are
-    first summed on the worker holding them, then in a tree of fan-in 8, so the
-    client receives at most 8 partial sums whatever the size of the cluster.
+    Communication per evaluation: the coefficients ``[W | b]`` travel inside each
+    chunk's task while that costs at most ``broadcast_limit`` bytes (1 MB) in
+    total; beyond, they are scattered once to every worker instead. Up to
+    ``gather_limit`` (32) chunk results are sent straight to the client and summed
+    there (one network hop); with more chunks, results are first summed on the
+    worker holding them, then in a tree of fan-in 8, so the client receives at
+    most 8 partial sums whatever the size of the cluster.
     """
 
     gather_limit = 32
+    broadcast_limit = 1_000_000
 
     def __init__(
         self,
@@ -469,9 +474,11 @@ class DaskLinearBCE(LinearBCE):
                 "DaskLinearBCE evaluates the data term on all rows only; run "
                 "chunk-wise algorithms on its `blocks` instead."
             )
+        Wb = np.column_stack([W, b])
+        if Wb.nbytes * len(self.blocks) > self.broadcast_limit:
+            Wb = self.client.scatter(Wb, broadcast=True, hash=False)
         total = self._map_reduce(
-            _chunk_sums, _sum_arrays, W=np.asarray(W), b=np.asarray(b),
-            fit_intercept=self.fit_intercept,
+            _chunk_sums, _sum_arrays, Wb=Wb, fit_intercept=self.fit_intercept
         )
         total /= self._sw_norm[:, None]
         d = self.n_features

@@ -168,15 +168,19 @@ def test_warm_start_on_dask(client):
 
 # ---------------------------------------------------------------- objective
 @pytest.mark.parametrize(
-    "fit_intercept, gather_limit", [(True, 32), (False, 32), (True, 2)]
+    "fit_intercept, large", [(True, False), (False, False), (True, True)]
 )
 def test_objective_matches_in_memory_objective(
-    client, monkeypatch, fit_intercept, gather_limit
+    client, monkeypatch, fit_intercept, large
 ):
-    # gather_limit=2: more chunks than the client receives directly, so the sums go
-    # per worker and then through a tree (fan-in lowered to 2 for several levels).
-    monkeypatch.setattr(DaskLinearBCE, "gather_limit", gather_limit)
-    monkeypatch.setattr(dask_module, "_FAN_IN", 2 if gather_limit == 2 else 8)
+    # "large" plays a big cluster: the coefficients are scattered to the workers
+    # rather than sent with every task, and there are more chunks than the client
+    # receives directly, so the sums go per worker and then through a tree (fan-in
+    # lowered to 2 for several levels).
+    if large:
+        monkeypatch.setattr(DaskLinearBCE, "broadcast_limit", 0)
+        monkeypatch.setattr(DaskLinearBCE, "gather_limit", 2)
+        monkeypatch.setattr(dask_module, "_FAN_IN", 2)
     rng = np.random.default_rng(0)
     n, d, K = 230, 6, 3
     X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d) + rng.normal(size=d)
