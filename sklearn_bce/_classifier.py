@@ -174,8 +174,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                 (n_samples, n_features)
             Training data. float32 data is fitted in float32; CSR and CSC matrices
             are used without densifying. A dask collection is fitted on the
-            dask.distributed cluster of the current client, without gathering it
-            (see the "dask" section of the user guide).
+            dask.distributed cluster of the current client without gathering it;
+            its classes, weights and NaN / infinity checks are computed there, in
+            the passes over the data that precede the first solver iteration (see
+            the "dask" page of the user guide).
 
         y : array-like of shape (n_samples,)
             Target labels (any hashable type with at least two distinct values); a
@@ -283,12 +285,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        scores : ndarray or dask array of shape (n_samples,) or (n_samples, n_classes)
             For a binary problem, the logit of ``classes_[1]``; otherwise one logit
             per class (one-vs-rest).
         """
@@ -306,12 +310,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray or dask array of shape (n_samples,)
             Predicted labels: the class with the largest logit.
         """
         if _is_dask_collection(X):
@@ -327,12 +333,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray or dask array of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
         if _is_dask_collection(X):
@@ -349,12 +357,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray or dask array of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
         if _is_dask_collection(X):

@@ -156,21 +156,37 @@ def _aligned(a):
     return a
 
 
+class _Chunk(tuple):
+    """``(X_i, Y_i, sw_i)`` of one chunk, re-aligned whenever it is unpickled.
+
+    A copy of a chunk made by the scheduler (work stealing, replication, a worker
+    leaving) arrives through the network like scattered data: this keeps it fast.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (_chunk, tuple(self))
+
+
+def _chunk(X, Y, sw):
+    return _Chunk((_aligned(X), _aligned(Y), _aligned(sw)))
+
+
 def _pack(X, Y, sw, dtype):
     """The chunk as the objective keeps it: aligned, targets and weights 2-d."""
-    X = _aligned(X)
     n = X.shape[0]
-    Y = _aligned(np.asarray(Y, dtype=dtype).reshape(n, -1))
+    Y = np.asarray(Y, dtype=dtype).reshape(n, -1)
     if sw is None:
         sw = np.ones((n, 1), dtype=dtype)
     else:
-        sw = _aligned(np.asarray(sw, dtype=dtype).reshape(n, -1))
+        sw = np.asarray(sw, dtype=dtype).reshape(n, -1)
     if Y.shape[0] != n or sw.shape[0] != n:
         raise ValueError(
             f"A chunk of X has {n} rows but the matching chunk of the targets or "
             f"weights has {Y.shape[0]} or {sw.shape[0]}: they must be aligned."
         )
-    return X, Y, sw
+    return _chunk(X, Y, sw)
 
 
 # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which (in glibc) turns
