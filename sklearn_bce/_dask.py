@@ -97,7 +97,10 @@ def _balanced_placement(client, futures, rows):
         w: info.get("nthreads", 1)
         for w, info in client.scheduler_info()["workers"].items()
     }
-    share = {w: sum(rows) * t / sum(threads.values()) for w, t in threads.items()}
+    if not threads:  # no worker to balance over: leave it to the scheduler
+        return [None] * len(futures)
+    total = max(sum(rows), 1) / sum(threads.values())
+    share = {w: total * t for w, t in threads.items()}
     load = dict.fromkeys(threads, 0.0)
     placement = [None] * len(futures)
     for i in sorted(range(len(futures)), key=lambda i: -rows[i]):
@@ -125,10 +128,15 @@ def _any(*flags):
 
 
 def _nonfinite_flags(X):
-    """``[has_nan, has_inf]`` of a dense or sparse block."""
+    """``[has_nan, has_inf]`` of a dense or sparse block.
+
+    A finite sum proves the block finite in one pass without a temporary; only a
+    non-finite sum (NaN, infinity, or an overflow of large values) is looked into.
+    """
     data = X.data if sp.issparse(X) else X
-    if np.isfinite(data).all():
-        return np.zeros(2, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(data, dtype=np.float64)):
+            return np.zeros(2, dtype=bool)
     return np.array([np.isnan(data).any(), np.isinf(data).any()])
 
 
@@ -197,11 +205,17 @@ def _pack(X, Y, sw, dtype):
 _TEMP_ITEMS = 8192
 
 
+def _slice_rows(X, width):
+    """Rows per slice of a chunk for temporaries of about ``_TEMP_ITEMS * width``."""
+    if sp.issparse(X):
+        return max(X.shape[0], 1)
+    return max(32, _TEMP_ITEMS // max(width, 1))
+
+
 def _slices(X, width):
-    """Row slices of a chunk with temporaries of about ``_TEMP_ITEMS * width``."""
-    n = X.shape[0]
-    step = n if sp.issparse(X) else max(32, _TEMP_ITEMS // max(width, 1))
-    return [slice(s, s + step) for s in range(0, n, step)] or [slice(0, 0)]
+    """Row slices of a chunk, see :func:`_slice_rows`."""
+    step = _slice_rows(X, width)
+    return [slice(s, s + step) for s in range(0, X.shape[0], step)] or [slice(0, 0)]
 
 
 def _chunk_sums(chunk, Wb, fit_intercept):
@@ -238,10 +252,8 @@ def _chunk_moments(chunk, m):
     weight = float(np.sum(m, dtype=np.float64))
     if flags.any() or weight <= 0:
         return flags, 0.0, np.zeros(d), np.zeros(d)
-    step = _slices(X, d)[0]
     mean, std = _weighted_feature_moments(
-        X, np.asarray(m, np.float64) / weight,
-        block_rows=max(1, step.stop - step.start),
+        X, np.asarray(m, np.float64) / weight, block_rows=_slice_rows(X, d)
     )
     return flags, weight, mean, std
 
@@ -313,6 +325,11 @@ class DaskLinearBCE(LinearBCE):
         they live.
     n_params : int
         Length of the flat parameter vector, ``K * (n_features + fit_intercept)``.
+    gather_limit : int
+        Class attribute, 32: the most chunk results sent straight to the client.
+    broadcast_limit : int
+        Class attribute, 1 MB: the most bytes of coefficients embedded in the tasks
+        of one evaluation.
 
     Notes
     -----
@@ -360,8 +377,8 @@ class DaskLinearBCE(LinearBCE):
         workers = _balanced_placement(self.client, futures[0], rows)
         self.blocks = [
             self.client.submit(
-                _pack, x, y, s, self.dtype, workers=[w], allow_other_workers=True,
-                pure=False,
+                _pack, x, y, s, self.dtype, workers=w and [w],
+                allow_other_workers=w is not None, pure=False,
             )
             for x, y, s, w in zip(*futures, workers, strict=True)
         ]
