@@ -567,7 +567,13 @@ def _persisted(client, arr):
 def _as_dask_vector(client, v, name, n_samples, rows):
     """``v`` as a persisted 1-d dask array with the row chunks of X."""
     if hasattr(v, "to_dask_array"):
-        v = v.to_dask_array()
+        with warnings.catch_warnings():
+            # string labels become an object array, which is all the fit needs
+            warnings.filterwarnings(
+                "ignore", "Dask currently has limited support for converting pandas",
+                UserWarning,
+            )
+            v = v.to_dask_array()
     elif not isinstance(v, da.Array):
         v = np.asarray(v)
         if v.ndim > 0:

@@ -4,6 +4,7 @@ Every fit is compared with the in-memory fit of the same data (itself tested aga
 scikit-learn in test_classifier.py), or directly with scikit-learn.
 """
 
+import pickle
 import re
 import subprocess
 import sys
@@ -84,6 +85,9 @@ def test_fit_matches_in_memory_fit(client, dataset, weighted, class_weight):
     ours = BCELogisticClassifier(C=0.5, class_weight=class_weight, **TOL)
     ours.fit(*to_dask(X, y, sw))
     assert_same_fit(ours, ref, X)
+    # nothing of the cluster stays attached to the fitted estimator
+    restored = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(restored.coef_, ours.coef_)
 
 
 def test_binary_fit_matches_logistic_regression(client):
@@ -303,6 +307,14 @@ def test_nonfinite_X_is_detected_on_the_cluster(client, value, word, preconditio
     else:
         with pytest.raises(ValueError, match=f"Input X contains {word}"):
             DaskLinearBCE(Xd, yd == 0, precondition=False)
+
+
+def test_large_finite_values_are_not_taken_for_infinity():
+    # their sum overflows, which only sends the check to the exact test
+    X = np.full((4, 3), np.finfo(np.float64).max / 2)
+    np.testing.assert_array_equal(dask_module._nonfinite_flags(X), [False, False])
+    X[1, 1] = np.inf
+    np.testing.assert_array_equal(dask_module._nonfinite_flags(X), [False, True])
 
 
 def test_shape_errors(client):
