@@ -319,8 +319,8 @@ class LinearBCE:
         Parameters
         ----------
         sw : array-like of shape (n_samples,)
-            Weights summing to one, as the data's own array type (an ndarray here;
-            a subclass holding the data elsewhere receives its kind of array).
+            Weights summing to one: an ndarray here; a subclass that holds the data
+            elsewhere receives them in its own form (per-chunk futures on dask).
 
         Returns
         -------
