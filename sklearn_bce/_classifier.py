@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -377,21 +378,28 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
             Training data, never copied: float32 data is fitted in float32, C- and
             F-ordered arrays and CSR/CSC matrices are used as they are. The fit
             needs little memory beyond ``X`` (a quarter of its size at most on
             typical data); CSC input also holds one (n_samples, n_classes) array
-            of logits, which CSR input avoids.
+            of logits, which CSR input avoids. A dask collection is fitted on the
+            dask.distributed cluster of the current client without gathering it;
+            its classes, weights and NaN / infinity checks are computed there, in
+            the passes over the data that precede the first solver iteration (see
+            the "dask" page of the user guide).
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (any hashable type with at least two distinct values), or
             a multilabel indicator matrix of 0/1 (one independent binary problem
-            per column).
+            per column). A dask array or Series of labels when ``X`` is a dask
+            collection.
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; an integer weight counts a sample that many times.
-            Only relative weights matter.
+            Only relative weights matter. May be a dask array or Series when ``X``
+            is a dask collection.
 
         Returns
         -------
@@ -404,6 +412,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                 "only handles the (smooth) L2 penalty. Set solver='sgd', or "
                 "l1_ratio=0."
             )
+        if _is_dask_collection(X):
+            from ._dask import fit as dask_fit
+
+            return dask_fit(self, X, y, sample_weight)
         X, y = validate_data(
             self,
             X,
@@ -422,6 +434,13 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         objective = LinearBCE(
             X, Y, sample_weight=sw, C=self.C, fit_intercept=self.fit_intercept
         )
+        self._solve_objective(objective, classes, X.dtype, multilabel)
+        if not np.isfinite(self.C):
+            _warn_if_separable(X, Y, sw, self.coef_, self.intercept_)
+        return self
+
+    def _solve_objective(self, objective, classes, dtype, multilabel=False):
+        """Run the solver on a built objective and set the fitted attributes."""
         theta0 = self._initial_theta(objective, classes, multilabel)
         solve = _SOLVERS[self.solver]
         result = solve(
@@ -432,12 +451,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             warn_not_converged(self.solver, result, self.max_iter)
 
         W, b = objective.to_coef(result.x)
-        if not np.isfinite(self.C):
-            _warn_if_separable(X, Y, sw, W, b)
         self.multilabel_ = multilabel
         self.classes_ = classes
-        self.coef_ = W.astype(X.dtype)
-        self.intercept_ = b.astype(X.dtype)
+        self.coef_ = W.astype(dtype)
+        self.intercept_ = b.astype(dtype)
         self.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
         return self
 
@@ -765,43 +782,44 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        scores : ndarray or dask array of shape (n_samples,) or (n_samples, n_classes)
             For a binary problem, the logit of ``classes_[1]``; otherwise one logit
             per class (one-vs-rest).
         """
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "decision_function")
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=False,
         )
-        Z = X @ self.coef_.T.astype(X.dtype, copy=False)
-        Z = np.asarray(Z) + self.intercept_.astype(X.dtype, copy=False)
-        return Z[:, 0] if Z.shape[1] == 1 else Z
+        return _scores(X, self.coef_, self.intercept_)
 
     def predict(self, X):
         """Predict class labels.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray or dask array of shape (n_samples,)
             Predicted labels: the class with the largest logit.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return self.classes_[(Z > 0).astype(np.intp)]
-        if self.multilabel_:
-            return (Z > 0).astype(np.int64)
-        return self.classes_[np.argmax(Z, axis=1)]
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "predict")
+        return _labels(self.decision_function(X), self.classes_, self.multilabel_)
 
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed from the logits.
@@ -812,20 +830,19 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray or dask array of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
-        if self.multilabel_:
-            return log_sigmoid(Z)
-        return _ovr_log_proba(Z)
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "predict_log_proba")
+        return _log_proba(self.decision_function(X), self.multilabel_)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -837,20 +854,68 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
+                (n_samples, n_features)
+            Samples. For a dask collection the result is a lazy dask array with
+            the row chunks of ``X`` (nothing is computed until asked).
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
+        proba : ndarray or dask array of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        Z = self.decision_function(X)
-        if Z.ndim == 1:
-            return np.column_stack([expit(-Z), expit(Z)])
-        if self.multilabel_:
-            return expit(Z)
-        return np.exp(_ovr_log_proba(Z))
+        if _is_dask_collection(X):
+            return _dask_predict(self, X, "predict_proba")
+        return _proba(self.decision_function(X), self.multilabel_)
+
+
+def _scores(X, coef, intercept):
+    """Logits of validated ``X``: 1-d for one problem, (n_samples, K) otherwise."""
+    Z = X @ coef.T.astype(X.dtype, copy=False)
+    Z = np.asarray(Z) + intercept.astype(X.dtype, copy=False)
+    return Z[:, 0] if Z.shape[1] == 1 else Z
+
+
+def _labels(Z, classes, multilabel=False):
+    """Predicted labels (an indicator matrix if multilabel) from the logits."""
+    if Z.ndim == 1:
+        return classes[(Z > 0).astype(np.intp)]
+    if multilabel:
+        return (Z > 0).astype(np.int64)
+    return classes[np.argmax(Z, axis=1)]
+
+
+def _log_proba(Z, multilabel=False):
+    """Class (or per-label) log-probabilities from the logits of :func:`_scores`."""
+    if Z.ndim == 1:
+        return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
+    if multilabel:
+        return log_sigmoid(Z)
+    return _ovr_log_proba(Z)
+
+
+def _proba(Z, multilabel=False):
+    """Class (or per-label) probabilities from the logits of :func:`_scores`."""
+    if Z.ndim == 1:
+        return np.column_stack([expit(-Z), expit(Z)])
+    if multilabel:
+        return expit(Z)
+    return np.exp(_ovr_log_proba(Z))
+
+
+def _is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection, without ever importing dask.
+
+    A dask collection can only exist if dask has been imported already.
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)
+
+
+def _dask_predict(estimator, X, method):
+    from ._dask import predict
+
+    return predict(estimator, X, method)
 
 
 def _ovr_log_proba(Z):

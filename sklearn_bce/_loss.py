@@ -123,13 +123,14 @@ def _sparse_triplets(X, n_blocks=64):
             yield X.data[lo:hi], minor, outer
 
 
-def _weighted_feature_moments(X, sw):
+def _weighted_feature_moments(X, sw, block_rows=None):
     """Weighted per-feature mean and standard deviation of ``X``.
 
-    Works in blocks (extra memory a small fraction of ``X``), never copies or
-    converts ``X``, and is safe for values near the floating-point range: features
-    are divided by their max-abs before anything is squared. ``sw`` must sum to
-    one. Returns float64 arrays of shape (n_features,).
+    Works in blocks (extra memory a small fraction of ``X``; ``block_rows`` sets
+    the rows of a dense block), never copies or converts ``X``, and is safe for
+    values near the floating-point range: features are divided by their max-abs
+    before anything is squared. ``sw`` must sum to one. Returns float64 arrays of
+    shape (n_features,).
     """
     n, d = X.shape
     absmax = np.zeros(d)
@@ -138,7 +139,10 @@ def _weighted_feature_moments(X, sw):
         for v, _, c in _sparse_triplets(X):
             np.maximum.at(absmax, c, np.abs(v))
     else:
-        blocks = _row_blocks(X, min(1 << 20, max(1, X.nbytes // 32)))
+        if block_rows is None:
+            blocks = _row_blocks(X, min(1 << 20, max(1, X.nbytes // 32)))
+        else:
+            blocks = [slice(a, a + block_rows) for a in range(0, n, block_rows)]
         for blk in blocks:
             np.maximum(absmax, np.abs(X[blk]).max(axis=0), out=absmax)
     unit = np.where(absmax > 0, absmax, 1.0)
@@ -225,10 +229,12 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
         Y = _ColumnView(Y, cols)
     # Block rows: X_b and the ~5 (rows, K) temporaries fit in BLOCK_BYTES, and
     # there are at least 8 blocks (16 for sparse X, whose rows are small), so the
-    # temporaries stay small next to X.
+    # temporaries stay small next to X. Up to 4096 rows (e.g. an SGD mini-batch)
+    # are one block: their temporaries are small anyway.
     sparse = sp.issparse(X)
     row_bytes = (5 * K + (0 if sparse else d)) * X.dtype.itemsize
-    step = max(64, min(BLOCK_BYTES // row_bytes, -(-n // (16 if sparse else 8))))
+    step = min(BLOCK_BYTES // row_bytes, -(-n // (16 if sparse else 8)))
+    step = max(min(n, 4096), step)
     if sparse and X.format == "csr" and n > step:
         # Row blocks of a CSR matrix are cheap views: same single pass as dense.
         return _blocked_sums(X, Y, sw, Wt, bx, step, _csr_rows)
@@ -429,8 +435,10 @@ class LinearBCE:
 
         Parameters
         ----------
-        sw : ndarray of shape (n_samples,)
-            Weights summing to one (any float dtype; may be a broadcast view).
+        sw : array-like of shape (n_samples,)
+            Weights summing to one: an ndarray of any float dtype (possibly a
+            broadcast view) here; a subclass that holds the data elsewhere
+            receives them in its own form (per-chunk futures on dask).
 
         Returns
         -------

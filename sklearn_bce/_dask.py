@@ -1,0 +1,829 @@
+"""The BCE objective evaluated block-wise on a dask.distributed cluster.
+
+Only imported when an estimator meets a dask collection, so that importing
+``sklearn_bce`` never imports dask. Everything here runs the same in-memory kernels
+as the rest of the package on one row chunk at a time:
+
+* :class:`DaskLinearBCE` is :class:`~sklearn_bce._loss.LinearBCE` with the data left
+  on the workers. Coordinates, preconditioning and the penalty are inherited; only
+  :meth:`~DaskLinearBCE.data_term` and :meth:`~DaskLinearBCE.feature_moments` are
+  replaced. One evaluation submits one task per row chunk, each running
+  :func:`~sklearn_bce._loss.bce_sums` on the chunk its worker already holds, sums the
+  ``(K, n_features + 2)`` results on each worker, and brings a few of those small
+  arrays to the client. ``X`` itself never leaves the workers.
+* :func:`fit` and :func:`predict` are the dask paths of
+  :class:`~sklearn_bce.BCELogisticClassifier`: validation and target encoding done
+  with cluster reductions, and lazy ``map_blocks`` predictions.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import dask
+import dask.array as da
+import numpy as np
+import scipy.sparse as sp
+from distributed import futures_of, get_client, wait
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._loss import LinearBCE, _weighted_feature_moments, bce_sums
+
+__all__ = ["DaskLinearBCE", "fit", "predict"]
+
+# Partial results combined per task in the reductions; 8 keeps the trees shallow
+# while each combining task stays cheap.
+_FAN_IN = 8
+
+
+# ---------------------------------------------------------------------- plumbing
+def _get_client(client=None):
+    """The given client, or the current default one, with a helpful error."""
+    if client is not None:
+        return client
+    try:
+        return get_client()
+    except ValueError:
+        raise ValueError(
+            "Fitting on dask collections needs a dask.distributed client: create one "
+            "first, e.g. `from dask.distributed import Client; client = Client()` for "
+            "a local cluster or `Client('tcp://scheduler-address:8786')` for an "
+            "existing one."
+        ) from None
+
+
+def _delayed_tree(parts, combine):
+    """Reduce a list of delayed values with ``combine`` in a tree of fan-in 8."""
+    while len(parts) > 1:
+        parts = [
+            dask.delayed(combine, pure=True)(*parts[i : i + _FAN_IN])
+            for i in range(0, len(parts), _FAN_IN)
+        ]
+    return parts[0]
+
+
+def _map_reduce(client, block_fn, combine, arrays):
+    """Run ``block_fn`` on aligned row blocks of dask ``arrays`` and tree-reduce.
+
+    Used for the one-off passes over ``y`` and ``sample_weight`` before the
+    objective exists; the objective reduces over its own persisted chunks.
+    """
+    blocks = [a.to_delayed().ravel() for a in arrays]
+    fn = dask.delayed(block_fn, pure=True)
+    parts = [fn(*row) for row in zip(*blocks, strict=True)]
+    return client.compute(_delayed_tree(parts, combine)).result()
+
+
+def _block_futures(arr):
+    """Futures of a persisted array's row blocks, in row order."""
+    by_key = {f.key: f for f in futures_of(arr)}
+    keys = arr.__dask_keys__()
+    return [by_key[k[0] if arr.ndim == 2 else k] for k in keys]
+
+
+def _balanced_placement(client, futures, rows):
+    """A worker for each chunk: where it is when that keeps the work balanced.
+
+    Each worker should get rows in proportion to its threads. Chunks are placed
+    largest first on the holder with most room, provided it then exceeds its share
+    by less than half the chunk; otherwise on the least loaded worker (the chunk
+    then moves once, when the objective is built).
+    """
+    wait(futures)
+    who_has = client.who_has(futures)
+    threads = {
+        w: info.get("nthreads", 1)
+        for w, info in client.scheduler_info()["workers"].items()
+    }
+    if not threads:  # no worker to balance over: leave it to the scheduler
+        return [None] * len(futures)
+    total = max(sum(rows), 1) / sum(threads.values())
+    share = {w: total * t for w, t in threads.items()}
+    load = dict.fromkeys(threads, 0.0)
+    placement = [None] * len(futures)
+    for i in sorted(range(len(futures)), key=lambda i: -rows[i]):
+        holders = [w for w in who_has.get(futures[i].key, ()) if w in load]
+        room = [w for w in holders if load[w] + rows[i] / 2 <= share[w]]
+        if room:
+            w = min(room, key=lambda w: load[w] / share[w])
+        else:
+            w = min(load, key=lambda w: (load[w] + rows[i]) / share[w])
+        placement[i] = w
+        load[w] += rows[i]
+    return placement
+
+
+def _sum_arrays(*parts):
+    """Sum of equally shaped arrays (a reduction step)."""
+    total = parts[0].copy()
+    for p in parts[1:]:
+        total += p
+    return total
+
+
+def _any(*flags):
+    return np.logical_or.reduce(flags)
+
+
+def _nonfinite_flags(X):
+    """``[has_nan, has_inf]`` of a dense or sparse block.
+
+    A finite sum proves the block finite in one pass without a temporary; only a
+    non-finite sum (NaN, infinity, or an overflow of large values) is looked into.
+    """
+    data = X.data if sp.issparse(X) else X
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(data, dtype=np.float64)):
+            return np.zeros(2, dtype=bool)
+    return np.array([np.isnan(data).any(), np.isinf(data).any()])
+
+
+def _raise_nonfinite(flags, dtype):
+    if flags[0]:
+        raise ValueError("Input X contains NaN.")
+    if flags[1]:
+        raise ValueError(
+            f"Input X contains infinity or a value too large for dtype('{dtype}')."
+        )
+
+
+# ------------------------------------------------------- per-chunk functions
+# Each runs on a worker, on one chunk ``(X_i, Y_i, sw_i)`` of DaskLinearBCE.blocks.
+def _aligned(a):
+    """``a``, copied into aligned memory if it is not aligned.
+
+    Arrays deserialised from network frames (scattered data, chunks of
+    ``da.from_array``) can start at any byte address; numpy then cannot hand
+    them to BLAS and products run several times slower. Sparse blocks are used
+    as they are.
+    """
+    if isinstance(a, np.ndarray) and not a.flags.aligned:
+        return np.require(a, requirements=["A"])
+    return a
+
+
+class _Chunk(tuple):
+    """``(X_i, Y_i, sw_i)`` of one chunk, re-aligned whenever it is unpickled.
+
+    A copy of a chunk made by the scheduler (work stealing, replication, a worker
+    leaving) arrives through the network like scattered data: this keeps it fast.
+    """
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (_chunk, tuple(self))
+
+
+def _chunk(X, Y, sw):
+    return _Chunk((_aligned(X), _aligned(Y), _aligned(sw)))
+
+
+def _pack(X, Y, sw, dtype):
+    """The chunk as the objective keeps it: aligned, targets and weights 2-d."""
+    n = X.shape[0]
+    Y = np.asarray(Y, dtype=dtype).reshape(n, -1)
+    if sw is None:
+        sw = np.ones((n, 1), dtype=dtype)
+    else:
+        sw = np.asarray(sw, dtype=dtype).reshape(n, -1)
+    if Y.shape[0] != n or sw.shape[0] != n:
+        raise ValueError(
+            f"A chunk of X has {n} rows but the matching chunk of the targets or "
+            f"weights has {Y.shape[0]} or {sw.shape[0]}: they must be aligned."
+        )
+    return _chunk(X, Y, sw)
+
+
+# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which (in glibc) turns
+# off the adaptive mmap threshold: every temporary array above 128 kB is then a
+# fresh mmap whose pages fault in one by one, several times the cost of the
+# arithmetic on it. The chunk functions therefore walk dense chunks in slices
+# whose temporaries stay near 64 kB.
+_TEMP_ITEMS = 8192
+
+
+def _slice_rows(X, width):
+    """Rows per slice of a chunk for temporaries of about ``_TEMP_ITEMS * width``."""
+    if sp.issparse(X):
+        return max(X.shape[0], 1)
+    return max(32, _TEMP_ITEMS // max(width, 1))
+
+
+def _slices(X, width):
+    """Row slices of a chunk, see :func:`_slice_rows`."""
+    step = _slice_rows(X, width)
+    return [slice(s, s + step) for s in range(0, X.shape[0], step)] or [slice(0, 0)]
+
+
+def _chunk_sums(chunk, Wb, fit_intercept, cols=None):
+    """``bce_sums`` of one chunk at ``[W | b]``, as ``[gW | gb | loss]`` (k, d + 2).
+
+    ``cols`` selects the problems evaluated (all when None); ``Wb`` has one row
+    per selected problem.
+    """
+    X, Y, sw = chunk
+    d = X.shape[1]
+    W, b = Wb[:, :d], Wb[:, d]
+    out = np.zeros((Wb.shape[0], d + 2))
+    for rows in _slices(X, Wb.shape[0]):
+        loss_k, gW, gb = bce_sums(
+            X[rows], Y[rows], sw[rows], W, b, fit_intercept, cols=cols
+        )
+        out[:, :d] += gW
+        out[:, d] += gb
+        out[:, d + 1] += loss_k
+    return out
+
+
+def _chunk_weight_sums(chunk):
+    return chunk[2].sum(axis=0, dtype=np.float64)
+
+
+def _chunk_moment_weights(chunk, sw_sum):
+    """Each problem's weights divided by their total, averaged over problems."""
+    return (chunk[2] / sw_sum).mean(axis=1)
+
+
+def _chunk_moments(chunk, m):
+    """Weighted moments of one chunk: ``(flags, weight, mean, std)``.
+
+    ``flags`` are the chunk's NaN / infinity flags (moments are then skipped).
+    """
+    X = chunk[0]
+    d = X.shape[1]
+    flags = _nonfinite_flags(X)
+    weight = float(np.sum(m, dtype=np.float64))
+    if flags.any() or weight <= 0:
+        return flags, 0.0, np.zeros(d), np.zeros(d)
+    mean, std = _weighted_feature_moments(
+        X, np.asarray(m, np.float64) / weight, block_rows=_slice_rows(X, d)
+    )
+    return flags, weight, mean, std
+
+
+def _combine_moments(*parts):
+    """Pool chunk moments (parallel-variance formula), scaled to avoid overflow."""
+    flags = np.logical_or.reduce([p[0] for p in parts])
+    d = parts[0][2].size
+    parts = [p for p in parts if p[1] > 0]
+    if flags.any() or not parts:
+        return flags, 0.0, np.zeros(d), np.zeros(d)
+    w = np.array([p[1] for p in parts])
+    means = np.array([p[2] for p in parts])
+    stds = np.array([p[3] for p in parts])
+    unit = np.maximum(np.abs(means).max(axis=0), stds.max(axis=0))
+    unit = np.where(unit > 0, unit, 1.0)
+    total = w.sum()
+    mean_s = (w @ (means / unit)) / total
+    var_s = (w @ ((stds / unit) ** 2 + (means / unit - mean_s) ** 2)) / total
+    return flags, total, mean_s * unit, np.sqrt(var_s) * unit
+
+
+def _chunk_nonfinite(chunk):
+    return _nonfinite_flags(chunk[0])
+
+
+# ------------------------------------------------------------------ objective
+class DaskLinearBCE(LinearBCE):
+    """:class:`~sklearn_bce._loss.LinearBCE` on dask arrays held by a cluster.
+
+    The same objective, coordinates and preconditioner as the in-memory class; the
+    data term is evaluated by mapping :func:`~sklearn_bce._loss.bce_sums` over the
+    row chunks on the workers that hold them and summing the per-chunk results, so
+    each evaluation sends only the ``K x n_features`` coefficients out and brings
+    ``K x (n_features + 2)`` sums back.
+
+    The row chunks of ``X``, ``Y`` and ``sample_weight`` are computed once, kept
+    together on the cluster (one future per chunk, so targets and weights live on
+    the worker of their rows) and released when the objective is garbage
+    collected.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+        Design matrix, float32 or float64, with dense (or scipy sparse) chunks.
+        Chunks are rows; a chunking along columns is undone with ``rechunk``.
+    Y : dask.array.Array or ndarray of shape (n_samples, K) or (n_samples,)
+        0/1 targets, one column per binary problem.
+    sample_weight : dask.array.Array or ndarray of shape (n_samples,) or \
+            (n_samples, K), default=None
+        Non-negative weights; a 2-d array gives each problem its own weights.
+    C : float, default=1.0
+        Inverse L2 regularisation strength; ``np.inf`` means no penalty.
+    fit_intercept : bool, default=True
+        Whether each problem has an (unpenalised) intercept.
+    precondition : bool, default=True
+        Whether the solver coordinates are centred and scaled per feature (one
+        extra pass over the data when the objective is built).
+    client : distributed.Client, default=None
+        Client of the cluster to use; the current default client when None.
+
+    Attributes
+    ----------
+    blocks : list of distributed.Future
+        One future per row chunk, in row order, each holding the tuple
+        ``(X_i, Y_i, sw_i)`` with ``Y_i`` of shape (n_i, K) and ``sw_i`` of shape
+        (n_i, 1) or (n_i, K), both in X's dtype and not normalised. Chunk-wise
+        algorithms (a solver streaming the chunks, say) run tasks on them where
+        they live.
+    n_params : int
+        Length of the flat parameter vector, ``K * (n_features + fit_intercept)``.
+    gather_limit : int
+        Class attribute, 32: the most chunk results sent straight to the client.
+    broadcast_limit : int
+        Class attribute, 1 MB: the most bytes of coefficients embedded in the tasks
+        of one evaluation.
+
+    Notes
+    -----
+    NaN and infinity in ``X`` are detected on the workers in the first pass over
+    ``X`` (the feature-moment pass, or a dedicated pass when
+    ``precondition=False``), before any solver iteration, and raise ValueError.
+
+    Communication per evaluation: the coefficients ``[W | b]`` travel inside each
+    chunk's task while that costs at most ``broadcast_limit`` bytes (1 MB) in
+    total; beyond, they are scattered once to every worker instead. Up to
+    ``gather_limit`` (32) chunk results are sent straight to the client and summed
+    there (one network hop); with more chunks, results are first summed on the
+    worker holding them, then in a tree of fan-in 8, so the client receives at
+    most 8 partial sums whatever the size of the cluster.
+    """
+
+    gather_limit = 32
+    broadcast_limit = 1_000_000
+
+    def __init__(
+        self,
+        X,
+        Y,
+        sample_weight=None,
+        C=1.0,
+        fit_intercept=True,
+        precondition=True,
+        client=None,
+    ):
+        self.client = _get_client(client)
+        if len(X.chunks[1]) > 1:
+            X = X.rechunk({1: -1})
+        self.dtype = np.dtype(X.dtype)
+        n, d = X.shape
+        rows = X.chunks[0]
+        Y = da.asarray(Y)
+        Y = (Y[:, None] if Y.ndim == 1 else Y).rechunk((rows, -1))
+        arrays = [X, Y]
+        if sample_weight is not None:
+            sw = da.asarray(sample_weight)
+            arrays.append((sw[:, None] if sw.ndim == 1 else sw).rechunk((rows, -1)))
+        futures = [_block_futures(a) for a in self.client.persist(arrays)]
+        if sample_weight is None:
+            futures.append([None] * len(rows))
+        workers = _balanced_placement(self.client, futures[0], rows)
+        self.blocks = [
+            self.client.submit(
+                _pack, x, y, s, self.dtype, workers=w and [w],
+                allow_other_workers=w is not None, pure=False,
+            )
+            for x, y, s, w in zip(*futures, workers, strict=True)
+        ]
+        del futures, arrays  # the chunks now live in the packs
+        self._groups = None
+        self.n_samples, self.n_features = n, d
+        self.K = Y.shape[1]
+        self.fit_intercept = bool(fit_intercept)
+        self.C = float(C)
+
+        sw_sum = self._map_reduce(_chunk_weight_sums, _sum_arrays)
+        if np.any(sw_sum <= 0):
+            raise ValueError("The sample weights of every problem must not sum to 0.")
+        self._sw_norm = np.broadcast_to(sw_sum, (self.K,)).copy()
+        self.sw_sum = self._sw_norm.copy()
+        self.l2 = 1.0 / (self.C * self.sw_sum)
+
+        self._checked_finite = False
+        self._set_preconditioner(
+            precondition,
+            self.client.map(_chunk_moment_weights, self.blocks, sw_sum=sw_sum),
+        )
+        if not self._checked_finite:
+            _raise_nonfinite(self._map_reduce(_chunk_nonfinite, _any), self.dtype)
+        self.n_coef = d + self.fit_intercept
+        self.n_params = self.K * self.n_coef
+
+    # ---------------------------------------------------------------- reductions
+    def _map_reduce(self, chunk_fn, combine, *per_chunk, **broadcast):
+        """``combine`` of ``chunk_fn(chunk_i, per_chunk_i..., **broadcast)``.
+
+        One task per chunk; then either all results to the client, or sums on
+        each worker followed by a tree of fan-in 8 (see the class notes).
+        """
+        client = self.client
+        parts = client.map(
+            chunk_fn, self.blocks, *per_chunk, **broadcast, pure=False
+        )
+        if len(parts) > self.gather_limit:
+            level = [
+                parts[g[0]] if len(g) == 1
+                else client.submit(combine, *[parts[i] for i in g], pure=False)
+                for g in self._worker_groups()
+            ]
+            while len(level) > _FAN_IN:
+                level = [
+                    client.submit(combine, *level[i : i + _FAN_IN], pure=False)
+                    for i in range(0, len(level), _FAN_IN)
+                ]
+            parts = level
+        return combine(*client.gather(parts))
+
+    def _worker_groups(self):
+        """Chunk indices grouped by the worker holding them, at most 8 per group.
+
+        Computed once; if chunks later move, the grouping is only less local.
+        """
+        if self._groups is None:
+            wait(self.blocks)
+            who_has = self.client.who_has(self.blocks)
+            by_worker = {}
+            for i, f in enumerate(self.blocks):
+                holders = sorted(who_has.get(f.key) or ("",))
+                # a replicated chunk joins the least loaded of its holders
+                w = min(holders, key=lambda h: len(by_worker.get(h, ())))
+                by_worker.setdefault(w, []).append(i)
+            self._groups = [
+                idx[j : j + _FAN_IN]
+                for idx in by_worker.values()
+                for j in range(0, len(idx), _FAN_IN)
+            ]
+        return self._groups
+
+    # ------------------------------------------------------------------ kernels
+    def feature_moments(self, sw):
+        """Weighted mean and standard deviation of every feature, on the cluster.
+
+        One pass over ``X``: each chunk's moments are computed by the in-memory
+        routine and pooled with the parallel-variance formula. The same pass checks
+        ``X`` for NaN and infinity.
+
+        Parameters
+        ----------
+        sw : list of distributed.Future
+            One weight vector of shape (n_i,) per chunk of :attr:`blocks`, the row
+            weights as they live on the cluster (only relative sizes matter).
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_features,)
+
+        Raises
+        ------
+        ValueError
+            If ``X`` contains NaN or infinity.
+        """
+        flags, _, mean, std = self._map_reduce(_chunk_moments, _combine_moments, sw)
+        _raise_nonfinite(flags, self.dtype)
+        self._checked_finite = True
+        return mean, std
+
+    def data_term(self, W, b, rows=None, cols=None):
+        """Weighted data term of the problems and their gradients, on the cluster.
+
+        Parameters
+        ----------
+        W : ndarray of shape (K, n_features)
+            Coefficients (original coordinates).
+        b : ndarray of shape (K,)
+            Intercepts.
+        rows : None
+            Must be None: the data term is always evaluated on all rows. Row
+            subsets live on different workers; chunk-wise algorithms use
+            :attr:`blocks` instead.
+        cols : ndarray of int, default=None
+            Evaluate only these problems; ``W`` and ``b`` hold their rows.
+
+        Returns
+        -------
+        loss_k : ndarray of shape (K,)
+            ``(1/S_k) sum_i s_ik bce(Y_ik, z_ik)``.
+        gW : ndarray of shape (K, n_features)
+            Gradient of the data term with respect to ``W`` (float64).
+        gb : ndarray of shape (K,)
+            Gradient with respect to ``b``.
+        """
+        if rows is not None:
+            raise NotImplementedError(
+                "DaskLinearBCE evaluates the data term on all rows only; run "
+                "chunk-wise algorithms on its `blocks` instead."
+            )
+        Wb = np.column_stack([W, b])
+        if Wb.nbytes * len(self.blocks) > self.broadcast_limit:
+            Wb = self.client.scatter(Wb, broadcast=True, hash=False)
+        total = self._map_reduce(
+            _chunk_sums, _sum_arrays, Wb=Wb, fit_intercept=self.fit_intercept,
+            cols=cols,
+        )
+        total /= (self._sw_norm if cols is None else self._sw_norm[cols])[:, None]
+        d = self.n_features
+        return total[:, d + 1], total[:, :d], total[:, d]
+
+
+# ------------------------------------------------------------ input handling
+def _as_dask_matrix(X):
+    """A dask array of X and an empty in-memory stand-in for validation.
+
+    The stand-in (zero rows, X's columns, dtype and container type: a pandas
+    DataFrame for a dask DataFrame) goes through scikit-learn's ``validate_data``,
+    which then sets or checks ``n_features_in_`` and ``feature_names_in_`` and
+    words its errors exactly as for in-memory input.
+    """
+    if hasattr(X, "to_dask_array"):  # dask DataFrame or Series
+        return X.to_dask_array(), X._meta
+    if not isinstance(X, da.Array):
+        raise TypeError(
+            "X must be a dask array or a dask DataFrame when it is a dask "
+            f"collection; got {type(X).__module__}.{type(X).__name__}."
+        )
+    if X.ndim == 2 and sp.issparse(X._meta):
+        meta = sp.csr_matrix((0, X.shape[1]), dtype=X.dtype)
+    else:
+        meta = np.empty((0,) + X.shape[1:], dtype=X.dtype)
+    return X, meta
+
+
+def _numeric(X, name="X"):
+    """X in float32 or float64, converting other real dtypes lazily."""
+    kind = np.dtype(X.dtype).kind
+    if kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {X.dtype}.")
+    if kind not in "biuf":
+        raise ValueError(
+            f"{name} must hold numbers, got dtype {X.dtype}. Convert the data to "
+            "numeric values first."
+        )
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    return X
+
+
+def _persisted(client, arr):
+    """``arr`` computed once and kept on the cluster, with known chunk sizes."""
+    arr = client.persist(arr)
+    if any(np.isnan(c) for c in arr.chunks[0]):
+        arr.compute_chunk_sizes()  # cheap now: only the shapes of persisted chunks
+    return arr
+
+
+def _as_dask_vector(client, v, name, n_samples, rows):
+    """``v`` as a persisted 1-d dask array with the row chunks of X."""
+    if hasattr(v, "to_dask_array"):
+        with warnings.catch_warnings():
+            # string labels become an object array, which is all the fit needs
+            warnings.filterwarnings(
+                "ignore", "Dask currently has limited support for converting pandas",
+                UserWarning,
+            )
+            v = v.to_dask_array()
+    elif not isinstance(v, da.Array):
+        v = np.asarray(v)
+        if v.ndim > 0:
+            v = da.from_array(v, chunks=(rows,) + v.shape[1:])
+    if v.ndim == 0:
+        return client.persist(da.full(n_samples, v, chunks=(rows,)))
+    if v.ndim == 2 and v.shape[1] == 1:
+        if name == "y":
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=4,
+            )
+        v = v[:, 0]
+    if v.ndim != 1 and name == "y":
+        raise ValueError(
+            f"y should be a 1d array, got an array of shape {v.shape} instead."
+        )
+    v = _persisted(client, v)
+    if v.ndim != 1 or v.shape[0] != n_samples:
+        if name == "sample_weight":
+            raise ValueError(
+                f"sample_weight must have shape ({n_samples},), one weight per "
+                f"sample; got shape {v.shape}."
+            )
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"[{n_samples}, {v.shape[0]}]"
+        )
+    return v if v.chunks[0] == rows else client.persist(v.rechunk((rows,)))
+
+
+# ------------------------------------------------------- target statistics
+def _block_class_stats(y, sw=None):
+    """Classes of a chunk, their weighted totals and the weight flags.
+
+    Returns ``(classes, totals, flags)`` with ``flags = [non-finite weight,
+    negative weight]``.
+    """
+    classes, inverse = np.unique(y, return_inverse=True)
+    flags = np.zeros(2, dtype=bool)
+    if sw is not None:
+        sw = np.asarray(sw, dtype=np.float64)
+        flags[:] = [not np.isfinite(sw).all(), bool(np.any(sw < 0))]
+        if flags[0]:
+            sw = np.where(np.isfinite(sw), sw, 0.0)
+    totals = np.bincount(inverse.ravel(), weights=sw, minlength=classes.size)
+    return classes, totals.astype(np.float64), flags
+
+
+def _combine_class_stats(*parts):
+    classes, inverse = np.unique(
+        np.concatenate([p[0] for p in parts]), return_inverse=True
+    )
+    totals = np.bincount(
+        inverse.ravel(), weights=np.concatenate([p[1] for p in parts]),
+        minlength=classes.size,
+    )
+    return classes, totals, np.logical_or.reduce([p[2] for p in parts])
+
+
+def _encode_block(y, *, classes, table):
+    """Rows of ``table`` (one per class) for the labels of one chunk."""
+    return table[np.searchsorted(classes, y)]
+
+
+def _weight_block(y, sw=None, *, classes, factors):
+    """Per-problem weights of one chunk: its sample weights times class factors."""
+    f = factors[np.searchsorted(classes, y)]
+    return f if sw is None else f * sw[:, None].astype(f.dtype)
+
+
+# ------------------------------------------------------------------ estimator
+def fit(estimator, X, y, sample_weight=None):
+    """Fit a :class:`~sklearn_bce.BCELogisticClassifier` on dask collections.
+
+    Validation happens on the cluster: the classes, their weighted totals (for
+    ``class_weight``) and the sample-weight checks come from one reduction over
+    ``y`` and ``sample_weight``; NaN and infinity in ``X`` are found in the first
+    pass over ``X`` (see :class:`DaskLinearBCE`). The targets are encoded chunk by
+    chunk with the estimator's own in-memory encoding applied to the table of
+    classes, so every weight is exactly what the in-memory fit would use.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        The estimator to fit (parameters already validated).
+    X : dask.array.Array or dask.dataframe.DataFrame of shape \
+            (n_samples, n_features)
+        Training data.
+    y : dask.array.Array, dask Series or array-like of shape (n_samples,)
+        Target labels.
+    sample_weight : dask.array.Array, dask Series, array-like or float, \
+            default=None
+        Sample weights.
+
+    Returns
+    -------
+    estimator : BCELogisticClassifier
+        The fitted estimator.
+    """
+    client = _get_client()
+    X, meta = _as_dask_matrix(X)
+    validate_data(
+        estimator, meta, reset=True, accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32], ensure_min_samples=0,
+    )
+    X = _numeric(X)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    X = _persisted(client, X)
+    n_samples, rows = X.shape[0], X.chunks[0]
+    if n_samples == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+            "is required."
+        )
+    y = _as_dask_vector(client, y, "y", n_samples, rows)
+    sw = None
+    if sample_weight is not None:
+        sw = _numeric(
+            _as_dask_vector(client, sample_weight, "sample_weight", n_samples, rows),
+            "sample_weight",
+        )
+
+    classes, totals, flags = _map_reduce(
+        client, _block_class_stats, _combine_class_stats,
+        [y] if sw is None else [y, sw],
+    )
+    if flags[0]:
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if flags[1]:
+        raise ValueError("Negative values in sample_weight are not allowed.")
+    if not totals.sum() > 0:
+        raise ValueError(
+            "sample_weight sums to zero: at least one weight must be positive."
+        )
+    check_classification_targets(classes)
+    if classes.size < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the "
+            f"data contains only one class: {classes[0]!r}."
+        )
+
+    # The in-memory encoding of the class table, with each class's total weight as
+    # its sample weight, gives every class's target row and weight factors.
+    table, class_sw = estimator._encode_targets(classes, classes, False, totals)
+    K = table.shape[1]
+    Y = y.map_blocks(
+        _encode_block, classes=classes, table=table.astype(X.dtype), dtype=X.dtype,
+        chunks=(rows, (K,)), new_axis=1, meta=np.empty((0, 0), X.dtype),
+    )
+    if estimator.class_weight is None:
+        weights = sw
+    else:
+        class_sw = class_sw.reshape(classes.size, -1)
+        factors = np.divide(
+            class_sw, totals[:, None], out=np.zeros_like(class_sw),
+            where=totals[:, None] > 0,
+        )
+        blocks = [y] if sw is None else [y, sw]
+        weights = da.map_blocks(
+            _weight_block, *blocks, classes=classes, factors=factors,
+            dtype=np.float64, chunks=(rows, (factors.shape[1],)), new_axis=1,
+            meta=np.empty((0, 0)),
+        )
+    objective = DaskLinearBCE(
+        X, Y, sample_weight=weights, C=estimator.C,
+        fit_intercept=estimator.fit_intercept, client=client,
+    )
+    return estimator._solve_objective(objective, classes, X.dtype)
+
+
+def _predict_block(X, *, coef, intercept, classes, method, multilabel=False):
+    from ._classifier import _labels, _log_proba, _proba, _scores
+
+    X = _aligned(X)
+    _raise_nonfinite(_nonfinite_flags(X), X.dtype)
+    Z = _scores(X, coef, intercept)
+    if method == "decision_function":
+        return Z
+    if method == "predict":
+        return _labels(Z, classes, multilabel)
+    if method == "predict_proba":
+        return _proba(Z, multilabel)
+    return _log_proba(Z, multilabel)
+
+
+def predict(estimator, X, method):
+    """Lazy predictions of a fitted estimator on a dask collection.
+
+    One ``map_blocks`` over the row chunks of ``X`` running the in-memory
+    prediction code, so the result is chunk-aligned with ``X`` (for a dask
+    DataFrame, one chunk per partition, of unknown size until computed). Feature
+    names and the number of features are checked now; NaN and infinity in ``X``
+    raise a ValueError when the result is computed.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        A fitted estimator.
+    X : dask.array.Array or dask.dataframe.DataFrame of shape \
+            (n_samples, n_features)
+        Samples.
+    method : {'decision_function', 'predict', 'predict_proba', \
+            'predict_log_proba'}
+        The prediction to compute.
+
+    Returns
+    -------
+    result : dask.array.Array
+        ``(n_samples,)`` for labels and binary logits, ``(n_samples, n_classes)``
+        otherwise; nothing is computed.
+    """
+    check_is_fitted(estimator)
+    X, meta = _as_dask_matrix(X)
+    validate_data(
+        estimator, meta, reset=False, accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32], ensure_min_samples=0,
+    )
+    X = _numeric(X)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    rows = X.chunks[0]
+    multilabel = getattr(estimator, "multilabel_", False)
+    n_out = {
+        "decision_function": estimator.coef_.shape[0],
+        "predict": estimator.classes_.size if multilabel else 1,
+    }.get(method, estimator.classes_.size)
+    if method == "predict":
+        dtype = np.dtype(np.int64) if multilabel else estimator.classes_.dtype
+    else:
+        dtype = X.dtype
+    if n_out == 1:
+        shape = {"chunks": (rows,), "drop_axis": 1, "meta": np.empty(0, dtype)}
+    else:
+        shape = {"chunks": (rows, (n_out,)), "meta": np.empty((0, 0), dtype)}
+    return X.map_blocks(
+        _predict_block, coef=estimator.coef_, intercept=estimator.intercept_,
+        classes=estimator.classes_, method=method, multilabel=multilabel,
+        dtype=dtype, **shape,
+    )

@@ -1,0 +1,374 @@
+"""Fitting and predicting on dask collections, on a real dask.distributed cluster.
+
+Every fit is compared with the in-memory fit of the same data (itself tested against
+scikit-learn in test_classifier.py), or directly with scikit-learn.
+"""
+
+import pickle
+import re
+import subprocess
+import sys
+
+import dask.array as da
+import dask.bag as db
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from distributed import Client, LocalCluster
+from sklearn.exceptions import DataConversionWarning
+from sklearn.linear_model import LogisticRegression
+
+import sklearn_bce._dask as dask_module
+from sklearn_bce import BCELogisticClassifier
+from sklearn_bce._dask import DaskLinearBCE
+from sklearn_bce._loss import LinearBCE
+
+from .conftest import DATASETS
+
+# Both fits take the same steps up to rounding, so parity does not need a tight tol.
+TOL = dict(tol=1e-5, max_iter=1000)
+METHODS = ["decision_function", "predict", "predict_proba", "predict_log_proba"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One small cluster for the whole module: 2 worker processes, 1 thread each."""
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        c.run(lambda: __import__("sklearn_bce._dask"))  # imports done once, up front
+        yield c
+
+
+def to_dask(X, y, sw=None, chunks=None):
+    """dask arrays of the data, in row chunks (by default three, the last shorter)."""
+    chunks = chunks or -(-len(y) // 3) + 1
+    out = [da.from_array(X, chunks=(chunks, -1)), da.from_array(y, chunks=chunks)]
+    if sw is not None:
+        out.append(da.from_array(sw, chunks=chunks))
+    return out
+
+
+def assert_same_fit(ours, ref, X):
+    """Same coefficients (1e-4 relative) and predictions (1e-5) as ``ref``."""
+    np.testing.assert_array_equal(ours.classes_, ref.classes_)
+    assert ours.n_features_in_ == ref.n_features_in_
+    assert ours.coef_.dtype == ref.coef_.dtype
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    assert ours.n_iter_.shape == ref.n_iter_.shape
+
+
+# ------------------------------------------------------------------ fitting
+@pytest.mark.parametrize(
+    "dataset, weighted, class_weight",
+    [
+        ("breast_cancer", False, None),
+        ("synthetic", True, "balanced"),
+        ("wine", False, "balanced"),
+        ("iris", True, {0: 2.0, 1: 1.0, 2: 0.5}),
+    ],
+)
+def test_fit_matches_in_memory_fit(client, dataset, weighted, class_weight):
+    X, y = DATASETS[dataset]()
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.2, 3.0, size=len(y)) if weighted else None
+    ref = BCELogisticClassifier(C=0.5, class_weight=class_weight, **TOL)
+    ref.fit(X, y, sample_weight=sw)
+    ours = BCELogisticClassifier(C=0.5, class_weight=class_weight, **TOL)
+    ours.fit(*to_dask(X, y, sw))
+    assert_same_fit(ours, ref, X)
+    # nothing of the cluster stays attached to the fitted estimator
+    restored = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(restored.coef_, ours.coef_)
+
+
+def test_binary_fit_matches_logistic_regression(client):
+    X, y = DATASETS["synthetic"]()
+    ours = BCELogisticClassifier(C=2.0, tol=1e-8, max_iter=1000).fit(*to_dask(X, y))
+    ref = LogisticRegression(C=2.0, tol=1e-8, max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
+
+
+def test_uneven_chunks_and_single_class_chunks(client):
+    X, y = DATASETS["wine"]()
+    order = np.argsort(y, kind="stable")  # sorted labels: most chunks hold one class
+    X, y = X[order], y[order]
+    chunks = (1, 40, 3, 70, 20, 44)
+    assert sum(chunks) == len(y)
+    Xd = da.from_array(X, chunks=(chunks, (6, X.shape[1] - 6)))
+    yd = da.from_array(y, chunks=(chunks,))
+    ours = BCELogisticClassifier(class_weight="balanced", **TOL).fit(Xd, yd)
+    ref = BCELogisticClassifier(class_weight="balanced", **TOL).fit(X, y)
+    assert_same_fit(ours, ref, X)
+    for method in METHODS:
+        out = getattr(ours, method)(Xd)
+        assert out.chunks[0] == chunks
+
+
+def test_dataframe_input_and_string_labels(client):
+    X, y = DATASETS["iris"]()
+    labels = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    columns = ["sepal length", "sepal width", "petal length", "petal width"]
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, size=len(y))
+    df = pd.DataFrame(X, columns=columns)
+    ddf = dd.from_pandas(df, npartitions=3)
+    ys = dd.from_pandas(pd.Series(labels), npartitions=3)
+    ws = dd.from_pandas(pd.Series(sw), npartitions=3)
+    ours = BCELogisticClassifier(**TOL).fit(ddf, ys, sample_weight=ws)
+    ref = BCELogisticClassifier(**TOL).fit(df, labels, sample_weight=sw)
+    np.testing.assert_array_equal(ours.feature_names_in_, columns)
+    assert_same_fit(ours, ref, df)
+    proba = ours.predict_proba(ddf)
+    assert isinstance(proba, da.Array)
+    np.testing.assert_allclose(proba.compute(), ref.predict_proba(df), atol=1e-5)
+    np.testing.assert_array_equal(ours.predict(ddf).compute(), ref.predict(df))
+
+
+def test_float32_is_fitted_in_float32(client):
+    X, y = DATASETS["wine"]()
+    X = X.astype(np.float32)
+    ours = BCELogisticClassifier().fit(*to_dask(X, y))
+    ref = BCELogisticClassifier().fit(X, y)
+    assert ours.coef_.dtype == ours.intercept_.dtype == np.float32
+    assert ours.decision_function(da.from_array(X)).dtype == np.float32
+    # float32 arithmetic pins the optimum down to about 1e-3 relative
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), ref.predict_proba(X), atol=1e-3
+    )
+
+
+def test_sparse_chunks(client):
+    X, y = DATASETS["synthetic"]()
+    X = np.where(np.abs(X) < 0.7, 0.0, X)
+    Xs = sp.csr_matrix(X)
+    Xd = da.from_array(Xs, chunks=(90, -1), asarray=False)
+    ours = BCELogisticClassifier(**TOL).fit(Xd, da.from_array(y, chunks=90))
+    ref = BCELogisticClassifier(**TOL).fit(Xs, y)
+    assert_same_fit(ours, ref, Xs)
+    np.testing.assert_allclose(
+        ours.predict_proba(Xd).compute(), ref.predict_proba(Xs), atol=1e-5
+    )
+
+
+def test_warm_start_on_dask(client):
+    X, y = DATASETS["synthetic"]()
+    Xd, yd = to_dask(X, y)
+    est = BCELogisticClassifier(warm_start=True, **TOL).fit(Xd, yd)
+    first = est.coef_.copy()
+    est.fit(Xd, yd)
+    assert est.n_iter_[0] <= 2
+    np.testing.assert_allclose(est.coef_, first, rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- objective
+@pytest.mark.parametrize(
+    "fit_intercept, large", [(True, False), (False, False), (True, True)]
+)
+def test_objective_matches_in_memory_objective(
+    client, monkeypatch, fit_intercept, large
+):
+    # "large" plays a big cluster: the coefficients are scattered to the workers
+    # rather than sent with every task, and there are more chunks than the client
+    # receives directly, so the sums go per worker and then through a tree (fan-in
+    # lowered to 2 for several levels).
+    if large:
+        monkeypatch.setattr(DaskLinearBCE, "broadcast_limit", 0)
+        monkeypatch.setattr(DaskLinearBCE, "gather_limit", 2)
+        monkeypatch.setattr(dask_module, "_FAN_IN", 2)
+    rng = np.random.default_rng(0)
+    n, d, K = 230, 6, 3
+    X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d) + rng.normal(size=d)
+    Y = (rng.uniform(size=(n, K)) < 0.4).astype(np.float64)
+    sw = rng.uniform(0, 3, size=(n, K))  # per-problem weights
+    kwargs = dict(sample_weight=sw, C=0.7, fit_intercept=fit_intercept)
+    ref = LinearBCE(X, Y, **kwargs)
+    chunks = ((50, 1, 29, 30, 20, 100),)
+    ours = DaskLinearBCE(
+        da.from_array(X, chunks=chunks + (d,)), da.from_array(Y, chunks=chunks + (K,)),
+        **{**kwargs, "sample_weight": da.from_array(sw, chunks=chunks + (K,))},
+    )
+    np.testing.assert_allclose(ours.shift, ref.shift, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.scale, ref.scale, rtol=1e-10)
+    np.testing.assert_allclose(ours.sw_sum, ref.sw_sum, rtol=1e-12)
+    assert ours.n_params == ref.n_params
+    theta = rng.normal(size=ref.n_params) * 0.3
+    loss, grad = ours.loss_gradient(theta)
+    ref_loss, ref_grad = ref.loss_gradient(theta)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="on all rows only"):
+        ours.loss_gradient_per_problem(theta, rows=slice(0, 10))
+
+
+# -------------------------------------------------------------- predictions
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris"])
+def test_predictions_are_lazy_and_chunk_aligned(client, dataset):
+    X, y = DATASETS[dataset]()
+    est = BCELogisticClassifier().fit(X, y)  # how it was fitted does not matter
+    n = len(y)
+    Xd = da.from_array(X, chunks=((n // 3, 1, n - n // 3 - 1), -1))
+    for method in METHODS:
+        out = getattr(est, method)(Xd)
+        expected = getattr(est, method)(X)
+        assert isinstance(out, da.Array)
+        assert out.shape == expected.shape
+        assert out.dtype == expected.dtype
+        assert out.chunks[0] == Xd.chunks[0]
+        assert len(out.dask.layers) == len(Xd.dask.layers) + 1  # one map_blocks
+        if method == "predict":
+            np.testing.assert_array_equal(out.compute(), expected)
+        else:
+            np.testing.assert_allclose(out.compute(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_predict_does_not_compute_until_asked():
+    # No cluster needed: building the prediction runs nothing on the data.
+    X, y = DATASETS["iris"]()
+    est = BCELogisticClassifier().fit(X, y)
+    calls = []
+
+    def load(block):
+        calls.append(block.shape)
+        return block
+
+    Xd = da.from_array(X, chunks=40).map_blocks(load, meta=np.empty((0, 0)))
+    out = est.predict_proba(Xd)
+    assert calls == []
+    np.testing.assert_allclose(
+        out.compute(scheduler="sync"), est.predict_proba(X), atol=1e-12
+    )
+    assert len(calls) == len(Xd.chunks[0])
+
+
+def test_prediction_errors():
+    X, y = DATASETS["iris"]()
+    est = BCELogisticClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but BCELogisticClassifier"):
+        est.predict(da.from_array(X[:, :3], chunks=50))
+    bad = X.copy()
+    bad[7, 1] = np.nan
+    lazy = est.predict_proba(da.from_array(bad, chunks=50))
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        lazy.compute(scheduler="sync")
+    with pytest.raises(ValueError, match="must hold numbers"):
+        est.predict(da.from_array(X.astype(str), chunks=50))
+
+
+# ------------------------------------------------------------------- errors
+def in_memory_error(X, y, sample_weight=None, **params):
+    """The message of the error the in-memory fit raises on the same data."""
+    with pytest.raises(ValueError) as info:
+        BCELogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["one class", "continuous y", "negative weight", "nan weight", "zero weights"],
+)
+def test_target_and_weight_errors_match_in_memory(client, case):
+    X, y = DATASETS["iris"]()
+    sw = np.ones(len(y))
+    if case == "one class":
+        y = np.zeros(len(y), dtype=int)
+    elif case == "continuous y":
+        y = y + 0.5
+    elif case == "negative weight":
+        sw[3] = -1.0
+    elif case == "nan weight":
+        sw[3] = np.nan
+    else:
+        sw[:] = 0.0
+    expected = in_memory_error(X, y, sw)
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        BCELogisticClassifier().fit(*to_dask(X, y, sw))
+
+
+@pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinity")])
+@pytest.mark.parametrize("precondition", [True, False])
+def test_nonfinite_X_is_detected_on_the_cluster(client, value, word, precondition):
+    X, y = DATASETS["iris"]()
+    X = X.copy()
+    X[100, 2] = value
+    Xd, yd = to_dask(X, y)
+    if precondition:
+        with pytest.raises(ValueError, match=f"Input X contains {word}"):
+            BCELogisticClassifier().fit(Xd, yd)
+    else:
+        with pytest.raises(ValueError, match=f"Input X contains {word}"):
+            DaskLinearBCE(Xd, yd == 0, precondition=False)
+
+
+def test_large_finite_values_are_not_taken_for_infinity():
+    # their sum overflows, which only sends the check to the exact test
+    X = np.full((4, 3), np.finfo(np.float64).max / 2)
+    np.testing.assert_array_equal(dask_module._nonfinite_flags(X), [False, False])
+    X[1, 1] = np.inf
+    np.testing.assert_array_equal(dask_module._nonfinite_flags(X), [False, True])
+
+
+def test_shape_errors(client):
+    X, y = DATASETS["iris"]()
+    Xd, yd = to_dask(X, y)
+    with pytest.raises(ValueError, match=re.escape("inconsistent numbers of samples")):
+        BCELogisticClassifier().fit(Xd, yd[:-1])
+    with pytest.raises(ValueError, match=re.escape("must have shape (150,)")):
+        BCELogisticClassifier().fit(Xd, yd, sample_weight=da.ones(149, chunks=70))
+    with pytest.raises(ValueError, match="y should be a 1d array"):
+        BCELogisticClassifier().fit(Xd, da.stack([yd, yd], axis=1))
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        BCELogisticClassifier().fit(Xd[:, 0], yd)
+    with pytest.raises(ValueError, match="must hold numbers, got dtype <U"):
+        BCELogisticClassifier().fit(Xd.astype(str), yd)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        BCELogisticClassifier().fit(Xd.astype(complex), yd)
+    with pytest.raises(ValueError, match=re.escape("0 sample(s)")):
+        BCELogisticClassifier().fit(Xd[:0], yd[:0])
+
+
+def test_column_vector_y_warns_like_in_memory(client):
+    X, y = DATASETS["iris"]()
+    Xd, yd = to_dask(X, y)
+    with pytest.warns(DataConversionWarning, match="A column-vector y was passed"):
+        est = BCELogisticClassifier(**TOL).fit(Xd, yd[:, None])
+    ref = BCELogisticClassifier(**TOL).fit(X, y)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-4, atol=1e-6)
+
+
+def test_unsupported_dask_collection_is_a_type_error():
+    X, y = DATASETS["iris"]()
+    bag = db.from_sequence(X.tolist())
+    with pytest.raises(TypeError, match="X must be a dask array or a dask DataFrame"):
+        BCELogisticClassifier().fit(bag, y)
+
+
+def test_no_client_is_a_clear_error(monkeypatch):
+    def no_client():
+        raise ValueError("No global client found and no address provided")
+
+    monkeypatch.setattr(dask_module, "get_client", no_client)
+    X, y = DATASETS["iris"]()
+    with pytest.raises(ValueError, match="needs a dask.distributed client"):
+        BCELogisticClassifier().fit(*to_dask(X, y))
+
+
+def test_importing_the_package_does_not_import_dask():
+    code = (
+        "import sys, numpy as np\n"
+        "import sklearn_bce\n"
+        "X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0, 0, 1, 1])\n"
+        "sklearn_bce.BCELogisticClassifier().fit(X, y).predict_proba(X)\n"
+        "assert not any(m == 'dask' or m.startswith(('dask.', 'distributed'))"
+        " for m in sys.modules), sorted(m for m in sys.modules if 'dask' in m)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
