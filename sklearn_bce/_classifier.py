@@ -777,6 +777,52 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     # ---------------------------------------------------------------- predicting
+    def objective(self, X, y, sample_weight=None):
+        """Value of the regularised objective at the fitted coefficients.
+
+        The quantity the fit minimises, evaluated on ``(X, y)``: the weighted mean
+        binary cross-entropy of every one-vs-rest (or per-label) problem plus the
+        L2 penalty ``||w||^2 / (2 C S)``, summed over the problems, with the same
+        class weights as in ``fit``. On the training data it compares solvers and
+        stopping rules exactly (lower is better).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels, from ``classes_`` (or an indicator matrix for a
+            multilabel model).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights, as in ``fit``.
+
+        Returns
+        -------
+        value : float
+            The objective value.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        y = np.asarray(y.toarray() if sp.issparse(y) else y)
+        if not self.multilabel_:
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y has labels the model was not fitted on: {unknown.tolist()}."
+                )
+        sample_weight = _validate_sample_weight(sample_weight, X)
+        Y, sw = self._encode_targets(y, self.classes_, self.multilabel_, sample_weight)
+        objective = LinearBCE(
+            X, Y, sample_weight=sw, C=self.C, fit_intercept=self.fit_intercept,
+            precondition=False,
+        )
+        return objective.loss(objective.from_coef(self.coef_, self.intercept_))
+
     def decision_function(self, X):
         """Logits ``X @ coef_.T + intercept_``.
 

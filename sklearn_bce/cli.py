@@ -666,39 +666,6 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-def objective_value(classifier, X, y):
-    """The unweighted objective ``f(W, b)`` at a fitted classifier's coefficients.
-
-    ``(1/n) sum_i sum_k bce(Y_ik, z_ik) + ||W||^2 / (2 C n)`` with ``z = X W^T + b``
-    and ``Y`` the 0/1 encoding of ``y`` (one column for two classes, one per class
-    otherwise): the quantity both solvers minimise when no weights are given.
-
-    Parameters
-    ----------
-    classifier : BCELogisticClassifier
-        Fitted, without sample or class weights.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        The training features (after preprocessing).
-    y : array-like of shape (n_samples,)
-        The training labels.
-
-    Returns
-    -------
-    value : float
-    """
-    y = np.asarray(y)
-    classes = classifier.classes_
-    Z = np.asarray(classifier.decision_function(X), dtype=np.float64)
-    if Z.ndim == 1:
-        Z, Y = Z[:, None], (y == classes[1])[:, None]
-    else:
-        Y = y[:, None] == classes[None, :]
-    data = np.mean(np.sum(np.logaddexp(0.0, Z) - Y * Z, axis=1))
-    C = classifier.C
-    penalty = 0.0 if np.isinf(C) else np.sum(classifier.coef_**2.0) / (2 * C * len(y))
-    return float(data + penalty)
-
-
 # ---------------------------------------------------------------- plots
 def _figure(**kwargs):
     from matplotlib.figure import Figure
@@ -843,7 +810,7 @@ def plot_sgd_convergence(X, y, path, *, C=1.0, seed=0):
     from ._classifier import BCELogisticClassifier
 
     exact = BCELogisticClassifier(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
-    optimum = objective_value(exact, X, y)
+    optimum = exact.objective(X, y)
     sgd = BCELogisticClassifier(C=C, solver="sgd", random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
@@ -375,3 +376,27 @@ def test_separable_data_without_penalty_warns():
     X3[:, 1] = rng.normal(size=180)
     with pytest.warns(ConvergenceWarning, match="are linearly separable"):
         BCELogisticClassifier(C=np.inf).fit(X3, y3)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_objective_method_is_the_written_out_objective(n_classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 4))
+    y = rng.integers(0, n_classes, size=150)
+    sw = rng.uniform(0.5, 2.0, size=150)
+    C = 0.5
+    clf = BCELogisticClassifier(C=C).fit(X, y, sample_weight=sw)
+    Z = X @ clf.coef_.T + clf.intercept_
+    Y = (y[:, None] == clf.classes_[None, :]).astype(float)
+    Y = Y[:, 1:] if n_classes == 2 else Y
+    bce = np.logaddexp(0, Z) - Y * Z
+    expected = np.sum(sw @ bce / sw.sum() + (clf.coef_**2).sum(1) / (2 * C * sw.sum()))
+    assert clf.objective(X, y, sample_weight=sw) == pytest.approx(expected, rel=1e-10)
+    if n_classes == 2:  # the data term is log_loss
+        ref = log_loss(y, clf.predict_proba(X), sample_weight=sw)
+        penalty = (clf.coef_**2).sum() / (2 * C * sw.sum())
+        assert clf.objective(X, y, sample_weight=sw) == pytest.approx(
+            ref + penalty, rel=1e-10
+        )
+    with pytest.raises(ValueError, match=r"labels the model was not fitted on: \[7\]"):
+        clf.objective(X, np.full(150, 7))

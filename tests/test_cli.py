@@ -22,7 +22,6 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
 
 from sklearn_bce import BCELogisticClassifier
-from sklearn_bce._loss import LinearBCE
 from sklearn_bce.cli import (
     EXTRA_HINT,
     PLOT_FILES,
@@ -34,7 +33,6 @@ from sklearn_bce.cli import (
     load_model,
     main,
     make_model,
-    objective_value,
     plot_sgd_convergence,
     reliability_bins,
 )
@@ -310,19 +308,6 @@ def test_cross_validation_matches_a_hand_computed_one():
     assert ours["bce"] == pytest.approx(np.mean(losses), rel=1e-3)
     np.testing.assert_allclose(oof["lr"], proba, rtol=1e-12)
     assert ours["n_iter"] >= 1 and ours["fit_time"] > 0
-
-
-@pytest.mark.parametrize("loader", ["binary", "multiclass"])
-def test_objective_value_is_the_fitted_objective(loader):
-    X, y = make_classification(n_samples=120, n_features=5, n_informative=4,
-                               n_redundant=0, random_state=0,
-                               n_classes=2 if loader == "binary" else 3)
-    clf = BCELogisticClassifier(C=0.5).fit(X, y)
-    Y = (y[:, None] == clf.classes_[None, :]).astype(float)
-    Y = Y[:, 1:] if loader == "binary" else Y
-    objective = LinearBCE(X, Y, C=0.5)
-    expected = objective.loss(objective.from_coef(clf.coef_, clf.intercept_))
-    assert objective_value(clf, X, y) == pytest.approx(expected, rel=1e-12)
 
 
 def test_reliability_bins_match_calibration_curve(rng):
