@@ -140,7 +140,8 @@ def _weighted_feature_moments(X, sw, block_rows=None):
             np.maximum.at(absmax, c, np.abs(v))
     else:
         if block_rows is None:
-            blocks = _row_blocks(X, min(1 << 20, max(1, X.nbytes // 32)))
+            # 256 kB to 1 MB: few blocks for small X, small next to large X
+            blocks = _row_blocks(X, min(1 << 20, max(1 << 18, X.nbytes // 32)))
         else:
             blocks = [slice(a, a + block_rows) for a in range(0, n, block_rows)]
         for blk in blocks:
