@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -434,7 +436,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         objective = LinearBCE(
             X, Y, sample_weight=sw, C=self.C, fit_intercept=self.fit_intercept
         )
-        self._solve_objective(objective, classes, X.dtype, multilabel)
+        with _kernel_threads(objective):
+            self._solve_objective(objective, classes, X.dtype, multilabel)
         if not np.isfinite(self.C):
             _warn_if_separable(X, Y, sw, self.coef_, self.intercept_)
         return self
@@ -968,6 +971,33 @@ def _ovr_log_proba(Z):
     """One-vs-rest log-probabilities ``log(sigmoid(z_k) / sum_j sigmoid(z_j))``."""
     L = log_sigmoid(Z)
     return L - logsumexp(L, axis=1, keepdims=True)
+
+
+@contextmanager
+def _kernel_threads(objective):
+    """Spend the cores BLAS would use on whole row blocks of the kernel instead.
+
+    ``LogisticRegression`` spends the machine's cores on multi-threaded BLAS
+    products, while the element-wise part of each evaluation runs on one core.
+    Here the row blocks of every evaluation (products and element-wise work)
+    run concurrently on as many threads as BLAS was set to use, with BLAS itself
+    limited to one thread for the duration of the fit. Results do not depend on
+    the number of threads (block sums are added in a fixed order).
+    """
+    from threadpoolctl import ThreadpoolController
+
+    controller = ThreadpoolController()
+    blas = controller.select(user_api="blas")
+    n_threads = max((lib["num_threads"] for lib in blas.info()), default=1)
+    if n_threads <= 1:
+        yield
+        return
+    with blas.limit(limits=1), ThreadPoolExecutor(n_threads) as executor:
+        objective.executor = executor
+        try:
+            yield
+        finally:
+            objective.executor = None
 
 
 def _warn_if_separable(X, Y, sample_weight, W, b):

@@ -181,7 +181,7 @@ def _weighted_feature_moments(X, sw, block_rows=None):
 BLOCK_BYTES = 1 << 22
 
 
-def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
+def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None, executor=None):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
 
     The kernel every objective evaluation (in memory, mini-batch, or on a dask
@@ -208,6 +208,10 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
     cols : array-like of int, default=None
         Evaluate only these columns of ``Y`` (and of ``sw`` when it has one column
         per problem); ``W`` and ``b`` then have one row per selected column.
+    executor : concurrent.futures.Executor, default=None
+        When given, row blocks run concurrently on its threads (numpy and BLAS
+        release the GIL); the block sums are added in block order, so the result
+        does not depend on thread timing.
 
     Returns
     -------
@@ -238,7 +242,7 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
     step = max(min(n, 4096), step)
     if sparse and X.format == "csr" and n > step:
         # Row blocks of a CSR matrix are cheap views: same single pass as dense.
-        return _blocked_sums(X, Y, sw, Wt, bx, step, _csr_rows)
+        return _blocked_sums(X, Y, sw, Wt, bx, step, _csr_rows, executor)
     if sparse:
         # CSC (and small CSR) products run over all rows at once, holding one
         # (n_rows, K) array; the element-wise part is done in blocks.
@@ -250,26 +254,36 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None):
         gW = np.asarray(X.T @ Z, dtype=np.float64).T
         return loss_k, gW, Z.sum(axis=0, dtype=np.float64)
 
-    return _blocked_sums(X, Y, sw, Wt, bx, step, lambda A, rows: A[rows])
+    return _blocked_sums(
+        X, Y, sw, Wt, bx, step, lambda A, rows: A[rows], executor
+    )
 
 
-def _blocked_sums(X, Y, sw, Wt, bx, step, take_rows):
+def _blocked_sums(X, Y, sw, Wt, bx, step, take_rows, executor=None):
     """Accumulate loss and gradient sums over row blocks of ``X``."""
     n, d = X.shape
     K = Wt.shape[1]
-    loss_k = np.zeros(K)
-    gW = np.zeros((K, d))
-    gb = np.zeros(K)
-    for start in range(0, n, step):
+
+    def block(start):
         rows = slice(start, min(n, start + step))
         Xb = take_rows(X, rows)
         lk, R = _block_loss_residual(np.asarray(Xb @ Wt), Y[rows], sw[rows], bx)
+        gW = (Xb.T @ R).T if sp.issparse(Xb) else R.T @ Xb
+        return lk, gW, R.sum(axis=0, dtype=np.float64)
+
+    starts = range(0, n, step)
+    parts = (
+        executor.map(block, starts)
+        if executor is not None and len(starts) > 1
+        else map(block, starts)
+    )
+    loss_k = np.zeros(K)
+    gW = np.zeros((K, d))
+    gb = np.zeros(K)
+    for lk, gWb, gbb in parts:  # in block order: deterministic sums
         loss_k += lk
-        if sp.issparse(Xb):
-            gW += (Xb.T @ R).T
-        else:
-            gW += R.T @ Xb
-        gb += R.sum(axis=0, dtype=np.float64)
+        gW += gWb
+        gb += gbb
     return loss_k, gW, gb
 
 
@@ -352,7 +366,11 @@ class LinearBCE:
         Parameters of one problem, ``n_features + fit_intercept``.
     n_params : int
         Length of the flat parameter vector, ``K * n_coef``.
+    executor : concurrent.futures.Executor or None
+        Threads on which full evaluations run their row blocks (None: serially).
     """
+
+    executor = None
 
     def __init__(
         self,
@@ -523,7 +541,8 @@ class LinearBCE:
         """
         if rows is None:
             return bce_sums(
-                self.X, self.Y, self._sw, W, b, self.fit_intercept, cols=cols
+                self.X, self.Y, self._sw, W, b, self.fit_intercept, cols=cols,
+                executor=self.executor,
             )
         sw = self._sw[rows]
         sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
