@@ -993,11 +993,11 @@ def _kernel_threads(objective):
         yield
         return
     with blas.limit(limits=1), ThreadPoolExecutor(n_threads) as executor:
-        objective.executor = executor
+        objective.executor, objective.n_threads = executor, n_threads
         try:
             yield
         finally:
-            objective.executor = None
+            objective.executor, objective.n_threads = None, 1
 
 
 def _warn_if_separable(X, Y, sample_weight, W, b):

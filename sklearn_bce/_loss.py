@@ -181,7 +181,10 @@ def _weighted_feature_moments(X, sw, block_rows=None):
 BLOCK_BYTES = 1 << 22
 
 
-def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None, executor=None):
+def bce_sums(
+    X, Y, sw, W, b, fit_intercept=True, out=None, cols=None, executor=None,
+    n_threads=1,
+):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
 
     The kernel every objective evaluation (in memory, mini-batch, or on a dask
@@ -212,6 +215,9 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None, executor=N
         When given, row blocks run concurrently on its threads (numpy and BLAS
         release the GIL); the block sums are added in block order, so the result
         does not depend on thread timing.
+    n_threads : int, default=1
+        Threads of ``executor``: blocks are made that many times smaller, so the
+        temporaries alive at once take no more memory than serially.
 
     Returns
     -------
@@ -239,7 +245,7 @@ def bce_sums(X, Y, sw, W, b, fit_intercept=True, out=None, cols=None, executor=N
     sparse = sp.issparse(X)
     row_bytes = (5 * K + (0 if sparse else d)) * X.dtype.itemsize
     step = min(BLOCK_BYTES // row_bytes, -(-n // (16 if sparse else 8)))
-    step = max(min(n, 4096), step)
+    step = max(min(n, 4096), step // max(1, n_threads if executor else 1))
     if sparse and X.format == "csr" and n > step:
         # Row blocks of a CSR matrix are cheap views: same single pass as dense.
         return _blocked_sums(X, Y, sw, Wt, bx, step, _csr_rows, executor)
@@ -368,9 +374,12 @@ class LinearBCE:
         Length of the flat parameter vector, ``K * n_coef``.
     executor : concurrent.futures.Executor or None
         Threads on which full evaluations run their row blocks (None: serially).
+    n_threads : int
+        Number of threads of ``executor``.
     """
 
     executor = None
+    n_threads = 1
 
     def __init__(
         self,
@@ -542,7 +551,7 @@ class LinearBCE:
         if rows is None:
             return bce_sums(
                 self.X, self.Y, self._sw, W, b, self.fit_intercept, cols=cols,
-                executor=self.executor,
+                executor=self.executor, n_threads=self.n_threads,
             )
         sw = self._sw[rows]
         sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
