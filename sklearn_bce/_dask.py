@@ -879,7 +879,7 @@ def _combine_indicator_stats(*parts):
 def _label_weight_block(y, sw=None, *, factors):
     """Per-label weights of one chunk of an indicator: class factors times weights."""
     w = np.where(np.asarray(y) == 1, factors[1], factors[0])
-    return w if sw is None else w * np.asarray(sw, dtype=np.float64)[:, None]
+    return w if sw is None else w * np.asarray(sw, dtype=np.float64)
 
 
 def _indicator_targets(estimator, y, sw):
@@ -923,8 +923,9 @@ def _indicator_targets(estimator, y, sw):
     factors = np.array([
         _balanced_weights(np.array([0, 1]), totals[:, k]) for k in range(K)
     ]).T  # (2, K): the weight factor of a 0 and of a 1 in each column
-    weights = da.map_blocks(
-        _label_weight_block, *([y] if sw is None else [y, sw]), factors=factors,
+    weights = da.map_blocks(  # sw as a column: its blocks then pair with y's rows
+        _label_weight_block, *([y] if sw is None else [y, sw[:, None]]),
+        factors=factors,
         dtype=np.float64, meta=np.empty((0, 0)),
     )
     return classes, weights
