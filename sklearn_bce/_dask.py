@@ -14,6 +14,9 @@ as the rest of the package on one row chunk at a time:
 * :func:`fit` and :func:`predict` are the dask paths of
   :class:`~sklearn_bce.BCELogisticClassifier`: validation and target encoding done
   with cluster reductions, and lazy ``map_blocks`` predictions.
+* :func:`stream_sgd` is ``solver="sgd"`` on the cluster: the chunks stay on their
+  workers and the solver state visits them, making ``partial_fit``'s update on
+  each.
 """
 
 from __future__ import annotations
@@ -971,8 +974,10 @@ def fit(estimator, X, y, sample_weight=None):
     X : dask.array.Array or dask.dataframe.DataFrame of shape \
             (n_samples, n_features)
         Training data.
-    y : dask.array.Array, dask Series or array-like of shape (n_samples,)
-        Target labels.
+    y : dask.array.Array, dask Series or array-like of shape (n_samples,) or \
+            (n_samples, n_labels)
+        Target labels, or a 0/1 multilabel indicator matrix (one independent
+        binary problem per column, checked on the cluster).
     sample_weight : dask.array.Array, dask Series, array-like or float, \
             default=None
         Sample weights.
@@ -981,6 +986,12 @@ def fit(estimator, X, y, sample_weight=None):
     -------
     estimator : BCELogisticClassifier
         The fitted estimator.
+
+    Raises
+    ------
+    ValueError
+        For invalid data, targets or weights (the errors of the in-memory fit), and
+        for ``early_stopping=True`` with ``solver="sgd"``.
     """
     client = _get_client()
     X, meta = _as_dask_matrix(X)
