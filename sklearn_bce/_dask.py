@@ -14,10 +14,14 @@ as the rest of the package on one row chunk at a time:
 * :func:`fit` and :func:`predict` are the dask paths of
   :class:`~sklearn_bce.BCELogisticClassifier`: validation and target encoding done
   with cluster reductions, and lazy ``map_blocks`` predictions.
+* :func:`stream_sgd` is ``solver="sgd"`` on the cluster: the chunks stay on their
+  workers and the solver state visits them, making ``partial_fit``'s update on
+  each.
 """
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import dask
@@ -26,12 +30,22 @@ import numpy as np
 import scipy.sparse as sp
 from distributed import futures_of, get_client, wait
 from sklearn.exceptions import DataConversionWarning
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._loss import LinearBCE, _weighted_feature_moments, bce_sums
+from ._solvers._base import warn_not_converged
+from ._solvers.sgd import (
+    SGDResult,
+    _evaluate,
+    _l1_setup,
+    _optimality,
+    sgd_partial_fit,
+    start_stream,
+)
 
-__all__ = ["DaskLinearBCE", "fit", "predict"]
+__all__ = ["DaskLinearBCE", "fit", "predict", "stream_sgd"]
 
 # Partial results combined per task in the reductions; 8 keeps the trees shallow
 # while each combining task stays cheap.
@@ -528,6 +542,188 @@ class DaskLinearBCE(LinearBCE):
         return total[:, d + 1], total[:, :d], total[:, d]
 
 
+# ------------------------------------------------------------- streaming SGD
+def _stream_objective(chunk, *, shift, scale, C, l2, fit_intercept):
+    """The objective of one chunk in the global coordinates, with the global penalty.
+
+    Its data term is the chunk's weighted mean loss; its penalty is the whole
+    objective's ``l2 * ||W||^2 / 2``, so that the chunks' objectives, weighted by
+    their share of the total weight, add up to the whole objective.
+    """
+    X, Y, sw = chunk
+    if sp.issparse(X) and X.format == "csc":
+        X = X.tocsr()  # mini-batches are row slices
+    objective = LinearBCE(
+        X, Y, sample_weight=sw, C=C, fit_intercept=fit_intercept,
+        preconditioner=(shift, scale),
+    )
+    objective.l2 = np.array(l2, dtype=np.float64)
+    return objective
+
+
+def _stream_start(chunk, x0, *, seed, eta0, average, **coords):
+    return start_stream(
+        _stream_objective(chunk, **coords), x0, random_state=seed, eta0=eta0,
+        average=average,
+    )
+
+
+def _stream_step(state, chunk, *, options, **coords):
+    """``sgd_partial_fit`` of one chunk, on a copy of ``state`` (tasks may rerun)."""
+    state = copy.deepcopy(state)
+    sgd_partial_fit(_stream_objective(chunk, **coords), state, **options)
+    return state
+
+
+def _stream_point(state):
+    return state.theta if state.average is None else state.average.mean
+
+
+def stream_sgd(
+    objective,
+    x0,
+    *,
+    tol=1e-4,
+    max_iter=100,
+    verbose=0,
+    random_state=None,
+    learning_rate="auto",
+    eta0="auto",
+    power_t=0.5,
+    batch_size="auto",
+    shuffle=True,
+    average=True,
+    n_iter_no_change=5,
+    alpha=None,
+    l1=None,
+):
+    """Minimise a :class:`DaskLinearBCE` by streaming its chunks through SGD.
+
+    Every epoch visits the chunks of ``objective.blocks`` in a random order and
+    makes, on the worker holding each chunk, the update of
+    :meth:`~sklearn_bce.BCELogisticClassifier.partial_fit`
+    (:func:`~sklearn_bce._solvers.sgd.sgd_partial_fit`) on the objective of that
+    chunk: the chunk's weighted mean loss plus the whole objective's penalty, in
+    the whole objective's coordinates. Only the solver state (coefficients, step
+    schedule, running average, random state) moves from worker to worker; the
+    chunks stay where they are. After each epoch one evaluation of the whole
+    objective gives the stopping test and ``history``.
+
+    The random numbers are drawn from ``check_random_state(random_state)``: first
+    the seed of the stream (its shuffles within the chunks and the curvature
+    estimate of its initial step, on the first chunk visited), then one
+    permutation of the chunks per epoch. Chunks on which a problem has zero total
+    weight are skipped.
+
+    The stopping rule is that of :func:`~sklearn_bce._solvers.sgd.sgd`, applied
+    to all the problems together: the fit stops when, for every problem, the
+    max-norm of the (proximal) gradient is at most ``tol`` or ``n_iter_no_change``
+    epochs in a row have not lowered the objective by more than ``tol`` times its
+    best value; otherwise after ``max_iter`` epochs (not converged).
+
+    Parameters
+    ----------
+    objective : DaskLinearBCE
+        The objective; its penalty is the L2 part (``l2``) of the full penalty.
+    x0 : ndarray of shape (n_params,)
+        Starting point, in the objective's coordinates.
+    tol : float, default=1e-4
+        Stopping tolerance.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over all the chunks).
+    verbose : int, default=0
+        Values above 0 print the objective after each epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the chunk orders and of the stream.
+    learning_rate : {"auto", "constant", "optimal", "invscaling", "adaptive"}, \
+            default="auto"
+        Step-size rule of :func:`~sklearn_bce._solvers.sgd.sgd_partial_fit`.
+    eta0 : float or "auto", default="auto"
+        Initial step; "auto" is the inverse curvature on the first chunk.
+    power_t : float, default=0.5
+        Exponent of "invscaling".
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch within a chunk.
+    shuffle : bool, default=True
+        Whether the rows of a chunk are visited in random order.
+    average : bool or int, default=True
+        Polyak-Ruppert averaging over the whole stream.
+    n_iter_no_change : int, default=5
+        Epochs without sufficient progress before stopping.
+    alpha : ndarray of shape (K,), default=None
+        Strength of the whole penalty per problem, ``1 / (C * S_k)``.
+    l1 : ndarray of shape (K,), default=None
+        L1 strength of each problem.
+
+    Returns
+    -------
+    result : SGDResult
+        ``x`` the coefficients (the average, when averaging), ``history`` the
+        objective after each epoch, ``n_iter`` the epochs (the same for every
+        problem).
+    """
+    client = objective.client
+    n_chunks = len(objective.blocks)
+    K = objective.K
+    rng = check_random_state(random_state)
+    seed = rng.randint(np.iinfo(np.int32).max)
+    weights = client.gather(client.map(_chunk_weight_sums, objective.blocks))
+    usable = np.array([np.all(np.asarray(w) > 0) for w in weights])
+    wait(objective.blocks)
+    who_has = client.who_has(objective.blocks)
+    where = [sorted(who_has.get(f.key) or ()) or None for f in objective.blocks]
+    coords = dict(
+        shift=objective.shift, scale=objective.scale, C=objective.C,
+        l2=objective.l2, fit_intercept=objective.fit_intercept,
+    )
+    options = dict(
+        learning_rate=learning_rate, power_t=power_t, batch_size=batch_size,
+        shuffle=shuffle, alpha=alpha, l1=l1,
+    )
+    _, l1w = _l1_setup(objective, l1)
+    x = np.array(x0, dtype=np.float64)
+    F, grad = _evaluate(objective, x, l1)
+    best = F.copy()
+    no_change = np.zeros(K, dtype=np.int32)
+    done = _optimality(x, grad, l1w, K) <= tol
+    state = None
+    history = []
+    epochs = 0
+    for _ in range(max_iter):
+        if done.all():
+            break
+        order = [i for i in rng.permutation(n_chunks) if usable[i]]
+        for i in order:
+            place = dict(workers=where[i], allow_other_workers=True, pure=False)
+            if state is None:
+                state = client.submit(
+                    _stream_start, objective.blocks[i], x, seed=seed, eta0=eta0,
+                    average=average, **coords, **place,
+                )
+            state = client.submit(
+                _stream_step, state, objective.blocks[i], options=options,
+                **coords, **place,
+            )
+        epochs += 1
+        x = _stream_point(state.result())
+        F, grad = _evaluate(objective, x, l1)
+        history.append(float(F.sum()))
+        if verbose:
+            print(f"SGD epoch {epochs}: objective {history[-1]:.10g}")
+        no_change = np.where(F > best - tol * np.abs(best), no_change + 1, 0)
+        best = np.minimum(best, F)
+        done |= (_optimality(x, grad, l1w, K) <= tol) | (no_change >= n_iter_no_change)
+    return SGDResult(
+        x=x,
+        n_iter=np.full(K, epochs, dtype=np.int32),
+        converged=bool(done.all()),
+        fun=float(F.sum()),
+        grad_norm=float(_optimality(x, grad, l1w, K).max(initial=0.0)),
+        history=history,
+        message="converged" if done.all() else "maximum number of epochs reached",
+    )
+
+
 # ------------------------------------------------------------ input handling
 def _as_dask_matrix(X):
     """A dask array of X and an empty in-memory stand-in for validation.
@@ -599,12 +795,14 @@ def _as_dask_vector(client, v, name, n_samples, rows):
                 stacklevel=4,
             )
         v = v[:, 0]
-    if v.ndim != 1 and name == "y":
+    if name == "y" and v.ndim > 2:
         raise ValueError(
             f"y should be a 1d array, got an array of shape {v.shape} instead."
         )
+    if v.ndim == 2 and len(v.chunks[1]) > 1:
+        v = v.rechunk({1: -1})
     v = _persisted(client, v)
-    if v.ndim != 1 or v.shape[0] != n_samples:
+    if v.shape[0] != n_samples or (v.ndim != 1 and name != "y"):
         if name == "sample_weight":
             raise ValueError(
                 f"sample_weight must have shape ({n_samples},), one weight per "
@@ -614,7 +812,9 @@ def _as_dask_vector(client, v, name, n_samples, rows):
             "Found input variables with inconsistent numbers of samples: "
             f"[{n_samples}, {v.shape[0]}]"
         )
-    return v if v.chunks[0] == rows else client.persist(v.rechunk((rows,)))
+    if v.chunks[0] == rows:
+        return v
+    return client.persist(v.rechunk((rows,) if v.ndim == 1 else (rows, -1)))
 
 
 # ------------------------------------------------------- target statistics
@@ -646,6 +846,105 @@ def _combine_class_stats(*parts):
     return classes, totals, np.logical_or.reduce([p[2] for p in parts])
 
 
+def _block_indicator_stats(y, sw=None):
+    """Statistics of a chunk of a 2-d target: is it a 0/1 indicator, and its weights.
+
+    Returns ``(values, totals, flags)``: the (at most 3) smallest distinct values,
+    the weighted count of 0 and of 1 in each column (shape (2, n_labels)), and
+    ``flags = [non-finite weight, negative weight, NaN in y, infinity in y,
+    non-integer value, more than 3 distinct values]``.
+    """
+    y = np.asarray(y)
+    flags = np.zeros(6, dtype=bool)
+    w = np.ones(y.shape[0])
+    if sw is not None:
+        w = np.asarray(sw, dtype=np.float64)
+        flags[:2] = [not np.isfinite(w).all(), bool(np.any(w < 0))]
+        if flags[0]:
+            w = np.where(np.isfinite(w), w, 0.0)
+    if y.dtype.kind == "f":
+        flags[2], flags[3] = np.isnan(y).any(), np.isinf(y).any()
+        finite = y[np.isfinite(y)]
+        flags[4] = bool(np.any(finite != np.floor(finite)))
+    values = np.unique(y)
+    flags[5] = values.size > 3
+    totals = np.stack([w @ (y == 0), w @ (y == 1)]).astype(np.float64)
+    return values[:3], totals, flags
+
+
+def _combine_indicator_stats(*parts):
+    values = np.unique(np.concatenate([p[0] for p in parts]))
+    flags = np.logical_or.reduce([p[2] for p in parts])
+    flags[5] |= values.size > 3
+    return values[:3], _sum_arrays(*[p[1] for p in parts]), flags
+
+
+def _label_weight_block(y, sw=None, *, factors):
+    """Per-label weights of one chunk of an indicator: class factors times weights."""
+    w = np.where(np.asarray(y) == 1, factors[1], factors[0])
+    return w if sw is None else w * np.asarray(sw, dtype=np.float64)
+
+
+def _indicator_targets(estimator, y, sw):
+    """Check a 2-d dask target on the cluster; its classes and per-label weights.
+
+    Applies the in-memory rules: the values must be 0 and 1 (the errors are those of
+    the in-memory fit), a dict ``class_weight`` is rejected and ``'balanced'``
+    balances every label on its own.
+    """
+    from ._classifier import _balanced_weights
+
+    client = _get_client()
+    values, totals, flags = _map_reduce(
+        client, _block_indicator_stats, _combine_indicator_stats,
+        [y] if sw is None else [y, sw],
+    )
+    _raise_weight_flags(flags[:2], 1.0)
+    if flags[2]:
+        raise ValueError("Input y contains NaN.")
+    if flags[3]:
+        raise ValueError(
+            f"Input y contains infinity or a value too large for dtype('{y.dtype}')."
+        )
+    prefix = (
+        "A 2-d y must be a multilabel indicator matrix (0/1 entries, one column per "
+        "label); got "
+    )
+    suffix = " Pass 1-d class labels for binary or multi-class problems."
+    if flags[4] or flags[5] or values.size > 2:
+        kind = "continuous" if flags[4] else "multiclass"
+        raise ValueError(f"{prefix}a target of type '{kind}-multioutput'.{suffix}")
+    if not np.isin(values, [0, 1]).all():
+        raise ValueError(f"{prefix}the values {values.tolist()}.{suffix}")
+    _raise_weight_flags(flags[:2], totals[:, 0].sum())
+    K = y.shape[1]
+    classes = np.arange(K)
+    # the in-memory encoding of a small table raises its own class_weight errors
+    estimator._encode_targets(np.zeros((2, K), np.int8), classes, True, None)
+    if estimator.class_weight is None:
+        return classes, sw
+    factors = np.array([
+        _balanced_weights(np.array([0, 1]), totals[:, k]) for k in range(K)
+    ]).T  # (2, K): the weight factor of a 0 and of a 1 in each column
+    weights = da.map_blocks(  # sw as a column: its blocks then pair with y's rows
+        _label_weight_block, *([y] if sw is None else [y, sw[:, None]]),
+        factors=factors,
+        dtype=np.float64, meta=np.empty((0, 0)),
+    )
+    return classes, weights
+
+
+def _raise_weight_flags(flags, total):
+    if flags[0]:
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if flags[1]:
+        raise ValueError("Negative values in sample_weight are not allowed.")
+    if not total > 0:
+        raise ValueError(
+            "sample_weight sums to zero: at least one weight must be positive."
+        )
+
+
 def _encode_block(y, *, classes, table):
     """Rows of ``table`` (one per class) for the labels of one chunk."""
     return table[np.searchsorted(classes, y)]
@@ -675,8 +974,10 @@ def fit(estimator, X, y, sample_weight=None):
     X : dask.array.Array or dask.dataframe.DataFrame of shape \
             (n_samples, n_features)
         Training data.
-    y : dask.array.Array, dask Series or array-like of shape (n_samples,)
-        Target labels.
+    y : dask.array.Array, dask Series or array-like of shape (n_samples,) or \
+            (n_samples, n_labels)
+        Target labels, or a 0/1 multilabel indicator matrix (one independent
+        binary problem per column, checked on the cluster).
     sample_weight : dask.array.Array, dask Series, array-like or float, \
             default=None
         Sample weights.
@@ -685,6 +986,12 @@ def fit(estimator, X, y, sample_weight=None):
     -------
     estimator : BCELogisticClassifier
         The fitted estimator.
+
+    Raises
+    ------
+    ValueError
+        For invalid data, targets or weights (the errors of the in-memory fit), and
+        for ``early_stopping=True`` with ``solver="sgd"``.
     """
     client = _get_client()
     X, meta = _as_dask_matrix(X)
@@ -710,18 +1017,24 @@ def fit(estimator, X, y, sample_weight=None):
             "sample_weight",
         )
 
+    if estimator.solver == "sgd":
+        estimator._check_sgd_schedule()
+        if estimator.early_stopping:
+            raise ValueError(
+                "early_stopping=True is not supported on dask collections: hold out "
+                "a validation set yourself, or set early_stopping=False."
+            )
+    estimator._reset_sgd_state()
+    if y.ndim == 2:
+        classes, weights = _indicator_targets(estimator, y, sw)
+        objective = _objective(estimator, X, y.astype(X.dtype), weights, client)
+        return _solve(estimator, objective, classes, X.dtype, True)
+
     classes, totals, flags = _map_reduce(
         client, _block_class_stats, _combine_class_stats,
         [y] if sw is None else [y, sw],
     )
-    if flags[0]:
-        raise ValueError("sample_weight contains NaN or infinity.")
-    if flags[1]:
-        raise ValueError("Negative values in sample_weight are not allowed.")
-    if not totals.sum() > 0:
-        raise ValueError(
-            "sample_weight sums to zero: at least one weight must be positive."
-        )
+    _raise_weight_flags(flags, totals.sum())
     check_classification_targets(classes)
     if classes.size < 2:
         raise ValueError(
@@ -751,11 +1064,45 @@ def fit(estimator, X, y, sample_weight=None):
             dtype=np.float64, chunks=(rows, (factors.shape[1],)), new_axis=1,
             meta=np.empty((0, 0)),
         )
-    objective = DaskLinearBCE(
-        X, Y, sample_weight=weights, C=estimator.C,
-        fit_intercept=estimator.fit_intercept, client=client,
+    objective = _objective(estimator, X, Y, weights, client)
+    return _solve(estimator, objective, classes, X.dtype, False)
+
+
+def _objective(estimator, X, Y, weights, client):
+    """The objective of the fit; for SGD, with the L2 part of the penalty only."""
+    C = estimator.C
+    if estimator.solver == "sgd":
+        C = estimator._sgd_penalties(1, None)[0]
+    return DaskLinearBCE(
+        X, Y, sample_weight=weights, C=C, fit_intercept=estimator.fit_intercept,
+        client=client,
     )
-    return estimator._solve_objective(objective, classes, X.dtype)
+
+
+def _solve(estimator, objective, classes, dtype, multilabel):
+    if estimator.solver != "sgd":
+        return estimator._solve_objective(objective, classes, dtype, multilabel)
+    _, alpha, l1 = estimator._sgd_penalties(1, None, objective.sw_sum)
+    x0 = estimator._initial_theta(objective, classes, multilabel)
+    result = stream_sgd(
+        objective, x0, tol=estimator.tol, max_iter=estimator.max_iter,
+        verbose=estimator.verbose, random_state=estimator.random_state,
+        learning_rate=estimator.learning_rate, eta0=estimator.eta0,
+        power_t=estimator.power_t, batch_size=estimator.batch_size,
+        shuffle=estimator.shuffle,
+        average=True if estimator.learning_rate == "auto" else estimator.average,
+        n_iter_no_change=estimator.n_iter_no_change, alpha=alpha, l1=l1,
+    )
+    if not result.converged:
+        warn_not_converged(
+            "sgd", result, estimator.max_iter,
+            "For solver='sgd', max_iter counts epochs over the chunks.",
+        )
+    estimator._set_coef(objective, result.x, classes, multilabel, dtype)
+    estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
+    estimator.loss_curve_ = list(result.history)
+    estimator.validation_loss_curve_ = None
+    return estimator
 
 
 def _predict_block(X, *, coef, intercept, classes, method, multilabel=False):

@@ -8,6 +8,7 @@ import pickle
 import re
 import subprocess
 import sys
+import warnings
 
 import dask.array as da
 import dask.bag as db
@@ -17,13 +18,14 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from distributed import Client, LocalCluster
-from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 
 import sklearn_bce._dask as dask_module
 from sklearn_bce import BCELogisticClassifier
 from sklearn_bce._dask import DaskLinearBCE
 from sklearn_bce._loss import LinearBCE
+from sklearn_bce._solvers.sgd import sgd_partial_fit, start_stream
 
 from .conftest import DATASETS
 
@@ -168,6 +170,149 @@ def test_warm_start_on_dask(client):
     est.fit(Xd, yd)
     assert est.n_iter_[0] <= 2
     np.testing.assert_allclose(est.coef_, first, rtol=1e-6, atol=1e-8)
+
+
+# -------------------------------------------------------------- SGD on dask
+def in_memory_stream(X, y, chunks, n_epochs, seed, C=1.0):
+    """The dask SGD fit done in memory: ``partial_fit``'s update chunk after chunk.
+
+    The coordinates and the penalty are those of the objective of all the data;
+    the chunk orders and the stream's seed are drawn as the dask fit documents.
+    """
+    classes = np.unique(y)
+    Y = (y[:, None] == classes[1:] if classes.size == 2 else y[:, None] == classes)
+    whole = LinearBCE(X, Y, C=C)
+    bounds = np.cumsum((0,) + chunks)
+    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def objective(rows):
+        o = LinearBCE(X[rows], Y[rows], C=C, preconditioner=(whole.shift, whole.scale))
+        o.l2 = whole.l2
+        return o
+
+    rng = np.random.RandomState(seed)
+    stream_seed = rng.randint(np.iinfo(np.int32).max)
+    state = None
+    for _ in range(n_epochs):
+        for i in rng.permutation(len(parts)):
+            if state is None:
+                state = start_stream(
+                    objective(parts[i]), np.zeros(whole.n_params),
+                    random_state=stream_seed, average=True,
+                )
+            sgd_partial_fit(objective(parts[i]), state, alpha=whole.l2)
+    return whole, whole.to_coef(state.average.mean)
+
+
+@pytest.mark.parametrize("dataset", ["breast_cancer", "iris"])
+def test_sgd_streams_the_chunks_like_partial_fit(client, dataset):
+    X, y = DATASETS[dataset]()
+    n = len(y)
+    chunks = (n // 5, n // 3, n // 6, n - n // 5 - n // 3 - n // 6)
+    n_epochs = 4
+    est = BCELogisticClassifier(
+        solver="sgd", random_state=3, max_iter=n_epochs, n_iter_no_change=n_epochs,
+        tol=0.0,
+    )
+    with pytest.warns(ConvergenceWarning, match="max_iter=4"):
+        est.fit(da.from_array(X, chunks=(chunks, -1)), da.from_array(y, (chunks,)))
+    _, (W, b) = in_memory_stream(X, y, chunks, n_epochs, seed=3)
+    np.testing.assert_allclose(est.coef_, W, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(est.intercept_, b, rtol=1e-7, atol=1e-9)
+    assert est.n_iter_.tolist() == [n_epochs] * W.shape[0]
+    assert len(est.loss_curve_) == n_epochs
+    np.testing.assert_array_equal(est.classes_, np.unique(y))
+
+
+def test_sgd_on_dask_reaches_the_lbfgs_optimum(client):
+    """30 epochs over 6 chunks: the relative gap partial_fit reaches in memory."""
+    X, y = DATASETS["breast_cancer"]()
+    ref = BCELogisticClassifier(tol=1e-10, max_iter=10_000).fit(X, y)
+    est = BCELogisticClassifier(
+        solver="sgd", random_state=0, max_iter=30, n_iter_no_change=30, tol=0.0
+    )
+    with pytest.warns(ConvergenceWarning, match="max_iter=30"):
+        est.fit(*to_dask(X, y, chunks=-(-len(y) // 6)))
+    whole = LinearBCE(X, y[:, None])
+    f_star = whole.loss(whole.from_coef(ref.coef_, ref.intercept_))
+    f_sgd = whole.loss(whole.from_coef(est.coef_, est.intercept_))
+    assert 0 <= f_sgd / f_star - 1 < 1e-2
+    assert est.loss_curve_[-1] == pytest.approx(f_sgd, rel=1e-6)
+
+
+def test_sgd_on_dask_is_deterministic_and_stops_on_tol(client):
+    X, y = DATASETS["iris"]()
+    data = to_dask(X, y)
+    params = dict(solver="sgd", random_state=7, max_iter=20, tol=1e-2,
+                  n_iter_no_change=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        first = BCELogisticClassifier(**params).fit(*data)
+    second = BCELogisticClassifier(**params).fit(*data)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.intercept_, second.intercept_)
+    assert first.loss_curve_ == second.loss_curve_
+    assert first.n_iter_[0] < 20  # stopped by the no-progress test
+    assert len(first.loss_curve_) == first.n_iter_[0]
+    other = BCELogisticClassifier(**{**params, "random_state": 8}).fit(*data)
+    assert not np.array_equal(other.coef_, first.coef_)
+
+
+def test_sgd_on_dask_rejects_early_stopping(client):
+    X, y = DATASETS["iris"]()
+    with pytest.raises(ValueError, match="early_stopping=True is not supported"):
+        BCELogisticClassifier(solver="sgd", early_stopping=True).fit(*to_dask(X, y))
+
+
+# --------------------------------------------------------------- multilabel
+def indicator(X):
+    """Three labels of the rows of X, each a different linear rule."""
+    return np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0.3, X[:, 3] < -0.5])
+
+
+@pytest.mark.parametrize(
+    "weighted, class_weight", [(False, None), (True, "balanced")]
+)
+def test_multilabel_fit_matches_in_memory_fit(client, weighted, class_weight):
+    X, _ = DATASETS["wine"]()
+    Y = indicator(X).astype(int)
+    sw = np.random.default_rng(0).uniform(0.5, 2, len(Y)) if weighted else None
+    ref = BCELogisticClassifier(class_weight=class_weight, **TOL).fit(
+        X, Y, sample_weight=sw
+    )
+    Yd = da.from_array(Y, chunks=(50, -1))
+    ours = BCELogisticClassifier(class_weight=class_weight, **TOL).fit(
+        *to_dask(X, np.zeros(len(Y)), sw, chunks=50)[:1], Yd,
+        sample_weight=None if sw is None else da.from_array(sw, chunks=50),
+    )
+    assert ours.multilabel_
+    assert_same_fit(ours, ref, X)
+    Xd = da.from_array(X, chunks=(50, -1))
+    lazy = ours.predict(Xd)
+    assert isinstance(lazy, da.Array) and lazy.shape == Y.shape
+    np.testing.assert_array_equal(lazy.compute(), ref.predict(X))
+
+
+def test_multilabel_target_errors_match_in_memory(client):
+    X, y = DATASETS["iris"]()
+    Y = np.column_stack([y == 0, y == 1]).astype(float)
+    Xd = da.from_array(X, chunks=(50, -1))
+    bad = {
+        "continuous": Y + 0.5,
+        "multiclass": np.column_stack([y, y == 1]),
+        "nan": np.where(np.arange(len(y))[:, None] == 7, np.nan, Y),
+    }
+    for target in bad.values():
+        expected = in_memory_error(X, target)
+        with pytest.raises(ValueError, match=re.escape(expected)):
+            BCELogisticClassifier().fit(Xd, da.from_array(target, chunks=(50, -1)))
+    cw = {0: 1.0, 1: 2.0}
+    expected = in_memory_error(X, Y, class_weight=cw)
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        BCELogisticClassifier(class_weight=cw).fit(Xd, da.from_array(Y, chunks=50))
+    # two values that are not 0 and 1
+    with pytest.raises(ValueError, match=re.escape("got the values [0, 5]")):
+        BCELogisticClassifier().fit(Xd, da.from_array(5 * Y.astype(int), chunks=50))
 
 
 # ---------------------------------------------------------------- objective
@@ -325,7 +470,7 @@ def test_shape_errors(client):
     with pytest.raises(ValueError, match=re.escape("must have shape (150,)")):
         BCELogisticClassifier().fit(Xd, yd, sample_weight=da.ones(149, chunks=70))
     with pytest.raises(ValueError, match="y should be a 1d array"):
-        BCELogisticClassifier().fit(Xd, da.stack([yd, yd], axis=1))
+        BCELogisticClassifier().fit(Xd, da.stack([yd, yd], axis=1)[:, :, None])
     with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
         BCELogisticClassifier().fit(Xd[:, 0], yd)
     with pytest.raises(ValueError, match="must hold numbers, got dtype <U"):
