@@ -161,7 +161,7 @@ C_RANGE = r"'C' parameter .* must be a float in the range \(0(\.0)?, inf\]"
         ({"C": 0.0}, C_RANGE),
         ({"C": -2.0}, C_RANGE),
         ({"max_iter": 0}, "'max_iter' parameter .* range \\[1, inf\\)"),
-        ({"solver": "newton"}, "'solver' parameter .* 'lbfgs'"),
+        ({"solver": "newton"}, "'solver' parameter .* among .*'lbfgs'.*Got 'newton'"),
         (
             {"class_weight": {0: 1.0, "spam": 2.0}},
             r"not classes of y: \['spam'\]",
@@ -210,12 +210,13 @@ def test_caller_arrays_are_not_modified(solver, dtype):
 @pytest.mark.parametrize(
     "y_true, y_prob, match",
     [
-        ([0, 1, 1], [0.2, 0.7], "inconsistent|same number|samples"),
-        ([0, 1, 1], [0.2, 1.3, 0.5], r"\[0, 1\]"),
-        ([0, 1, 1], [0.2, -0.1, 0.5], r"\[0, 1\]"),
-        ([0, 1, 1], [0.2, np.nan, 0.5], "NaN"),
-        ([0, 1, np.nan], [0.2, 0.3, 0.5], "NaN"),
-        ([0.0, 0.5, 1.0], [0.2, 0.3, 0.5], "continuous|binary|labels"),
+        ([0, 1, 1], [0.2, 0.7], "y_true has 3 samples but y_prob has 2"),
+        ([0, 1, 1], [0.2, 1.3, 0.5], r"probabilities in \[0, 1\].* 0.2 to 1.3"),
+        ([0, 1, 1], [0.2, -0.1, 0.5], r"probabilities in \[0, 1\].* -0.1 to 0.5"),
+        ([0, 1, 1], [0.2, np.nan, 0.5], "y_prob contains NaN"),
+        ([0, 1, np.nan], [0.2, 0.3, 0.5], "y_true contains NaN"),
+        ([0.0, 0.5, 1.0], [0.2, 0.3, 0.5], r"y_true is not binary.*\[0.0, 0.5, 1.0\]"),
+        ([0, 1, 2], [0.2, 0.3, 0.5], r"y_true is not binary.*\[0, 1, 2\]"),
     ],
 )
 def test_metric_bad_input(y_true, y_prob, match):
@@ -265,7 +266,6 @@ def test_separable_data_without_penalty_warns_for_both_solvers(solver):
 @pytest.mark.parametrize("scale", [1e150, 1e-150])
 def test_extreme_feature_magnitudes(solver, scale):
     X, y = small_binary(n=80)
-    clf = fit_strict(BCELogisticClassifier(solver=solver, **TIGHT[solver]), X, y)
     scaled = fit_strict(
         BCELogisticClassifier(solver=solver, **TIGHT[solver]), X * scale, y
     )
@@ -286,7 +286,6 @@ def test_extreme_feature_magnitudes(solver, scale):
             scaled.decision_function(X * scale), unpen.decision_function(X),
             rtol=1e-4, atol=1e-4,
         )
-    assert clf.coef_.shape == scaled.coef_.shape
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
