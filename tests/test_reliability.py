@@ -175,6 +175,30 @@ def test_invalid_parameters_raise(solver, params, match):
         BCELogisticClassifier(**params).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        "nan_in_X", "inf_in_X", "nan_in_weight", "negative_weight", "zero_weights",
+        "empty_X", "length_mismatch", "continuous_y", "string_X",
+    ],
+)
+def test_partial_fit_bad_input_raises_a_clear_error(case):
+    make, error, match = BAD_FIT[case]
+    X, y = small_binary()
+    X_bad, y_bad, sw = make(X, y)
+    with pytest.raises(error, match=match):
+        BCELogisticClassifier(solver="sgd").partial_fit(
+            X_bad, y_bad, classes=[0, 1], sample_weight=sw
+        )
+    # the same on a later call, after a good chunk
+    clf = BCELogisticClassifier(solver="sgd", random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1])
+    coef = clf.coef_.copy()
+    with pytest.raises(error, match=match):
+        clf.partial_fit(X_bad, y_bad, sample_weight=sw)
+    np.testing.assert_array_equal(clf.coef_, coef)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
 def test_predict_errors(solver, method):
@@ -527,6 +551,23 @@ def test_pickle_and_skops_round_trips(solver, target):
         assert type(model) is BCELogisticClassifier
         for method, value in expected.items():
             np.testing.assert_array_equal(getattr(model, method)(X), value)
+
+
+def test_streaming_model_round_trips_and_continues_the_stream():
+    X, y = small_binary(n=90)
+    chunks = np.array_split(np.arange(len(y)), 3)
+    clf = BCELogisticClassifier(solver="sgd", random_state=0)
+    clf.partial_fit(X[chunks[0]], y[chunks[0]], classes=[0, 1])
+    data = sio.dumps(clf)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert all(t.startswith("sklearn_bce.") for t in untrusted), untrusted
+    copies = [sio.loads(data, trusted=untrusted), pickle.loads(pickle.dumps(clf))]
+    for model in [clf, *copies]:
+        for rows in chunks[1:]:
+            model.partial_fit(X[rows], y[rows])
+    for model in copies:
+        np.testing.assert_array_equal(model.coef_, clf.coef_)
+        np.testing.assert_array_equal(model.intercept_, clf.intercept_)
 
 
 def test_skops_refuses_untrusted_types_by_default():
