@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import skops.io as sio
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -134,6 +135,18 @@ BAD_FIT = {
     "object_X": (
         lambda X, y: (np.array([[{}, 1]] * len(y), dtype=object), y, None),
         TypeError, "float",
+    ),
+    "nan_in_sparse_X": (
+        lambda X, y: (sp.csr_matrix(_with_nan(X)), y, None), ValueError,
+        "Input X contains NaN",
+    ),
+    "inf_in_sparse_X": (
+        lambda X, y: (sp.csc_matrix(_with_inf(X)), y, None), ValueError,
+        "Input X contains infinity",
+    ),
+    "non_binary_indicator_y": (
+        lambda X, y: (X, np.column_stack([y, 2 * (1 - y)]), None), ValueError,
+        "2-d y must be a multilabel indicator matrix",
     ),
     "3d_X": (
         lambda X, y: (X[:, :, None], y, None), ValueError, "Found array with dim 3",
