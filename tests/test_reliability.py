@@ -366,6 +366,19 @@ def test_string_labels_multiclass(solver):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+def test_multilabel_with_a_label_that_is_never_positive(solver):
+    X, y = small_binary(n=80)
+    Y = np.column_stack([y, np.zeros(len(y), dtype=int), X[:, 0] > 0]).astype(int)
+    clf = fit_strict(BCELogisticClassifier(solver=solver, random_state=0), X, Y)
+    with np.errstate(**STRICT):
+        P = clf.predict_proba(X)
+    assert P.shape == Y.shape
+    assert np.all(np.isfinite(P)) and np.all((P >= 0) & (P <= 1))
+    assert np.all(P[:, 1] < 1e-3)
+    np.testing.assert_array_equal(clf.predict(X)[:, 1], 0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_one_positive_in_ten_thousand(solver):
     rng = np.random.default_rng(4)
     X = rng.normal(size=(10_000, 3))
