@@ -400,7 +400,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; an integer weight counts a sample that many times.
-            Only relative weights matter. May be a dask array or Series when ``X``
+            As in ``LogisticRegression``, multiplying all weights by ``k`` acts
+            like multiplying ``C`` by ``k``. May be a dask array or Series when ``X``
             is a dask collection.
 
         Returns
