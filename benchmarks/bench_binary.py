@@ -49,7 +49,7 @@ def cases(quick=False):
 
 def run(quick=False):
     """Run every binary case; return one row per (case, model)."""
-    repeat = 1 if quick else 3
+    repeat = 1 if quick else 2
     rows = []
     for name, X, y in cases(quick):
         sparse = sp.issparse(X)
