@@ -838,7 +838,9 @@ def trusted_types():
 
     skops trusts scikit-learn's estimators on its own; the other types in a
     pipeline saved by ``sklearn-bce --save`` are this package's
-    :class:`~sklearn_bce.BCELogisticClassifier` and :class:`FillMissing`.
+    :class:`~sklearn_bce.BCELogisticClassifier` and :class:`FillMissing`, and,
+    with scikit-learn 1.6, the plain list subclass in which ``ColumnTransformer``
+    records its remainder columns.
 
     Returns
     -------
@@ -846,8 +848,9 @@ def trusted_types():
     """
     from ._classifier import BCELogisticClassifier
 
-    return [f"{c.__module__}.{c.__qualname__}"
+    ours = [f"{c.__module__}.{c.__qualname__}"
             for c in (BCELogisticClassifier, FillMissing)]
+    return ours + ["sklearn.compose._column_transformer._RemainderColsList"]
 
 
 def save_model(model, path):
