@@ -182,8 +182,7 @@ BLOCK_BYTES = 1 << 22
 
 
 def bce_sums(
-    X, Y, sw, W, b, fit_intercept=True, out=None, cols=None, executor=None,
-    n_threads=1,
+    X, Y, sw, W, b, fit_intercept=True, cols=None, executor=None, n_threads=1
 ):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
 
@@ -206,8 +205,6 @@ def bce_sums(
         Intercepts (ignored when ``fit_intercept=False``).
     fit_intercept : bool, default=True
         Whether ``b`` is added to the logits.
-    out : None
-        Unused; kept for backward compatibility of the signature.
     cols : array-like of int, default=None
         Evaluate only these columns of ``Y`` (and of ``sw`` when it has one column
         per problem); ``W`` and ``b`` then have one row per selected column.
