@@ -69,6 +69,20 @@ class SGDResult(SolverResult):
 
     Parameters
     ----------
+    x : ndarray of shape (n_params,)
+        Final parameters, in the objective's coordinates.
+    n_iter : ndarray of shape (K,)
+        Epochs spent on each problem.
+    converged : bool
+        Whether every problem met a stopping rule before ``max_iter`` epochs.
+    fun : float
+        Final objective value.
+    grad_norm : float
+        Max-norm of the final (proximal) gradient.
+    history : list of float
+        Objective after each epoch.
+    message : str
+        Termination message.
     validation_history : list of float
         Validation loss after each epoch (summed over the problems), when a
         validation set was given; empty otherwise.
@@ -123,6 +137,7 @@ def auto_batch_size(n_samples):
     Returns
     -------
     batch_size : int
+        Rows per mini-batch, between 1 and ``min(n_samples, 1024)``.
     """
     if n_samples <= 32:
         return max(1, n_samples)
@@ -557,6 +572,8 @@ def start_stream(objective, x0, *, random_state=None, eta0="auto", average=False
     Returns
     -------
     state : StreamState
+        The stream at ``x0``: no step taken, initial steps set, averages (if
+        any) at ``x0``.
     """
     rng = check_random_state(random_state)
     theta = np.array(x0, dtype=np.float64)
