@@ -747,6 +747,23 @@ def _as_dask_matrix(X):
     return X, meta
 
 
+def _validated_matrix(estimator, X, reset):
+    """X as a float dask array with whole rows per chunk, validated like in memory.
+
+    ``reset=True`` (fit) sets ``n_features_in_`` and ``feature_names_in_``;
+    ``reset=False`` (predict) checks them.
+    """
+    X, meta = _as_dask_matrix(X)
+    validate_data(
+        estimator, meta, reset=reset, accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32], ensure_min_samples=0,
+    )
+    X = _numeric(X)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
 def _numeric(X, name="X"):
     """X in float32 or float64, converting other real dtypes lazily."""
     kind = np.dtype(X.dtype).kind
@@ -994,15 +1011,7 @@ def fit(estimator, X, y, sample_weight=None):
         for ``early_stopping=True`` with ``solver="sgd"``.
     """
     client = _get_client()
-    X, meta = _as_dask_matrix(X)
-    validate_data(
-        estimator, meta, reset=True, accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32], ensure_min_samples=0,
-    )
-    X = _numeric(X)
-    if len(X.chunks[1]) > 1:
-        X = X.rechunk({1: -1})
-    X = _persisted(client, X)
+    X = _persisted(client, _validated_matrix(estimator, X, reset=True))
     n_samples, rows = X.shape[0], X.chunks[0]
     if n_samples == 0:
         raise ValueError(
@@ -1147,14 +1156,7 @@ def predict(estimator, X, method):
         otherwise; nothing is computed.
     """
     check_is_fitted(estimator)
-    X, meta = _as_dask_matrix(X)
-    validate_data(
-        estimator, meta, reset=False, accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32], ensure_min_samples=0,
-    )
-    X = _numeric(X)
-    if len(X.chunks[1]) > 1:
-        X = X.rechunk({1: -1})
+    X = _validated_matrix(estimator, X, reset=False)
     rows = X.chunks[0]
     multilabel = getattr(estimator, "multilabel_", False)
     n_out = {
