@@ -73,6 +73,27 @@ def _fmt(v):
     return str(v)
 
 
+def bench_main(module, name, argv=None):
+    """Command line of a benchmark script: ``[--quick]``, table, JSON.
+
+    Runs ``module.run``, prints ``module.COLUMNS`` of its rows (and
+    ``module.summary`` of them, when the module has one) and writes them to
+    ``benchmarks/results/<name>.json``.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=module.__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10x fewer rows")
+    rows = module.run(quick=parser.parse_args(argv).quick)
+    print_table(rows, module.COLUMNS)
+    if hasattr(module, "summary"):
+        s = module.summary(rows)
+        print("summary:", s)
+        write_json(name, {"rows": rows, "summary": s})
+    else:
+        write_json(name, rows)
+
+
 def write_json(name, rows):
     """Write benchmark rows to ``benchmarks/results/<name>.json``."""
     RESULTS.mkdir(exist_ok=True)

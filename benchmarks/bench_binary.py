@@ -12,7 +12,6 @@ Run ``python benchmarks/bench_binary.py [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -22,14 +21,13 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import (  # noqa: E402
+    bench_main,
     dense_classification,
     geometric_mean,
     objective_value,
     onehot_badly_scaled,
-    print_table,
     sparse_classification,
     timed_fit,
-    write_json,
 )
 
 from sklearn_bce import BCELogisticClassifier  # noqa: E402
@@ -109,14 +107,7 @@ COLUMNS = [
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10x fewer rows")
-    args = parser.parse_args(argv)
-    rows = run(quick=args.quick)
-    print_table(rows, COLUMNS)
-    s = summary(rows)
-    print("summary:", s)
-    write_json("binary", {"rows": rows, "summary": s})
+    bench_main(sys.modules[__name__], "binary", argv)
 
 
 if __name__ == "__main__":

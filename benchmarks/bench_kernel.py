@@ -11,7 +11,6 @@ Run ``python benchmarks/bench_kernel.py [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import print_table, write_json  # noqa: E402
+from _common import bench_main  # noqa: E402
 
 from sklearn_bce._classifier import _kernel_threads  # noqa: E402
 from sklearn_bce._loss import LinearBCE  # noqa: E402
@@ -69,11 +68,7 @@ COLUMNS = [
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10x fewer rows")
-    rows = run(quick=parser.parse_args(argv).quick)
-    print_table(rows, COLUMNS)
-    write_json("kernel", rows)
+    bench_main(sys.modules[__name__], "kernel", argv)
 
 
 if __name__ == "__main__":

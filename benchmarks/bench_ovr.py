@@ -9,7 +9,6 @@ Run ``python benchmarks/bench_ovr.py [--quick]``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import objective_value, print_table, timed_fit, write_json  # noqa: E402
+from _common import bench_main, objective_value, timed_fit  # noqa: E402
 
 from sklearn_bce import BCELogisticClassifier  # noqa: E402
 
@@ -75,12 +74,7 @@ COLUMNS = [
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10x fewer rows")
-    args = parser.parse_args(argv)
-    rows = run(quick=args.quick)
-    print_table(rows, COLUMNS)
-    write_json("ovr", rows)
+    bench_main(sys.modules[__name__], "ovr", argv)
 
 
 if __name__ == "__main__":
