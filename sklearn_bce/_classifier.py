@@ -81,7 +81,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         reach the optimum to about 1e-6 relative, on raw, one-hot or sparse data
         alike. On standardised data, ``tol=1e-4`` is the stopping rule of
         ``LogisticRegression``. With several classes, each one-vs-rest problem
-        stops on its own. The SGD solver stops on the same test, or after
+        stops on its own. For L-BFGS, each problem's tolerance is multiplied by
+        ``4 p (1 - p)``, with ``p`` its weighted fraction of positive samples, so
+        that a rare class's logits are fitted as accurately as a common one's.
+        The SGD solver stops on the (unscaled) gradient test, or after
         ``n_iter_no_change`` epochs that each fail to lower the objective by more
         than ``tol`` times its value (see ``n_iter_no_change``).
 
@@ -445,11 +448,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
     def _solve_objective(self, objective, classes, dtype, multilabel=False):
         """Run the solver on a built objective and set the fitted attributes."""
-        theta0 = self._initial_theta(objective, classes, multilabel)
+        _warn_if_single_valued(objective, classes, multilabel)
+        theta0 = self._initial_theta(objective, classes, multilabel, prior=True)
         solve = _SOLVERS[self.solver]
         result = solve(
-            objective, theta0, tol=self.tol, max_iter=self.max_iter,
-            verbose=self.verbose,
+            objective, theta0, tol=self.tol * objective.curvature_at_prior(),
+            max_iter=self.max_iter, verbose=self.verbose,
         )
         if not result.converged:
             warn_not_converged(self.solver, result, self.max_iter)
@@ -502,7 +506,13 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             sw = cols[0] if len(cols) == 1 else np.column_stack(cols)
         return Y, sw
 
-    def _initial_theta(self, objective, classes, multilabel):
+    def _initial_theta(self, objective, classes, multilabel, prior=False):
+        """Return the solver's starting point.
+
+        The previous fit's coefficients when warm-starting; else zeros, with the
+        intercepts at the classes' log-odds (the best constant model) when
+        ``prior`` is True.
+        """
         if self.warm_start and hasattr(self, "coef_"):
             if self.multilabel_ != multilabel or not np.array_equal(
                 self.classes_, classes
@@ -518,7 +528,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                     f"previous fit ({self.coef_.shape[1]}), got {objective.n_features}."
                 )
             return objective.from_coef(self.coef_, self.intercept_)
-        return np.zeros(objective.n_params)
+        # In the solver's coordinates the intercept is the last entry of each
+        # problem, and equals b while the coefficients are 0.
+        T = np.zeros((objective.K, objective.n_coef))
+        if prior and objective.fit_intercept:
+            T[:, -1] = objective.prior_logit()
+        return T.ravel()
 
     # ---------------------------------------------------------------- SGD
     def _reset_sgd_state(self):
@@ -576,6 +591,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             def validation(theta):
                 return held_out.data_term(*objective.to_coef(theta))[0]
 
+        _warn_if_single_valued(objective, classes, multilabel)
         theta0 = self._initial_theta(objective, classes, multilabel)
         result = sgd(
             objective, theta0, tol=self.tol, max_iter=self.max_iter,
@@ -1028,6 +1044,46 @@ def _warn_if_separable(X, Y, sample_weight, W, b):
         )
 
 
+def _warn_if_single_valued(objective, classes, multilabel):
+    """Warn about problems whose target has one value among the weighted samples.
+
+    With an intercept, such a problem's loss keeps falling as the intercept goes
+    to infinity, so it has no finite minimiser: the fit then stops wherever the
+    solver's tolerance is met, with a probability close to 0 or 1.
+    """
+    if not objective.fit_intercept:
+        return
+    p = objective.positive_fraction()
+    never, always = np.flatnonzero(p <= 0), np.flatnonzero(p >= 1)
+    if not (never.size or always.size):
+        return
+    if multilabel:
+        found = " and ".join(
+            f"label(s) {idx.tolist()} {kind} positive"
+            for idx, kind in ((never, "never"), (always, "always"))
+            if idx.size
+        )
+        found = f"In y, {found} (counting samples of positive weight)"
+    else:
+        # problem k is "classes[k] against the rest" (binary: classes[1])
+        absent = [classes[k + (classes.size == 2)] for k in never]
+        if classes.size == 2 and always.size:
+            absent.append(classes[0])
+        found = (
+            f"Class(es) {np.asarray(absent).tolist()} have no sample of positive "
+            "weight"
+        )
+    warnings.warn(
+        f"{found}: with fit_intercept=True, the loss of such a binary problem has "
+        "no minimum (it keeps falling as the intercept goes to infinity), so its "
+        "intercept stops where the solver's tolerance is met and its predicted "
+        "probability is close to 0 or 1. Remove such labels or classes, or give "
+        "them samples (or weight) of both values.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _check_targets(y):
     """Classify the target: ``(multilabel, classes, y)`` with clear errors."""
     if y.ndim == 2 and y.shape[1] == 1:
@@ -1039,6 +1095,13 @@ def _check_targets(y):
                 "A 2-d y must be a multilabel indicator matrix (0/1 entries, one "
                 f"column per label); got a target of type {kind!r}. Pass 1-d class "
                 "labels for binary or multi-class problems."
+            )
+        values = np.unique(y.data if sp.issparse(y) else y)
+        if not np.isin(values, (0, 1)).all():
+            raise ValueError(
+                "A 2-d y must be a multilabel indicator matrix (0/1 entries, one "
+                f"column per label); got the values {values.tolist()}. Pass 1-d "
+                "class labels for binary or multi-class problems."
             )
         return True, np.arange(y.shape[1]), y
     check_classification_targets(y)

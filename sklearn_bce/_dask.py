@@ -253,7 +253,10 @@ def _chunk_sums(chunk, Wb, fit_intercept, cols=None):
 
 
 def _chunk_weight_sums(chunk):
-    return chunk[2].sum(axis=0, dtype=np.float64)
+    """``[S | P]``: the chunk's weight totals and weighted positive totals."""
+    _, Y, sw = chunk
+    positive = np.einsum("ik,ik->k", np.broadcast_to(sw, Y.shape), Y, dtype=np.float64)
+    return np.concatenate([sw.sum(axis=0, dtype=np.float64), positive])
 
 
 def _chunk_moment_weights(chunk, sw_sum):
@@ -409,12 +412,14 @@ class DaskLinearBCE(LinearBCE):
         self.fit_intercept = bool(fit_intercept)
         self.C = float(C)
 
-        sw_sum = self._map_reduce(_chunk_weight_sums, _sum_arrays)
+        sums = self._map_reduce(_chunk_weight_sums, _sum_arrays)
+        sw_sum, positive = sums[: -self.K], sums[-self.K :]
         if np.any(sw_sum <= 0):
             raise ValueError("The sample weights of every problem must not sum to 0.")
         self._sw_norm = np.broadcast_to(sw_sum, (self.K,)).copy()
         self.sw_sum = self._sw_norm.copy()
         self.l2 = 1.0 / (self.C * self.sw_sum)
+        self._positive_fraction = np.clip(positive / self.sw_sum, 0.0, 1.0)
 
         self._checked_finite = False
         self._set_preconditioner(
@@ -425,6 +430,18 @@ class DaskLinearBCE(LinearBCE):
             _raise_nonfinite(self._map_reduce(_chunk_nonfinite, _any), self.dtype)
         self.n_coef = d + self.fit_intercept
         self.n_params = self.K * self.n_coef
+
+    def positive_fraction(self):
+        """Weighted fraction of positive targets of every problem.
+
+        Computed on the cluster with the weight totals, when the objective is
+        built.
+
+        Returns
+        -------
+        p : ndarray of shape (K,)
+        """
+        return self._positive_fraction.copy()
 
     # ---------------------------------------------------------------- reductions
     def _map_reduce(self, chunk_fn, combine, *per_chunk, **broadcast):
@@ -668,7 +685,8 @@ def stream_sgd(
     rng = check_random_state(random_state)
     seed = rng.randint(np.iinfo(np.int32).max)
     weights = client.gather(client.map(_chunk_weight_sums, objective.blocks))
-    usable = np.array([np.all(np.asarray(w) > 0) for w in weights])
+    # a chunk is usable when every problem has weight in it ([S | P], see above)
+    usable = np.array([np.all(np.asarray(w)[:-K] > 0) for w in weights])
     wait(objective.blocks)
     who_has = client.who_has(objective.blocks)
     where = [sorted(who_has.get(f.key) or ()) or None for f in objective.blocks]

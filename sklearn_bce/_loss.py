@@ -455,6 +455,57 @@ class LinearBCE:
         h = np.hypot(std, ridge)
         self.scale = np.where(h > 0, 1.0 / np.where(h > 0, h, 1.0), 1.0)
 
+    def positive_fraction(self):
+        """Weighted fraction of positive targets of every problem.
+
+        Returns
+        -------
+        p : ndarray of shape (K,)
+            ``(1/S_k) sum_i s_ik Y_ik``, in [0, 1].
+        """
+        if self._sw.strides[0] == 0:  # uniform weights
+            return np.count_nonzero(self.Y, axis=0) / self.n_samples
+        sw = self._sw
+        return np.array([
+            float(sw[:, min(k, sw.shape[1] - 1)] @ (self.Y[:, k] == 1))
+            for k in range(self.K)
+        ])
+
+    def curvature_at_prior(self):
+        """Curvature of each problem's loss in its intercept, relative to 1/4.
+
+        At the constant model that predicts the weighted fraction ``p_k`` of
+        positives, the second derivative of the data term in the intercept is
+        ``p_k (1 - p_k)``; this returns ``4 p_k (1 - p_k)``, which is 1 for
+        balanced problems and about ``4 p_k`` for a rare class. A gradient
+        divided by it measures the same error of the logits on rare and common
+        classes alike. Problems with a single class (no finite optimum when the
+        intercept is fitted) get 1.
+
+        Returns
+        -------
+        c : ndarray of shape (K,)
+            Values in (0, 1].
+        """
+        p = self.positive_fraction()
+        c = 4.0 * p * (1.0 - p)
+        return np.where(c > 0, np.minimum(c, 1.0), 1.0)
+
+    def prior_logit(self):
+        """Log-odds of each problem's weighted fraction of positives.
+
+        The intercept of the best constant model, a good starting point for the
+        solvers; 0 for problems with a single class.
+
+        Returns
+        -------
+        logit : ndarray of shape (K,)
+        """
+        p = self.positive_fraction()
+        single = (p <= 0) | (p >= 1)
+        p = np.where(single, 0.5, p)
+        return np.log(p) - np.log1p(-p)
+
     def feature_moments(self, sw):
         """Weighted mean and standard deviation of every feature.
 

@@ -345,6 +345,9 @@ def test_objective_matches_in_memory_objective(
     np.testing.assert_allclose(ours.shift, ref.shift, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.scale, ref.scale, rtol=1e-10)
     np.testing.assert_allclose(ours.sw_sum, ref.sw_sum, rtol=1e-12)
+    expected = (sw * Y).sum(axis=0) / sw.sum(axis=0)
+    np.testing.assert_allclose(ours.positive_fraction(), expected, rtol=1e-12)
+    np.testing.assert_allclose(ref.positive_fraction(), expected, rtol=1e-12)
     assert ours.n_params == ref.n_params
     theta = rng.normal(size=ref.n_params) * 0.3
     loss, grad = ours.loss_gradient(theta)

@@ -140,3 +140,33 @@ def test_float32_follows_input_and_matches_float64():
     assert obj32.X.dtype == np.float32  # used as given, not upcast
     assert l32 == pytest.approx(l64, rel=1e-5)
     np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("weights", [None, "1d", "2d"])
+def test_positive_fraction_prior_logit_and_curvature(weights):
+    rng = np.random.default_rng(3)
+    n, K = 500, 3
+    X = rng.normal(size=(n, 2))
+    Y = (rng.uniform(size=(n, K)) < [0.02, 0.5, 0.9]).astype(np.int8)
+    sw = {None: None, "1d": rng.uniform(0, 2, n), "2d": rng.uniform(0, 2, (n, K))}
+    sw = sw[weights]
+    objective = LinearBCE(X, Y, sample_weight=sw)
+    full = np.ones((n, K)) if sw is None else np.broadcast_to(
+        sw if sw.ndim == 2 else sw[:, None], (n, K)
+    )
+    p = (full * Y).sum(axis=0) / full.sum(axis=0)
+    np.testing.assert_allclose(objective.positive_fraction(), p, rtol=1e-12)
+    np.testing.assert_allclose(objective.prior_logit(), np.log(p / (1 - p)))
+    np.testing.assert_allclose(objective.curvature_at_prior(), 4 * p * (1 - p))
+    # the prior logit is the minimiser of the intercept-only data term
+    loss, _, gb = objective.data_term(np.zeros((K, 2)), objective.prior_logit())
+    np.testing.assert_allclose(gb, 0, atol=1e-12)
+
+
+def test_single_valued_problems_get_a_neutral_prior():
+    X = np.arange(8.0)[:, None]
+    Y = np.column_stack([np.zeros(8), np.ones(8), np.arange(8) % 2])
+    objective = LinearBCE(X, Y)
+    np.testing.assert_array_equal(objective.positive_fraction(), [0, 1, 0.5])
+    np.testing.assert_array_equal(objective.prior_logit(), [0, 0, 0])
+    np.testing.assert_array_equal(objective.curvature_at_prior(), [1, 1, 1])

@@ -148,6 +148,10 @@ BAD_FIT = {
         lambda X, y: (X, np.column_stack([y, 2 * (1 - y)]), None), ValueError,
         "2-d y must be a multilabel indicator matrix",
     ),
+    "indicator_y_with_values_0_and_5": (
+        lambda X, y: (X, 5 * np.column_stack([y == 0, y != 0]).astype(int), None),
+        ValueError, r"got the values \[0, 5\]",
+    ),
     "3d_X": (
         lambda X, y: (X[:, :, None], y, None), ValueError, "Found array with dim 3",
     ),
@@ -369,13 +373,48 @@ def test_string_labels_multiclass(solver):
 def test_multilabel_with_a_label_that_is_never_positive(solver):
     X, y = small_binary(n=80)
     Y = np.column_stack([y, np.zeros(len(y), dtype=int), X[:, 0] > 0]).astype(int)
-    clf = fit_strict(BCELogisticClassifier(solver=solver, random_state=0), X, Y)
+    with pytest.warns(UserWarning, match=r"label\(s\) \[1\] never positive"):
+        clf = fit_strict(BCELogisticClassifier(solver=solver, random_state=0), X, Y)
     with np.errstate(**STRICT):
         P = clf.predict_proba(X)
     assert P.shape == Y.shape
     assert np.all(np.isfinite(P)) and np.all((P >= 0) & (P <= 1))
     assert np.all(P[:, 1] < 1e-3)
     np.testing.assert_array_equal(clf.predict(X)[:, 1], 0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_class_without_weight_warns(solver):
+    X, y = small_binary(n=80)
+    names = np.where(y == 1, "yes", "no")
+    with pytest.warns(UserWarning, match=r"Class\(es\) \['yes'\] have no sample"):
+        clf = fit_strict(
+            BCELogisticClassifier(solver=solver, random_state=0), X, names,
+            sample_weight=(y == 0).astype(float),
+        )
+    assert np.all(clf.predict(X) == "no")
+    assert np.all(assert_sane(clf, X)[:, 1] < 1e-3)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rare_class_at_the_default_tolerance(seed):
+    """The stopping rule measures a rare class's logits as well as a common one's.
+
+    With two positives in 20 000, the gradient of the mean loss is tiny; the
+    tolerance is scaled by the curvature at the class prior, so the default fit
+    still gets the logits right (it used to be up to 0.6 off).
+    """
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    X = rng.normal(size=(n, 5))
+    y = np.zeros(n, dtype=int)
+    y[rng.choice(n, 2, replace=False)] = 1
+    X[y == 1] += 1.0
+    clf = fit_strict(BCELogisticClassifier(), X, y)
+    ref = reference_lr(X, y, 1.0)
+    np.testing.assert_allclose(
+        clf.decision_function(X), ref.decision_function(X), rtol=0, atol=1e-3
+    )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)

@@ -34,8 +34,9 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         per-problem values and gradients (see ``LinearBCE``).
     x0 : ndarray of shape (K * n_coef,)
         Starting point.
-    tol : float, default=1e-5
-        Gradient max-norm at which a problem stops.
+    tol : float or ndarray of shape (K,), default=1e-5
+        Gradient max-norm at which a problem stops; an array gives each problem
+        its own.
     max_iter : int, default=100
         Maximum number of iterations per problem.
     verbose : int, default=0
@@ -49,12 +50,13 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     """
     K = objective.K
     T0 = np.asarray(x0, dtype=np.float64).reshape(K, -1)
+    tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
     if K == 1:
         def fun(theta):
             loss, G = objective.loss_gradient_problems(theta[None, :])
             return float(loss[0]), G[0]
 
-        results = [_minimize(fun, T0[0], 0, tol, max_iter, verbose)]
+        results = [_minimize(fun, T0[0], 0, float(tol[0]), max_iter, verbose)]
     else:
         results = _minimize_together(objective, T0, tol, max_iter, verbose)
 
@@ -113,7 +115,7 @@ def _minimize_together(objective, T0, tol, max_iter, verbose):
         try:
             results[k] = _minimize(
                 lambda theta: shared.evaluate(k, theta),
-                T0[k], k, tol, max_iter, verbose,
+                T0[k], k, float(tol[k]), max_iter, verbose,
             )
         except BaseException as exc:  # re-raised in the calling thread below
             errors.append(exc)
