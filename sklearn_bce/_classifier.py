@@ -177,7 +177,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default=5
         The SGD solver stops a class after this many consecutive epochs that each
         fail to lower its objective (its validation loss, with ``early_stopping``)
-        below the best value so far by more than ``tol`` times that value.
+        below the best value so far by more than ``tol`` times that value. With
+        ``learning_rate='auto'``, an epoch whose step proved too long (undone
+        because it raised the objective by more than ``tol`` times its value) is
+        not counted.
 
     early_stopping : bool, default=False
         Whether ``fit`` with the SGD solver holds out a stratified fraction
