@@ -466,6 +466,7 @@ def sgd(
     if auto:
         cap = np.inf if isinstance(eta0, str) else float(eta0)
         trust = np.ones(K)
+        secant = np.zeros(K)  # largest batch curvature of the last epoch
         eta = np.minimum(eta, cap)
     active = _optimality(point, grad, l1w, K) > tol
     converged = ~active
