@@ -595,6 +595,17 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                     " learning_rate='auto' reaches the optimum without tuning the "
                     "step sizes."
                 )
+            else:
+                advice += (
+                    " Little progress per epoch means ill-conditioned data: "
+                    "strongly correlated "
+                    "features, or features of tiny variance next to a weak "
+                    "penalty, which the solver's internal per-feature scaling "
+                    "cannot undo. solver='lbfgs' copes with them; with "
+                    "solver='sgd', increase max_iter; standardising features whose "
+                    "scales differ widely (e.g. StandardScaler, which also changes "
+                    "what the penalty acts on) helps too."
+                )
             warn_not_converged("sgd", result, self.max_iter, advice)
         self._set_coef(objective, result.x, classes, multilabel, X.dtype)
         if not np.isfinite(self.C):

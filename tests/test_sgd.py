@@ -528,6 +528,22 @@ def test_convergence_warning_counts_epochs():
         ).fit(X, y)
 
 
+def test_convergence_warning_on_ill_conditioned_data_says_what_to_change():
+    # Unscaled breast_cancer: features of tiny variance and strong correlations
+    # leave the default epochs short of the optimum; the warning names the cause
+    # and the remedies.
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.warns(ConvergenceWarning) as record:
+        clf = BCELogisticClassifier(solver="sgd", random_state=0).fit(X, y)
+    msg = str(record[0].message)
+    for advice in ("ill-conditioned", "solver='lbfgs'", "max_iter", "StandardScaler"):
+        assert advice in msg
+    f_star, _ = reference_optimum(X, y, 1.0)
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 > 1e-4
+
+
 # ------------------------------------------------------------------ schedules
 def full_batch_objective(X, y, C=1.0):
     return LinearBCE(X, y[:, None].astype(float), C=C)
