@@ -180,7 +180,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int, default=5
         The SGD solver stops a class after this many consecutive epochs that each
         fail to lower its objective (its validation loss, with ``early_stopping``)
-        below the best value so far by more than ``tol`` times that value.
+        below the best value so far by more than ``tol`` times that value. With
+        ``learning_rate='auto'``, an epoch whose step proved too long (undone
+        because it raised the objective by more than ``tol`` times its value) is
+        not counted.
 
     early_stopping : bool, default=False
         Whether ``fit`` with the SGD solver holds out a stratified fraction
@@ -607,6 +610,17 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                 advice += (
                     " learning_rate='auto' reaches the optimum without tuning the "
                     "step sizes."
+                )
+            else:
+                advice += (
+                    " Little progress per epoch means ill-conditioned data: "
+                    "strongly correlated "
+                    "features, or features of tiny variance next to a weak "
+                    "penalty, which the solver's internal per-feature scaling "
+                    "cannot undo. solver='lbfgs' copes with them; with "
+                    "solver='sgd', increase max_iter; standardising features whose "
+                    "scales differ widely (e.g. StandardScaler, which also changes "
+                    "what the penalty acts on) helps too."
                 )
             warn_not_converged("sgd", result, self.max_iter, advice)
         self._set_coef(objective, result.x, classes, multilabel, X.dtype)

@@ -582,8 +582,9 @@ class LinearBCE:
         b : ndarray of shape (K,)
             Intercepts.
         rows : slice or ndarray of int, default=None
-            Evaluate on these rows only, with the weights re-normalised to a mean
-            over the batch.
+            Evaluate on these rows only, the weights scaled by
+            ``n_samples / len(rows)``: an unbiased estimate of the full data term
+            when the rows are drawn uniformly.
         cols : ndarray of int, default=None
             Evaluate only these problems; ``W`` and ``b`` hold their rows.
 
@@ -602,7 +603,11 @@ class LinearBCE:
                 executor=self.executor, n_threads=self.n_threads,
             )
         sw = self._sw[rows]
-        sw = sw / np.where((s := sw.sum(axis=0)) > 0, s, 1)
+        # The weights are already divided by S_k: scaled by n / |rows|, the batch
+        # sum is an unbiased estimate of the full data term whatever the weights.
+        # (Re-normalising the weights over the batch instead would be biased as
+        # soon as they are uneven: a batch of one row would ignore its weight.)
+        sw = sw * (self.n_samples / max(1, sw.shape[0]))
         return bce_sums(
             self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept, cols=cols
         )
@@ -634,9 +639,10 @@ class LinearBCE:
             Flat parameter vector.
         rows : slice or ndarray of int, default=None
             Evaluate on these rows only (a mini-batch): the data term is then the
-            weighted mean over the batch, and the penalty is unchanged, so the result
-            is an unbiased estimate of the full objective and gradient when rows are
-            drawn uniformly.
+            batch's weighted sum scaled by ``n_samples / len(rows)``, and the
+            penalty is unchanged, so the result is an unbiased estimate of the full
+            objective and gradient when rows are drawn uniformly (whatever the
+            sample weights).
 
         Returns
         -------

@@ -1,5 +1,6 @@
 """The SGD solver: same optimum as L-BFGS, streaming, schedules, elastic net."""
 
+import importlib
 import re
 import warnings
 
@@ -208,6 +209,104 @@ def test_property_tight_sgd_matches_logistic_regression(seed, n, d, log_C):
         C=C, solver="sgd", tol=1e-9, max_iter=2000, random_state=seed
     ).fit(X, y)
     assert objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1 < 1e-6
+
+
+def small_weighted_problem(seed, n, C, weighted):
+    """A small, noisy, weakly penalised problem and its L-BFGS optimum."""
+    X, y = make_classification(
+        n_samples=n, n_features=4, n_informative=2, n_redundant=0, flip_y=0.1,
+        random_state=seed,
+    )
+    w = np.random.default_rng(seed).uniform(0.1, 3, size=n) if weighted else None
+    ref = BCELogisticClassifier(C=C, **REFERENCE).fit(X, y, sample_weight=w)
+    return X, y, w, ref
+
+
+def test_minibatch_objective_is_unbiased_with_uneven_weights():
+    # A batch's data term is its weighted sum scaled by n / |batch|: the mean over
+    # the batches of any partition into equal batches is the full objective, and
+    # a batch of one row keeps that row's weight.
+    rng = np.random.default_rng(0)
+    n, d = 12, 3
+    X = rng.normal(size=(n, d))
+    y = (rng.random(n) < 0.5).astype(float)
+    w = rng.uniform(0.1, 3, size=n)
+    obj = LinearBCE(X, y[:, None], sample_weight=w, C=2.0)
+    theta = rng.normal(size=obj.n_params)
+    f, g = obj.loss_gradient_per_problem(theta)
+    W, b = obj.to_coef(theta)
+    z = X @ W[0] + b[0]
+    penalty = W[0] @ W[0] / (2 * 2.0 * w.sum())
+    for i in (0, 5):
+        f_i, _ = obj.loss_gradient_per_problem(theta, rows=slice(i, i + 1))
+        bce = np.logaddexp(0, z[i]) - y[i] * z[i]
+        assert f_i[0] == pytest.approx(n * w[i] / w.sum() * bce + penalty, rel=1e-12)
+    for size in (1, 3, 4):
+        parts = [
+            obj.loss_gradient_per_problem(theta, rows=np.arange(a, a + size))
+            for a in range(0, n, size)
+        ]
+        assert np.mean([p[0][0] for p in parts]) == pytest.approx(f[0], rel=1e-12)
+        np.testing.assert_allclose(np.mean([p[1] for p in parts], axis=0), g)
+
+
+def test_small_weighted_weakly_penalised_problem_reaches_the_lbfgs_optimum():
+    # 40 rows are batches of two; with uneven weights and a weak penalty the
+    # steps used to diverge, the undone epochs counted as "no change" and the
+    # fit stopped, reported converged, at twice the optimal objective.
+    X, y, w, ref = small_weighted_problem(8, 40, 214.0, weighted=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = BCELogisticClassifier(
+            C=214.0, solver="sgd", random_state=0, tol=1e-10, max_iter=300
+        ).fit(X, y, sample_weight=w)
+    f_star = objective(X, y, ref.coef_, ref.intercept_, 214.0, w)
+    f_sgd = objective(X, y, clf.coef_, clf.intercept_, 214.0, w)
+    assert abs(f_sgd / f_star - 1) < 1e-8
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-4)
+    np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-4)
+
+
+def test_epochs_undone_for_overshooting_do_not_count_as_convergence(monkeypatch):
+    # With a curvature estimate far too small, the first steps are far too long:
+    # those epochs are undone, and must neither stop the fit as converged nor
+    # keep the later steps that long.
+    solver = importlib.import_module("sklearn_bce._solvers.sgd")
+    monkeypatch.setattr(
+        solver, "_curvature", lambda objective, theta, rng: np.full(objective.K, 1e-8)
+    )
+    X, y, w, ref = small_weighted_problem(0, 60, 10.0, weighted=True)
+    obj = LinearBCE(X, y[:, None], sample_weight=w, C=10.0)
+    res = sgd(obj, np.zeros(obj.n_params), tol=1e-10, max_iter=300, random_state=0)
+    f_star = objective(X, y, ref.coef_, ref.intercept_, 10.0, w)
+    assert res.fun / f_star - 1 < 1e-8
+    assert res.converged
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(33, 64),
+    log_C=st.floats(0, 3),
+    weighted=st.booleans(),
+)
+def test_property_small_weighted_problems_reach_the_optimum_or_warn(
+    seed, n, log_C, weighted
+):
+    # Batches of two rows (33 to 64 rows), uneven weights, weak penalties: the
+    # fit either ends within 1e-4 of the optimal objective or says it did not.
+    C = 10.0**log_C
+    X, y, w, ref = small_weighted_problem(seed, n, C, weighted)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf = BCELogisticClassifier(
+            C=C, solver="sgd", tol=1e-10, max_iter=200, random_state=seed
+        ).fit(X, y, sample_weight=w)
+    warned = any(issubclass(c.category, ConvergenceWarning) for c in caught)
+    f_star = objective(X, y, ref.coef_, ref.intercept_, C, w)
+    gap = objective(X, y, clf.coef_, clf.intercept_, C, w) / f_star - 1
+    assert gap > -1e-8
+    assert warned or gap < 1e-4
 
 
 # ------------------------------------------------------------------ partial_fit
@@ -427,6 +526,22 @@ def test_convergence_warning_counts_epochs():
         BCELogisticClassifier(
             solver="sgd", learning_rate="constant", max_iter=2, random_state=0
         ).fit(X, y)
+
+
+def test_convergence_warning_on_ill_conditioned_data_says_what_to_change():
+    # Unscaled breast_cancer: features of tiny variance and strong correlations
+    # leave the default epochs short of the optimum; the warning names the cause
+    # and the remedies.
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.warns(ConvergenceWarning) as record:
+        clf = BCELogisticClassifier(solver="sgd", random_state=0).fit(X, y)
+    msg = str(record[0].message)
+    for advice in ("ill-conditioned", "solver='lbfgs'", "max_iter", "StandardScaler"):
+        assert advice in msg
+    f_star, _ = reference_optimum(X, y, 1.0)
+    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 > 1e-4
 
 
 # ------------------------------------------------------------------ schedules

@@ -17,11 +17,18 @@ vanishes at the optimum, so steps need not decay and the iterates converge to th
 exact minimiser. The step of each binary problem in an epoch is ``1 / L``, ``L``
 the largest curvature (Hessian eigenvalue) of its objective at the snapshot,
 estimated by power iterations with Hessian-vector products taken as gradient
-differences on at most 1024 rows. Near the optimum of a well-separated problem the
-curvature is far below its value at the start, and the steps grow accordingly. As
-a safeguard, an epoch that does not lower a problem's objective (known exactly) is
-undone and the problem's step halved, and won back by the following successful
-epochs. No tuning is needed on standardised data.
+differences on at most 1024 rows, and at least the largest secant curvature
+``||g_B(theta) - g_B(theta_s)|| / ||theta - theta_s||`` met by a mini-batch in the
+previous epoch (those two gradients are computed anyway): a small batch is much more
+curved than the whole objective, all the more with uneven sample weights, and a step
+of one over the full curvature would make its epochs diverge. Near the optimum of a
+well-separated problem the curvature is far below its value at the start, and the
+steps grow accordingly. As a safeguard, an epoch that does not lower a problem's
+objective (known exactly) is undone and the problem's step halved, and won back by
+the following successful epochs; an undone epoch that raised the objective by more
+than ``tol`` does not count towards ``n_iter_no_change`` (its step was too long:
+nothing says that the problem has converged). No tuning is needed on standardised
+data.
 
 ``"constant"``, ``"optimal"``, ``"invscaling"``, ``"adaptive"``: **plain SGD** with
 the schedules of :class:`sklearn.linear_model.SGDClassifier`, counted in
@@ -284,7 +291,10 @@ def _epoch(
     problem, shape (K, 1) or (K, p). With ``anchor=(theta_s, mu)`` the steps
     follow the variance-reduced direction ``g_B(theta) - g_B(theta_s) + mu``;
     both batch gradients come from one pass over the batch. Only the ``active``
-    problems are evaluated and move. Returns the new iterate and the rows seen.
+    problems are evaluated and move. Returns the new iterate, the rows seen and,
+    with ``anchor``, the largest secant curvature
+    ``||g_B(theta) - g_B(theta_s)|| / ||theta - theta_s||`` of each problem over
+    the epoch's batches (zeros without ``anchor``).
     """
     n, K = objective.n_samples, objective.K
     theta = np.array(theta, dtype=np.float64)
@@ -297,6 +307,7 @@ def _epoch(
         mu = np.asarray(anchor[1], dtype=np.float64).reshape(K, -1)[act]
     else:
         cols = act
+    secant = np.zeros(K)
     shuffle = shuffle and batch_size < n  # one batch: nothing to shuffle
     order = rng.permutation(n) if shuffle else None
     for start in range(0, n, batch_size):
@@ -307,7 +318,13 @@ def _epoch(
             g = _batch_gradients(objective, T[act], cols, rows)
         else:
             G = _batch_gradients(objective, np.vstack([T[act], T_s]), cols, rows)
-            g = G[:k] - G[k:] + mu
+            dg = G[:k] - G[k:]
+            dist = np.linalg.norm(T[act] - T_s, axis=1)
+            moved = dist > 0
+            secant[act[moved]] = np.maximum(
+                secant[act[moved]], np.linalg.norm(dg[moved], axis=1) / dist[moved]
+            )
+            g = dg + mu
         T_act = T[act] - eta * g
         if l1w is not None:
             T_act = _soft_threshold(T_act, eta * l1w[act])
@@ -315,7 +332,7 @@ def _epoch(
         samples_seen += stop - start
         if averager is not None:
             averager.update(theta, samples_seen, active)
-    return theta, samples_seen
+    return theta, samples_seen, secant
 
 
 def _average_start(average):
@@ -356,7 +373,9 @@ def sgd(
     gradient is at most ``tol`` (the test of the L-BFGS solver), or when
     ``n_iter_no_change`` consecutive epochs each fail to lower its objective (with
     ``validation``: its validation loss) below the best value so far by more than
-    ``tol`` times that value. With ``learning_rate="adaptive"`` such a run of
+    ``tol`` times that value (with ``learning_rate="auto"``, an epoch undone for
+    raising the objective by more than ``tol`` times its value is not counted).
+    With ``learning_rate="adaptive"`` such a run of
     epochs first divides the step by 5, and the problem stops once the step would
     fall below 1e-6.
     Reaching ``max_iter`` epochs otherwise means not converged.
@@ -447,6 +466,7 @@ def sgd(
     if auto:
         cap = np.inf if isinstance(eta0, str) else float(eta0)
         trust = np.ones(K)
+        secant = np.zeros(K)  # largest batch curvature of the last epoch
         eta = np.minimum(eta, cap)
     active = _optimality(point, grad, l1w, K) > tol
     converged = ~active
@@ -475,17 +495,23 @@ def sgd(
     for epoch in range(1, max_iter + 1):
         if not active.any():
             break
+        no_change_before = no_change
         if auto:
             if epoch > 1:
                 curvature = _curvature(objective, theta, curvature_rng)
+                curvature = np.maximum(curvature, secant)
                 eta = np.minimum(cap, trust / curvature)
-            cand, seen = _epoch(
+            cand, seen, secant = _epoch(
                 objective, theta, step, rng, b, shuffle, active,
                 anchor=(theta, grad), l1w=l1w, samples_seen=seen,
             )
             F_new, grad_new = _evaluate(objective, cand, l1)
             ok = active & (F_new <= F)
             failed = active & ~ok
+            # An undone epoch that raised the objective by more than tol says
+            # that the step was too long, not that the problem has converged: it
+            # does not count towards n_iter_no_change.
+            overshot = failed & (F_new > F + tol * np.abs(F))
             theta = np.where(_blocks(ok, theta.size), cand, theta)
             grad = np.where(_blocks(ok, theta.size), grad_new, grad)
             F = np.where(ok, F_new, F)
@@ -493,7 +519,7 @@ def sgd(
             trust = np.where(ok, np.minimum(1.0, trust * _GROW), trust)
             point = theta
         else:
-            theta, seen = _epoch(
+            theta, seen, _ = _epoch(
                 objective, theta, step, rng, b, shuffle, active,
                 l1w=l1w, averager=averager, samples_seen=seen,
             )
@@ -522,6 +548,8 @@ def sgd(
         no_change = np.where(
             active & (watch > best - tol * np.abs(best)), no_change + 1, 0
         )
+        if auto:
+            no_change = np.where(overshot, no_change_before, no_change)
         best = np.where(active, np.minimum(best, watch), best)
 
         stop = active & (_optimality(point, grad, l1w, K) <= tol)
@@ -661,7 +689,7 @@ def sgd_partial_fit(
     if learning_rate == "auto":
         _, mu = objective.loss_gradient_per_problem(state.theta)
         anchor = (state.theta.copy(), mu)
-    state.theta, state.samples_seen = _epoch(
+    state.theta, state.samples_seen, _ = _epoch(
         objective, state.theta, step, state.rng, b, shuffle, np.ones(K, dtype=bool),
         anchor=anchor, l1w=l1w, averager=state.average,
         samples_seen=state.samples_seen,
