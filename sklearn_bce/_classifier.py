@@ -81,10 +81,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         reach the optimum to about 1e-6 relative, on raw, one-hot or sparse data
         alike. On standardised data, ``tol=1e-4`` is the stopping rule of
         ``LogisticRegression``. With several classes, each one-vs-rest problem
-        stops on its own. For L-BFGS, each problem's tolerance is multiplied by
-        ``4 p (1 - p)``, with ``p`` its weighted fraction of positive samples, so
-        that a rare class's logits are fitted as accurately as a common one's.
-        The SGD solver stops on the (unscaled) gradient test, or after
+        stops on its own, its gradient tolerance multiplied by ``4 p (1 - p)``,
+        with ``p`` its weighted fraction of positive samples, so that a rare
+        class's logits are fitted as accurately as a common one's. The SGD solver
+        stops on the same gradient test, or after
         ``n_iter_no_change`` epochs that each fail to lower the objective by more
         than ``tol`` times its value (see ``n_iter_no_change``).
 
@@ -597,7 +597,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         _warn_if_single_valued(objective, classes, multilabel)
         theta0 = self._initial_theta(objective, classes, multilabel)
         result = sgd(
-            objective, theta0, tol=self.tol, max_iter=self.max_iter,
+            objective, theta0, tol=self.tol,
+            grad_tol=self.tol * objective.curvature_at_prior(),
+            max_iter=self.max_iter,
             verbose=self.verbose, random_state=self.random_state,
             learning_rate=self.learning_rate, eta0=self.eta0, power_t=self.power_t,
             batch_size=self.batch_size, shuffle=self.shuffle, average=self.average,
@@ -614,9 +616,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             else:
                 advice += (
                     " Little progress per epoch means ill-conditioned data: "
-                    "strongly correlated "
-                    "features, or features of tiny variance next to a weak "
-                    "penalty, which the solver's internal per-feature scaling "
+                    "strongly correlated features, or features of tiny variance "
+                    "next to a weak penalty, which the solver's per-feature scaling "
                     "cannot undo. solver='lbfgs' copes with them; with "
                     "solver='sgd', increase max_iter; standardising features whose "
                     "scales differ widely (e.g. StandardScaler, which also changes "

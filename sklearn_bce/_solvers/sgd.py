@@ -348,6 +348,7 @@ def sgd(
     x0,
     *,
     tol=1e-4,
+    grad_tol=None,
     max_iter=100,
     verbose=0,
     random_state=None,
@@ -389,6 +390,9 @@ def sgd(
         Starting point.
     tol : float, default=1e-4
         Stopping tolerance (see above).
+    grad_tol : float or ndarray of shape (K,), default=None
+        Gradient max-norm at which a problem stops, when it should differ from
+        ``tol`` (an array gives each problem its own); ``tol`` when None.
     max_iter : int, default=100
         Maximum number of epochs.
     verbose : int, default=0
@@ -468,7 +472,8 @@ def sgd(
         trust = np.ones(K)
         secant = np.zeros(K)  # largest batch curvature of the last epoch
         eta = np.minimum(eta, cap)
-    active = _optimality(point, grad, l1w, K) > tol
+    grad_tol = tol if grad_tol is None else np.asarray(grad_tol, dtype=np.float64)
+    active = _optimality(point, grad, l1w, K) > grad_tol
     converged = ~active
     n_iter = np.zeros(K, dtype=np.int32)
     no_change = np.zeros(K, dtype=np.int32)
@@ -552,7 +557,7 @@ def sgd(
             no_change = np.where(overshot, no_change_before, no_change)
         best = np.where(active, np.minimum(best, watch), best)
 
-        stop = active & (_optimality(point, grad, l1w, K) <= tol)
+        stop = active & (_optimality(point, grad, l1w, K) <= grad_tol)
         stalled = active & (no_change >= n_iter_no_change)
         if learning_rate == "adaptive":
             smaller = stalled & (eta / _ADAPTIVE_DIVISOR >= _ADAPTIVE_MIN_ETA)
