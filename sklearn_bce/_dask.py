@@ -601,6 +601,7 @@ def stream_sgd(
     x0,
     *,
     tol=1e-4,
+    grad_tol=None,
     max_iter=100,
     verbose=0,
     random_state=None,
@@ -634,7 +635,7 @@ def stream_sgd(
 
     The stopping rule is that of :func:`~sklearn_bce._solvers.sgd.sgd`, applied
     to all the problems together: the fit stops when, for every problem, the
-    max-norm of the (proximal) gradient is at most ``tol`` or ``n_iter_no_change``
+    max-norm of the (proximal) gradient is at most ``grad_tol`` or ``n_iter_no_change``
     epochs in a row have not lowered the objective by more than ``tol`` times its
     best value; otherwise after ``max_iter`` epochs (not converged).
 
@@ -646,6 +647,9 @@ def stream_sgd(
         Starting point, in the objective's coordinates.
     tol : float, default=1e-4
         Stopping tolerance.
+    grad_tol : float or ndarray of shape (K,), default=None
+        Gradient max-norm at which a problem is done (one value per problem for
+        an array); ``tol`` when None.
     max_iter : int, default=100
         Maximum number of epochs (passes over all the chunks).
     verbose : int, default=0
@@ -703,7 +707,8 @@ def stream_sgd(
     F, grad = _evaluate(objective, x, l1)
     best = F.copy()
     no_change = np.zeros(K, dtype=np.int32)
-    done = _optimality(x, grad, l1w, K) <= tol
+    grad_tol = tol if grad_tol is None else np.asarray(grad_tol, dtype=np.float64)
+    done = _optimality(x, grad, l1w, K) <= grad_tol
     state = None
     history = []
     epochs = 0
@@ -730,7 +735,9 @@ def stream_sgd(
             print(f"SGD epoch {epochs}: objective {history[-1]:.10g}")
         no_change = np.where(F > best - tol * np.abs(best), no_change + 1, 0)
         best = np.minimum(best, F)
-        done |= (_optimality(x, grad, l1w, K) <= tol) | (no_change >= n_iter_no_change)
+        done |= (_optimality(x, grad, l1w, K) <= grad_tol) | (
+            no_change >= n_iter_no_change
+        )
     return SGDResult(
         x=x,
         n_iter=np.full(K, epochs, dtype=np.int32),
@@ -1109,10 +1116,15 @@ def _objective(estimator, X, Y, weights, client):
 def _solve(estimator, objective, classes, dtype, multilabel):
     if estimator.solver != "sgd":
         return estimator._solve_objective(objective, classes, dtype, multilabel)
+    from ._classifier import _warn_if_single_valued
+
+    _warn_if_single_valued(objective, classes, multilabel)
     _, alpha, l1 = estimator._sgd_penalties(1, None, objective.sw_sum)
     x0 = estimator._initial_theta(objective, classes, multilabel)
     result = stream_sgd(
-        objective, x0, tol=estimator.tol, max_iter=estimator.max_iter,
+        objective, x0, tol=estimator.tol,
+        grad_tol=estimator.tol * objective.curvature_at_prior(),
+        max_iter=estimator.max_iter,
         verbose=estimator.verbose, random_state=estimator.random_state,
         learning_rate=estimator.learning_rate, eta0=estimator.eta0,
         power_t=estimator.power_t, batch_size=estimator.batch_size,

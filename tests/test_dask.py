@@ -293,6 +293,24 @@ def test_multilabel_fit_matches_in_memory_fit(client, weighted, class_weight):
     np.testing.assert_array_equal(lazy.compute(), ref.predict(X))
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_never_positive_label_warns_like_in_memory(client, solver):
+    X, _ = DATASETS["wine"]()
+    Y = indicator(X).astype(int)
+    Y[:, 1] = 0
+    Yd = da.from_array(Y, chunks=(50, -1))
+    Xd = da.from_array(X, chunks=(50, -1))
+    match = r"label\(s\) \[1\] never positive"
+    with pytest.warns(UserWarning, match=match):
+        BCELogisticClassifier(solver=solver, random_state=0).fit(X, Y)
+    with pytest.warns(UserWarning, match=match), warnings.catch_warnings():
+        # SGD on dask keeps lowering the intercept until max_iter
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = BCELogisticClassifier(solver=solver, random_state=0).fit(Xd, Yd)
+    np.testing.assert_array_equal(ours.predict(X)[:, 1], 0)
+    assert np.all(ours.predict_proba(X)[:, 1] < 0.05)
+
+
 def test_multilabel_target_errors_match_in_memory(client):
     X, y = DATASETS["iris"]()
     Y = np.column_stack([y == 0, y == 1]).astype(float)
