@@ -7,10 +7,11 @@ as the rest of the package on one row chunk at a time:
 * :class:`DaskLinearBCE` is :class:`~sklearn_bce._loss.LinearBCE` with the data left
   on the workers. Coordinates, preconditioning and the penalty are inherited; only
   :meth:`~DaskLinearBCE.data_term` and :meth:`~DaskLinearBCE.feature_moments` are
-  replaced. One evaluation submits one task per row chunk, each running
-  :func:`~sklearn_bce._loss.bce_sums` on the chunk its worker already holds, sums the
-  ``(K, n_features + 2)`` results on each worker, and brings a few of those small
-  arrays to the client. ``X`` itself never leaves the workers.
+  replaced. One evaluation is one call to a dask actor on each worker holding
+  chunks (tasks on very large clusters), running
+  :func:`~sklearn_bce._loss.bce_sums` on the chunks that worker already holds and
+  summing the ``(K, n_features + 2)`` results there, so that only one small array
+  per worker comes back to the client. ``X`` itself never leaves the workers.
 * :func:`fit` and :func:`predict` are the dask paths of
   :class:`~sklearn_bce.BCELogisticClassifier`: validation and target encoding done
   with cluster reductions, and lazy ``map_blocks`` predictions.
@@ -405,11 +406,13 @@ class DaskLinearBCE(LinearBCE):
         from the client straight to the workers). False always uses tasks, e.g. for
         a client that can reach the scheduler but not the workers.
     gather_limit : int
-        Class attribute, 32: the most partial sums sent straight to the client;
-        also the most workers evaluated through actors.
+        Class attribute, 32: the most task results sent straight to the client.
+        Actors are used with up to that many workers, or with more as long as
+        their sums total at most ``broadcast_limit`` bytes.
     broadcast_limit : int
         Class attribute, 1 MB: the most bytes of coefficients embedded in the tasks
-        of one evaluation.
+        of one evaluation, and of actor sums brought to the client beyond
+        ``gather_limit`` workers.
 
     Notes
     -----
@@ -418,22 +421,23 @@ class DaskLinearBCE(LinearBCE):
     iteration) and, when the weights have one column, the feature moments of the
     preconditioner; per-problem weights need a second pass for the moments.
 
-    Evaluation: when the chunks are held by at most ``gather_limit`` workers, each
-    worker gets one :class:`dask actor <distributed.actor.Actor>` created with its
-    chunks, and an evaluation is one direct call to each actor, carrying the
-    coefficients ``[W | b]`` out and one ``(K, n_features + 2)`` sum back: the
+    Evaluation: when the chunks are held by at most ``gather_limit`` workers (or
+    more, while the sums of all workers total at most ``broadcast_limit`` bytes),
+    each worker gets one :class:`dask actor <distributed.actor.Actor>` created
+    with its chunks, and an evaluation is one direct call to each actor, carrying
+    the coefficients ``[W | b]`` out and one ``(K, n_features + 2)`` sum back: the
     scheduler is not involved, so a round trip costs a few milliseconds instead of
-    several task transitions. If a call fails because a worker was lost, the
-    objective falls back to tasks for good.
+    several task transitions. If a call fails because a worker was lost or cannot
+    be reached, the objective falls back to tasks for good.
 
-    With tasks (more workers, ``direct=False``, or after a lost worker), an
-    evaluation runs one task per worker thread holding chunks, on that worker's
-    chunks. The coefficients travel inside each task while that costs at most
-    ``broadcast_limit`` bytes (1 MB) in total; beyond, they are scattered once to
-    every worker instead. Up to ``gather_limit`` (32) task results are sent
-    straight to the client and summed there; with more, they are first summed in
-    a tree of fan-in 8, so the client receives at most 8 partial sums whatever the
-    size of the cluster.
+    With tasks (large results from many workers, ``direct=False``, or after a
+    failed call), an evaluation runs one task per worker thread holding chunks, on
+    that worker's chunks. The coefficients travel inside each task while that
+    costs at most ``broadcast_limit`` bytes (1 MB) in total; beyond, they are
+    scattered once to every worker instead. Up to ``gather_limit`` (32) task
+    results are sent straight to the client and summed there; with more, they are
+    first summed in a tree of fan-in 8 (a worker's results side by side), so the
+    client receives at most 8 partial sums whatever the size of the cluster.
 
     Actors hold references to their worker's chunks: memory the worker cannot
     spill to disk while the objective lives.
@@ -481,9 +485,9 @@ class DaskLinearBCE(LinearBCE):
         ]
         del futures, arrays  # the chunks now live in the packs
         self._groups = None
-        self._actors = self._start_actors(workers) if self.direct else None
         self.n_samples, self.n_features = n, d
         self.K = Y.shape[1]
+        self._actors = self._start_actors(workers) if self.direct else None
         self.fit_intercept = bool(fit_intercept)
         self.C = float(C)
 
@@ -507,14 +511,18 @@ class DaskLinearBCE(LinearBCE):
     def _start_actors(self, workers):
         """One :class:`_WorkerChunks` actor per worker of the placement, or None.
 
-        None when the placement is unknown or spans more than ``gather_limit``
-        workers. The actors are created by tasks that depend on the packs, so
-        nothing waits here.
+        None when the placement is unknown, or when it spans more than
+        ``gather_limit`` workers and their sums, one per worker, would bring more
+        than ``broadcast_limit`` bytes to the client. The actors are created by
+        tasks that depend on the packs, so nothing waits here.
         """
         by_worker = {}
         for i, w in enumerate(workers):
             by_worker.setdefault(w, []).append(self.blocks[i])
-        if None in by_worker or len(by_worker) > self.gather_limit:
+        back = len(by_worker) * 8 * self.K * (self.n_features + 2)
+        if None in by_worker or (
+            len(by_worker) > self.gather_limit and back > self.broadcast_limit
+        ):
             return None
         return [
             self.client.submit(
@@ -532,6 +540,8 @@ class DaskLinearBCE(LinearBCE):
         """
         if self._actors is not None:
             try:
+                # the handles are asked for every time: an actor whose worker
+                # was lost may be re-created elsewhere, at a new address
                 calls = [
                     a.result().reduce(chunk_fn, combine, broadcast)
                     for a in self._actors
