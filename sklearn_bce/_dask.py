@@ -84,11 +84,15 @@ def _map_reduce(client, block_fn, combine, arrays):
     """Run ``block_fn`` on aligned row blocks of dask ``arrays`` and tree-reduce.
 
     Used for the one-off passes over ``y`` and ``sample_weight`` before the
-    objective exists; the objective reduces over its own persisted chunks.
+    objective exists; the objective reduces over its own persisted chunks. Up to
+    ``DaskLinearBCE.gather_limit`` block results go straight to the client (no
+    combining task to wait for), more are tree-reduced first.
     """
     blocks = [a.to_delayed().ravel() for a in arrays]
     fn = dask.delayed(block_fn, pure=True)
     parts = [fn(*row) for row in zip(*blocks, strict=True)]
+    if len(parts) <= DaskLinearBCE.gather_limit:
+        return combine(*client.compute(parts, sync=True))
     return client.compute(_delayed_tree(parts, combine)).result()
 
 
@@ -488,6 +492,7 @@ class DaskLinearBCE(LinearBCE):
         self.n_samples, self.n_features = n, d
         self.K = Y.shape[1]
         self._actors = self._start_actors(workers) if self.direct else None
+        self._handles = None  # the actors, once created
         self.fit_intercept = bool(fit_intercept)
         self.C = float(C)
 
@@ -540,15 +545,16 @@ class DaskLinearBCE(LinearBCE):
         """
         if self._actors is not None:
             try:
-                # the handles are asked for every time: an actor whose worker
-                # was lost may be re-created elsewhere, at a new address
+                if self._handles is None:  # waits for the actors to be created
+                    self._handles = [a.result() for a in self._actors]
+                elif any(a.status != "finished" for a in self._actors):
+                    raise RuntimeError("a worker holding an actor was lost")
                 calls = [
-                    a.result().reduce(chunk_fn, combine, broadcast)
-                    for a in self._actors
+                    h.reduce(chunk_fn, combine, broadcast) for h in self._handles
                 ]
                 return combine(*[c.result() for c in calls])
             except (OSError, RuntimeError):  # a worker holding an actor was lost
-                self._actors = None
+                self._actors = self._handles = None
                 self._groups = None
         return self._task_map_reduce(chunk_fn, combine, broadcast)
 

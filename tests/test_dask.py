@@ -8,6 +8,7 @@ import pickle
 import re
 import subprocess
 import sys
+import time
 import warnings
 
 import dask.array as da
@@ -100,7 +101,14 @@ def test_binary_fit_matches_logistic_regression(client):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
 
 
-def test_uneven_chunks_and_single_class_chunks(client):
+@pytest.mark.parametrize("many_chunks", [False, True])
+def test_uneven_chunks_and_single_class_chunks(client, monkeypatch, many_chunks):
+    # many_chunks: more chunks than the client takes results of directly, so the
+    # target statistics go through a tree (fan-in 2); the two actors still serve
+    # the evaluations.
+    if many_chunks:
+        monkeypatch.setattr(DaskLinearBCE, "gather_limit", 2)
+        monkeypatch.setattr(dask_module, "_FAN_IN", 2)
     X, y = DATASETS["wine"]()
     order = np.argsort(y, kind="stable")  # sorted labels: most chunks hold one class
     X, y = X[order], y[order]
@@ -441,7 +449,12 @@ def test_objective_survives_a_lost_worker():
         assert len(ours._actors) == 2
         assert_same_objective(ours, ref, seed=2)
         lost = next(iter(cluster.workers.values()))
+        held = [a for a in ours._actors if a.key in lost.state.actors]
         cluster.sync(lost.close)
+        for _ in range(200):  # until the client hears of it
+            if held[0].status != "finished":
+                break
+            time.sleep(0.05)
         assert_same_objective(ours, ref, seed=3)
         assert ours._actors is None
 
