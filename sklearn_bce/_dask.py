@@ -259,7 +259,11 @@ def _chunk_weight_sums(chunk):
 
 
 def _moments(X, m, flags):
-    """Weighted moments of a chunk, ``(flags, weight, mean, std)``; see below."""
+    """Moments of ``X`` weighted by ``m``: ``(flags, weight, mean, std)``.
+
+    ``weight`` is the total of ``m``; with a NaN / infinity flag set, or no
+    weight, the moments are zeros with weight 0 (left out when pooled).
+    """
     d = X.shape[1]
     weight = float(np.sum(m, dtype=np.float64))
     if flags.any() or weight <= 0:
@@ -295,8 +299,11 @@ def _combine_setup(*parts):
 
 
 def _chunk_moments(chunk, sw_sum):
-    """Moments of a chunk weighted by each problem's weights over their total,
-    averaged over problems (the weights of the in-memory preconditioner)."""
+    """Moments of a chunk with the row weights of the in-memory preconditioner.
+
+    A row's weight is the mean over problems of its weight over the problem's
+    total ``sw_sum``.
+    """
     X, _, sw = chunk
     return _moments(X, (sw / sw_sum).mean(axis=1), np.zeros(2, dtype=bool))
 
@@ -584,10 +591,11 @@ class DaskLinearBCE(LinearBCE):
         return combine(*client.gather(parts))
 
     def _worker_groups(self):
-        """``(worker, chunk indices)`` pairs: each worker's chunks in as many
-        groups as it has threads, grouped by worker.
+        """``(worker, chunk indices)`` pairs, one per worker thread holding chunks.
 
-        Computed once; if chunks later move, the grouping is only less local.
+        Each worker's chunks are split into as many groups as it has threads, and
+        a worker's groups are side by side. Computed once; if chunks later move,
+        the grouping is only less local.
         """
         if self._groups is None:
             wait(self.blocks)
