@@ -27,7 +27,8 @@ every model alike; ratios come from the same run.
 
 A second table measures what one objective evaluation costs on the cluster, the
 numbers behind the scale estimate of the documentation (docs/dask.rst): the time of
-one evaluation for several chunk counts (its growth is the cost of more tasks), the
+one evaluation for several chunk counts (each worker's chunks are reduced in one
+call, so it should hardly grow), the
 kernel's throughput on one worker thread, and the bytes each evaluation moves.
 """
 
@@ -91,13 +92,14 @@ def evaluation_costs(client, X, y, chunk_counts, repeats):
     rows : list of dict
         One dict per chunk count: ``time_s`` (one evaluation, median),
         ``kernel_bytes_per_s`` (throughput of one chunk's kernel on one worker
-        thread), ``bytes_out`` (pickled coefficients times the tasks carrying
-        them) and ``bytes_back`` (pickled partial sums the client receives).
+        thread), ``bytes_out`` (pickled coefficients times the actor calls or
+        tasks carrying them) and ``bytes_back`` (pickled partial sums the client
+        receives).
     """
     import dask.array as da
     from distributed import wait
 
-    from sklearn_bce._dask import DaskLinearBCE
+    from sklearn_bce._dask import _FAN_IN, DaskLinearBCE
 
     n, d = X.shape
     rows = []
@@ -113,7 +115,11 @@ def evaluation_costs(client, X, y, chunk_counts, repeats):
         throughput = client.submit(
             _kernel_throughput, objective.blocks[0], Wb, pure=False
         ).result()
-        n_back = min(len(objective.blocks), objective.gather_limit)
+        if objective._actors is not None:  # one call per worker, one sum back
+            n_out = n_back = len(objective._actors)
+        else:  # one task per worker thread; more than gather_limit: a tree
+            n_out = len(objective._worker_groups())
+            n_back = n_out if n_out <= objective.gather_limit else _FAN_IN
         rows.append(
             {
                 "case": f"one evaluation, {n}x{d}",
@@ -121,7 +127,7 @@ def evaluation_costs(client, X, y, chunk_counts, repeats):
                 "time_s": float(np.median(times)),
                 "objective": None,
                 "kernel_bytes_per_s": throughput,
-                "bytes_out": len(objective.blocks) * len(pickle.dumps(Wb)),
+                "bytes_out": n_out * len(pickle.dumps(Wb)),
                 "bytes_back": n_back * len(pickle.dumps(np.zeros((1, d + 2)))),
             }
         )

@@ -7,10 +7,11 @@ as the rest of the package on one row chunk at a time:
 * :class:`DaskLinearBCE` is :class:`~sklearn_bce._loss.LinearBCE` with the data left
   on the workers. Coordinates, preconditioning and the penalty are inherited; only
   :meth:`~DaskLinearBCE.data_term` and :meth:`~DaskLinearBCE.feature_moments` are
-  replaced. One evaluation submits one task per row chunk, each running
-  :func:`~sklearn_bce._loss.bce_sums` on the chunk its worker already holds, sums the
-  ``(K, n_features + 2)`` results on each worker, and brings a few of those small
-  arrays to the client. ``X`` itself never leaves the workers.
+  replaced. One evaluation is one call to a dask actor on each worker holding
+  chunks (tasks on very large clusters), running
+  :func:`~sklearn_bce._loss.bce_sums` on the chunks that worker already holds and
+  summing the ``(K, n_features + 2)`` results there, so that only one small array
+  per worker comes back to the client. ``X`` itself never leaves the workers.
 * :func:`fit` and :func:`predict` are the dask paths of
   :class:`~sklearn_bce.BCELogisticClassifier`: validation and target encoding done
   with cluster reductions, and lazy ``map_blocks`` predictions.
@@ -23,12 +24,13 @@ from __future__ import annotations
 
 import copy
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
-from distributed import futures_of, get_client, wait
+from distributed import futures_of, get_client, get_worker, wait
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -82,11 +84,15 @@ def _map_reduce(client, block_fn, combine, arrays):
     """Run ``block_fn`` on aligned row blocks of dask ``arrays`` and tree-reduce.
 
     Used for the one-off passes over ``y`` and ``sample_weight`` before the
-    objective exists; the objective reduces over its own persisted chunks.
+    objective exists; the objective reduces over its own persisted chunks. Up to
+    ``DaskLinearBCE.gather_limit`` block results go straight to the client (no
+    combining task to wait for), more are tree-reduced first.
     """
     blocks = [a.to_delayed().ravel() for a in arrays]
     fn = dask.delayed(block_fn, pure=True)
     parts = [fn(*row) for row in zip(*blocks, strict=True)]
+    if len(parts) <= DaskLinearBCE.gather_limit:
+        return combine(*client.compute(parts, sync=True))
     return client.compute(_delayed_tree(parts, combine)).result()
 
 
@@ -135,10 +141,6 @@ def _sum_arrays(*parts):
     for p in parts[1:]:
         total += p
     return total
-
-
-def _any(*flags):
-    return np.logical_or.reduce(flags)
 
 
 def _nonfinite_flags(X):
@@ -259,19 +261,13 @@ def _chunk_weight_sums(chunk):
     return np.concatenate([sw.sum(axis=0, dtype=np.float64), positive])
 
 
-def _chunk_moment_weights(chunk, sw_sum):
-    """Each problem's weights divided by their total, averaged over problems."""
-    return (chunk[2] / sw_sum).mean(axis=1)
+def _moments(X, m, flags):
+    """Moments of ``X`` weighted by ``m``: ``(flags, weight, mean, std)``.
 
-
-def _chunk_moments(chunk, m):
-    """Weighted moments of one chunk: ``(flags, weight, mean, std)``.
-
-    ``flags`` are the chunk's NaN / infinity flags (moments are then skipped).
+    ``weight`` is the total of ``m``; with a NaN / infinity flag set, or no
+    weight, the moments are zeros with weight 0 (left out when pooled).
     """
-    X = chunk[0]
     d = X.shape[1]
-    flags = _nonfinite_flags(X)
     weight = float(np.sum(m, dtype=np.float64))
     if flags.any() or weight <= 0:
         return flags, 0.0, np.zeros(d), np.zeros(d)
@@ -279,6 +275,42 @@ def _chunk_moments(chunk, m):
         X, np.asarray(m, np.float64) / weight, block_rows=_slice_rows(X, d)
     )
     return flags, weight, mean, std
+
+
+def _chunk_setup(chunk, moments):
+    """The first pass over a chunk: ``([S | P], (flags, weight, mean, std))``.
+
+    ``[S | P]`` are the weight totals and weighted positive totals of
+    :func:`_chunk_weight_sums`; ``flags`` are the chunk's NaN / infinity flags.
+    The feature moments, weighted by the chunk's sample weights, are computed only
+    when ``moments`` is true (the weights then have one column, so that their
+    total does not change the pooled moments); otherwise they are zero with
+    weight 0.
+    """
+    X, _, sw = chunk
+    flags = _nonfinite_flags(X)
+    if moments:
+        stats = _moments(X, sw[:, 0], flags)
+    else:
+        stats = (flags, 0.0, np.zeros(X.shape[1]), np.zeros(X.shape[1]))
+    return _chunk_weight_sums(chunk), stats
+
+
+def _combine_setup(*parts):
+    return (
+        _sum_arrays(*[p[0] for p in parts]),
+        _combine_moments(*[p[1] for p in parts]),
+    )
+
+
+def _chunk_moments(chunk, sw_sum):
+    """Moments of a chunk with the row weights of the in-memory preconditioner.
+
+    A row's weight is the mean over problems of its weight over the problem's
+    total ``sw_sum``.
+    """
+    X, _, sw = chunk
+    return _moments(X, (sw / sw_sum).mean(axis=1), np.zeros(2, dtype=bool))
 
 
 def _combine_moments(*parts):
@@ -299,8 +331,45 @@ def _combine_moments(*parts):
     return flags, total, mean_s * unit, np.sqrt(var_s) * unit
 
 
-def _chunk_nonfinite(chunk):
-    return _nonfinite_flags(chunk[0])
+# ------------------------------------------------------- per-worker reductions
+def _reduce_chunks(chunks, chunk_fn, combine, broadcast, executor=None):
+    """``combine`` of ``chunk_fn(chunk, **broadcast)`` over the given chunks.
+
+    With an ``executor``, the chunks run concurrently on its threads (the kernels
+    release the GIL); the results are combined in chunk order either way.
+    """
+    if executor is None or len(chunks) < 2:
+        parts = [chunk_fn(c, **broadcast) for c in chunks]
+    else:
+        parts = list(executor.map(lambda c: chunk_fn(c, **broadcast), chunks))
+    return combine(*parts)
+
+
+def _group_task(chunk_fn, combine, *chunks, **broadcast):
+    """One task reducing several chunks of one worker (see ``_reduce_chunks``)."""
+    return _reduce_chunks(chunks, chunk_fn, combine, broadcast)
+
+
+class _WorkerChunks:
+    """The chunks one worker holds, reduced there when the client asks.
+
+    A dask actor: it is created once per worker with that worker's chunks as
+    arguments (the same objects as the worker's copies, nothing is duplicated), and
+    a call to :meth:`reduce` goes from the client straight to the worker and back,
+    without a task through the scheduler. The chunks are processed on up to as many
+    threads as the worker has.
+    """
+
+    def __init__(self, *chunks):
+        self.chunks = chunks
+        threads = min(get_worker().state.nthreads, len(chunks))
+        self._executor = ThreadPoolExecutor(threads) if threads > 1 else None
+
+    def reduce(self, chunk_fn, combine, broadcast):
+        """``combine`` of ``chunk_fn(chunk, **broadcast)`` over the worker's chunks."""
+        return _reduce_chunks(
+            self.chunks, chunk_fn, combine, broadcast, self._executor
+        )
 
 
 # ------------------------------------------------------------------ objective
@@ -308,10 +377,11 @@ class DaskLinearBCE(LinearBCE):
     """:class:`~sklearn_bce._loss.LinearBCE` on dask arrays held by a cluster.
 
     The same objective, coordinates and preconditioner as the in-memory class; the
-    data term is evaluated by mapping :func:`~sklearn_bce._loss.bce_sums` over the
-    row chunks on the workers that hold them and summing the per-chunk results, so
-    each evaluation sends only the ``K x n_features`` coefficients out and brings
-    ``K x (n_features + 2)`` sums back.
+    data term is evaluated by running :func:`~sklearn_bce._loss.bce_sums` on the
+    row chunks, on the workers that hold them, summing the results on each worker
+    and adding up the per-worker sums on the client, so each evaluation sends only
+    the ``K x n_features`` coefficients out and brings ``K x (n_features + 2)``
+    sums back per worker.
 
     The row chunks of ``X``, ``Y`` and ``sample_weight`` are computed once, kept
     together on the cluster (one future per chunk, so targets and weights live on
@@ -333,8 +403,7 @@ class DaskLinearBCE(LinearBCE):
     fit_intercept : bool, default=True
         Whether each problem has an (unpenalised) intercept.
     precondition : bool, default=True
-        Whether the solver coordinates are centred and scaled per feature (one
-        extra pass over the data when the objective is built).
+        Whether the solver coordinates are centred and scaled per feature.
     client : distributed.Client, default=None
         Client of the cluster to use; the current default client when None.
 
@@ -348,27 +417,49 @@ class DaskLinearBCE(LinearBCE):
         they live.
     n_params : int
         Length of the flat parameter vector, ``K * (n_features + fit_intercept)``.
+    direct : bool
+        Class attribute, True: evaluate through one dask actor per worker (calls
+        from the client straight to the workers). False always uses tasks, e.g. for
+        a client that can reach the scheduler but not the workers.
     gather_limit : int
-        Class attribute, 32: the most chunk results sent straight to the client.
+        Class attribute, 32: the most task results sent straight to the client.
+        Actors are used with up to that many workers, or with more as long as
+        their sums total at most ``broadcast_limit`` bytes.
     broadcast_limit : int
         Class attribute, 1 MB: the most bytes of coefficients embedded in the tasks
-        of one evaluation.
+        of one evaluation, and of actor sums brought to the client beyond
+        ``gather_limit`` workers.
 
     Notes
     -----
-    NaN and infinity in ``X`` are detected on the workers in the first pass over
-    ``X`` (the feature-moment pass, or a dedicated pass when
-    ``precondition=False``), before any solver iteration, and raise ValueError.
+    Set-up: one pass over the chunks gives the weight totals, the NaN and
+    infinity check of ``X`` (which raises ValueError before any solver
+    iteration) and, when the weights have one column, the feature moments of the
+    preconditioner; per-problem weights need a second pass for the moments.
 
-    Communication per evaluation: the coefficients ``[W | b]`` travel inside each
-    chunk's task while that costs at most ``broadcast_limit`` bytes (1 MB) in
-    total; beyond, they are scattered once to every worker instead. Up to
-    ``gather_limit`` (32) chunk results are sent straight to the client and summed
-    there (one network hop); with more chunks, results are first summed on the
-    worker holding them, then in a tree of fan-in 8, so the client receives at
-    most 8 partial sums whatever the size of the cluster.
+    Evaluation: when the chunks are held by at most ``gather_limit`` workers (or
+    more, while the sums of all workers total at most ``broadcast_limit`` bytes),
+    each worker gets one :class:`dask actor <distributed.actor.Actor>` created
+    with its chunks, and an evaluation is one direct call to each actor, carrying
+    the coefficients ``[W | b]`` out and one ``(K, n_features + 2)`` sum back: the
+    scheduler is not involved, so a round trip costs a few milliseconds instead of
+    several task transitions. If a call fails because a worker was lost or cannot
+    be reached, the objective falls back to tasks for good.
+
+    With tasks (large results from many workers, ``direct=False``, or after a
+    failed call), an evaluation runs one task per worker thread holding chunks, on
+    that worker's chunks. The coefficients travel inside each task while that
+    costs at most ``broadcast_limit`` bytes (1 MB) in total; beyond, they are
+    scattered once to every worker instead. Up to ``gather_limit`` (32) task
+    results are sent straight to the client and summed there; with more, they are
+    first summed in a tree of fan-in 8 (a worker's results side by side), so the
+    client receives at most 8 partial sums whatever the size of the cluster.
+
+    Actors hold references to their worker's chunks: memory the worker cannot
+    spill to disk while the objective lives.
     """
 
+    direct = True
     gather_limit = 32
     broadcast_limit = 1_000_000
 
@@ -391,9 +482,12 @@ class DaskLinearBCE(LinearBCE):
         Y = da.asarray(Y)
         Y = (Y[:, None] if Y.ndim == 1 else Y).rechunk((rows, -1))
         arrays = [X, Y]
+        sw_columns = 1
         if sample_weight is not None:
             sw = da.asarray(sample_weight)
-            arrays.append((sw[:, None] if sw.ndim == 1 else sw).rechunk((rows, -1)))
+            sw = (sw[:, None] if sw.ndim == 1 else sw).rechunk((rows, -1))
+            sw_columns = sw.shape[1]
+            arrays.append(sw)
         futures = [_block_futures(a) for a in self.client.persist(arrays)]
         if sample_weight is None:
             futures.append([None] * len(rows))
@@ -409,25 +503,26 @@ class DaskLinearBCE(LinearBCE):
         self._groups = None
         self.n_samples, self.n_features = n, d
         self.K = Y.shape[1]
+        self._actors = self._start_actors(workers) if self.direct else None
+        self._handles = None  # the actors, once created
         self.fit_intercept = bool(fit_intercept)
         self.C = float(C)
 
-        sums = self._map_reduce(_chunk_weight_sums, _sum_arrays)
+        fused = bool(precondition) and sw_columns == 1
+        sums, (flags, _, mean, std) = self._map_reduce(
+            _chunk_setup, _combine_setup, moments=fused
+        )
         sw_sum, positive = sums[: -self.K], sums[-self.K :]
         if np.any(sw_sum <= 0):
             raise ValueError("The sample weights of every problem must not sum to 0.")
+        _raise_nonfinite(flags, self.dtype)
         self._sw_norm = np.broadcast_to(sw_sum, (self.K,)).copy()
         self.sw_sum = self._sw_norm.copy()
         self.l2 = 1.0 / (self.C * self.sw_sum)
         self._positive_fraction = np.clip(positive / self.sw_sum, 0.0, 1.0)
-
-        self._checked_finite = False
         self._set_preconditioner(
-            precondition,
-            self.client.map(_chunk_moment_weights, self.blocks, sw_sum=sw_sum),
+            precondition, sw_sum, moments=(mean, std) if fused else None
         )
-        if not self._checked_finite:
-            _raise_nonfinite(self._map_reduce(_chunk_nonfinite, _any), self.dtype)
         self.n_coef = d + self.fit_intercept
         self.n_params = self.K * self.n_coef
 
@@ -444,48 +539,103 @@ class DaskLinearBCE(LinearBCE):
         return self._positive_fraction.copy()
 
     # ---------------------------------------------------------------- reductions
-    def _map_reduce(self, chunk_fn, combine, *per_chunk, **broadcast):
-        """``combine`` of ``chunk_fn(chunk_i, per_chunk_i..., **broadcast)``.
+    def _start_actors(self, workers):
+        """One :class:`_WorkerChunks` actor per worker of the placement, or None.
 
-        One task per chunk; then either all results to the client, or sums on
-        each worker followed by a tree of fan-in 8 (see the class notes).
+        None when the placement is unknown, or when it spans more than
+        ``gather_limit`` workers and their sums, one per worker, would bring more
+        than ``broadcast_limit`` bytes to the client. The actors are created by
+        tasks that depend on the packs, so nothing waits here.
         """
-        client = self.client
-        parts = client.map(
-            chunk_fn, self.blocks, *per_chunk, **broadcast, pure=False
-        )
-        if len(parts) > self.gather_limit:
-            level = [
-                parts[g[0]] if len(g) == 1
-                else client.submit(combine, *[parts[i] for i in g], pure=False)
-                for g in self._worker_groups()
-            ]
-            while len(level) > _FAN_IN:
-                level = [
-                    client.submit(combine, *level[i : i + _FAN_IN], pure=False)
-                    for i in range(0, len(level), _FAN_IN)
+        by_worker = {}
+        for i, w in enumerate(workers):
+            by_worker.setdefault(w, []).append(self.blocks[i])
+        back = len(by_worker) * 8 * self.K * (self.n_features + 2)
+        if None in by_worker or (
+            len(by_worker) > self.gather_limit and back > self.broadcast_limit
+        ):
+            return None
+        return [
+            self.client.submit(
+                _WorkerChunks, *chunks, workers=[w], allow_other_workers=True,
+                actor=True, pure=False,
+            )
+            for w, chunks in by_worker.items()
+        ]
+
+    def _map_reduce(self, chunk_fn, combine, **broadcast):
+        """``combine`` of ``chunk_fn(chunk_i, **broadcast)`` over all chunks.
+
+        Through the per-worker actors when there are some, else through tasks
+        (see the class notes).
+        """
+        if self._actors is not None:
+            try:
+                if self._handles is None:  # waits for the actors to be created
+                    self._handles = [a.result() for a in self._actors]
+                elif any(a.status != "finished" for a in self._actors):
+                    raise RuntimeError("a worker holding an actor was lost")
+                calls = [
+                    h.reduce(chunk_fn, combine, broadcast) for h in self._handles
                 ]
-            parts = level
+                return combine(*[c.result() for c in calls])
+            except (OSError, RuntimeError):  # a worker holding an actor was lost
+                self._actors = self._handles = None
+                self._groups = None
+        return self._task_map_reduce(chunk_fn, combine, broadcast)
+
+    def _task_map_reduce(self, chunk_fn, combine, broadcast):
+        """``_map_reduce`` with one task per worker thread, then a tree."""
+        client = self.client
+        groups = self._worker_groups()
+        for name, value in broadcast.items():
+            if (
+                isinstance(value, np.ndarray)
+                and value.nbytes * len(groups) > self.broadcast_limit
+            ):
+                broadcast[name] = client.scatter(value, broadcast=True, hash=False)
+        parts = [
+            client.submit(
+                _group_task, chunk_fn, combine, *[self.blocks[i] for i in idx],
+                **broadcast, workers=w and [w], allow_other_workers=True, pure=False,
+            )
+            for w, idx in groups
+        ]
+        if len(parts) > self.gather_limit:
+            while len(parts) > _FAN_IN:
+                parts = [
+                    client.submit(combine, *parts[i : i + _FAN_IN], pure=False)
+                    for i in range(0, len(parts), _FAN_IN)
+                ]
         return combine(*client.gather(parts))
 
     def _worker_groups(self):
-        """Chunk indices grouped by the worker holding them, at most 8 per group.
+        """``(worker, chunk indices)`` pairs, one per worker thread holding chunks.
 
-        Computed once; if chunks later move, the grouping is only less local.
+        Each worker's chunks are split into as many groups as it has threads, and
+        a worker's groups are side by side. Computed once; if chunks later move,
+        the grouping is only less local.
         """
         if self._groups is None:
             wait(self.blocks)
             who_has = self.client.who_has(self.blocks)
+            threads = {
+                w: info.get("nthreads", 1)
+                for w, info in self.client.scheduler_info()["workers"].items()
+            }
             by_worker = {}
             for i, f in enumerate(self.blocks):
-                holders = sorted(who_has.get(f.key) or ("",))
+                holders = [w for w in who_has.get(f.key) or () if w in threads]
                 # a replicated chunk joins the least loaded of its holders
-                w = min(holders, key=lambda h: len(by_worker.get(h, ())))
+                w = min(
+                    sorted(holders) or [None],
+                    key=lambda h: len(by_worker.get(h, ())),
+                )
                 by_worker.setdefault(w, []).append(i)
             self._groups = [
-                idx[j : j + _FAN_IN]
-                for idx in by_worker.values()
-                for j in range(0, len(idx), _FAN_IN)
+                (w, [int(i) for i in part])
+                for w, idx in by_worker.items()
+                for part in np.array_split(idx, min(threads.get(w, 1), len(idx)))
             ]
         return self._groups
 
@@ -494,27 +644,23 @@ class DaskLinearBCE(LinearBCE):
         """Weighted mean and standard deviation of every feature, on the cluster.
 
         One pass over ``X``: each chunk's moments are computed by the in-memory
-        routine and pooled with the parallel-variance formula. The same pass checks
-        ``X`` for NaN and infinity.
+        routine and pooled with the parallel-variance formula. The weight of a row
+        is the mean over the problems of its weight divided by the problem's total,
+        as in memory.
 
         Parameters
         ----------
-        sw : list of distributed.Future
-            One weight vector of shape (n_i,) per chunk of :attr:`blocks`, the row
-            weights as they live on the cluster (only relative sizes matter).
+        sw : ndarray of shape (K,) or (1,)
+            The total weight of each problem (one total for weights shared by all
+            problems).
 
         Returns
         -------
         mean, std : ndarray of shape (n_features,)
-
-        Raises
-        ------
-        ValueError
-            If ``X`` contains NaN or infinity.
         """
-        flags, _, mean, std = self._map_reduce(_chunk_moments, _combine_moments, sw)
-        _raise_nonfinite(flags, self.dtype)
-        self._checked_finite = True
+        _, _, mean, std = self._map_reduce(
+            _chunk_moments, _combine_moments, sw_sum=np.asarray(sw, np.float64)
+        )
         return mean, std
 
     def data_term(self, W, b, rows=None, cols=None):
@@ -547,12 +693,9 @@ class DaskLinearBCE(LinearBCE):
                 "DaskLinearBCE evaluates the data term on all rows only; run "
                 "chunk-wise algorithms on its `blocks` instead."
             )
-        Wb = np.column_stack([W, b])
-        if Wb.nbytes * len(self.blocks) > self.broadcast_limit:
-            Wb = self.client.scatter(Wb, broadcast=True, hash=False)
         total = self._map_reduce(
-            _chunk_sums, _sum_arrays, Wb=Wb, fit_intercept=self.fit_intercept,
-            cols=cols,
+            _chunk_sums, _sum_arrays, Wb=np.column_stack([W, b]),
+            fit_intercept=self.fit_intercept, cols=cols,
         )
         total /= (self._sw_norm if cols is None else self._sw_norm[cols])[:, None]
         d = self.n_features

@@ -435,16 +435,24 @@ class LinearBCE:
         self.n_params = self.K * self.n_coef
 
     # ------------------------------------------------------------------ geometry
-    def _set_preconditioner(self, precondition, sw):
+    def _set_preconditioner(self, precondition, sw, moments=None):
+        """Set ``shift`` and ``scale`` from the feature moments.
+
+        ``moments``, when given, is ``(mean, std)`` already computed with the
+        weights ``sw``; otherwise :meth:`feature_moments` computes them.
+        """
         d = self.n_features
         self.shift = np.zeros(d)
         self.scale = np.ones(d)
         if not precondition or d == 0 or self.n_samples == 0:
             return
-        if sw is None:  # per-column weights: use their average as the data weights
-            sw = self._sw.mean(axis=1)
-            sw /= sw.sum()
-        mean, std = self.feature_moments(sw)
+        if moments is not None:
+            mean, std = moments
+        else:
+            if sw is None:  # per-column weights: their average is the data weights
+                sw = self._sw.mean(axis=1)
+                sw /= sw.sum()
+            mean, std = self.feature_moments(sw)
         if self.fit_intercept:
             self.shift = mean
         else:  # no intercept to absorb a shift: scale by the root mean square

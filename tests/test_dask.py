@@ -8,6 +8,7 @@ import pickle
 import re
 import subprocess
 import sys
+import time
 import warnings
 
 import dask.array as da
@@ -100,7 +101,14 @@ def test_binary_fit_matches_logistic_regression(client):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
 
 
-def test_uneven_chunks_and_single_class_chunks(client):
+@pytest.mark.parametrize("many_chunks", [False, True])
+def test_uneven_chunks_and_single_class_chunks(client, monkeypatch, many_chunks):
+    # many_chunks: more chunks than the client takes results of directly, so the
+    # target statistics go through a tree (fan-in 2); the two actors still serve
+    # the evaluations.
+    if many_chunks:
+        monkeypatch.setattr(DaskLinearBCE, "gather_limit", 2)
+        monkeypatch.setattr(dask_module, "_FAN_IN", 2)
     X, y = DATASETS["wine"]()
     order = np.argsort(y, kind="stable")  # sorted labels: most chunks hold one class
     X, y = X[order], y[order]
@@ -334,46 +342,143 @@ def test_multilabel_target_errors_match_in_memory(client):
 
 
 # ---------------------------------------------------------------- objective
-@pytest.mark.parametrize(
-    "fit_intercept, large", [(True, False), (False, False), (True, True)]
-)
-def test_objective_matches_in_memory_objective(
-    client, monkeypatch, fit_intercept, large
-):
-    # "large" plays a big cluster: the coefficients are scattered to the workers
-    # rather than sent with every task, and there are more chunks than the client
-    # receives directly, so the sums go per worker and then through a tree (fan-in
-    # lowered to 2 for several levels).
-    if large:
-        monkeypatch.setattr(DaskLinearBCE, "broadcast_limit", 0)
-        monkeypatch.setattr(DaskLinearBCE, "gather_limit", 2)
-        monkeypatch.setattr(dask_module, "_FAN_IN", 2)
-    rng = np.random.default_rng(0)
-    n, d, K = 230, 6, 3
+def _objective_data(weights, seed=0, n=230, d=6, K=3):
+    rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d) + rng.normal(size=d)
     Y = (rng.uniform(size=(n, K)) < 0.4).astype(np.float64)
-    sw = rng.uniform(0, 3, size=(n, K))  # per-problem weights
-    kwargs = dict(sample_weight=sw, C=0.7, fit_intercept=fit_intercept)
-    ref = LinearBCE(X, Y, **kwargs)
-    chunks = ((50, 1, 29, 30, 20, 100),)
-    ours = DaskLinearBCE(
-        da.from_array(X, chunks=chunks + (d,)), da.from_array(Y, chunks=chunks + (K,)),
-        **{**kwargs, "sample_weight": da.from_array(sw, chunks=chunks + (K,))},
-    )
+    sw = {
+        None: None,
+        "sample": rng.uniform(0, 3, size=n),  # one weight per row: fused set-up
+        "problem": rng.uniform(0, 3, size=(n, K)),  # per problem: a moment pass
+    }[weights]
+    return X, Y, sw
+
+
+def assert_same_objective(ours, ref, seed=0):
+    """Same coordinates, weights, value and gradient as the in-memory objective."""
     np.testing.assert_allclose(ours.shift, ref.shift, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.scale, ref.scale, rtol=1e-10)
     np.testing.assert_allclose(ours.sw_sum, ref.sw_sum, rtol=1e-12)
-    expected = (sw * Y).sum(axis=0) / sw.sum(axis=0)
-    np.testing.assert_allclose(ours.positive_fraction(), expected, rtol=1e-12)
-    np.testing.assert_allclose(ref.positive_fraction(), expected, rtol=1e-12)
+    # (the in-memory fractions are checked against their formula in test_loss)
+    np.testing.assert_allclose(
+        ours.positive_fraction(), ref.positive_fraction(), rtol=1e-12
+    )
     assert ours.n_params == ref.n_params
-    theta = rng.normal(size=ref.n_params) * 0.3
+    theta = np.random.default_rng(seed).normal(size=ref.n_params) * 0.3
     loss, grad = ours.loss_gradient(theta)
     ref_loss, ref_grad = ref.loss_gradient(theta)
     assert loss == pytest.approx(ref_loss, rel=1e-12)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-10, atol=1e-12)
+    # a subset of the problems, as one-vs-rest asks when some have converged
+    T = theta.reshape(ref.K, -1)[[0, 2]]
+    cols = np.array([0, 2])
+    for a, b in zip(
+        ours.loss_gradient_problems(T, cols=cols),
+        ref.loss_gradient_problems(T, cols=cols),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _dask_objective(X, Y, sw, chunks, **kwargs):
+    d, K = X.shape[1], Y.shape[1]
+    if sw is not None:
+        sw = da.from_array(sw, chunks=chunks + sw.shape[1:])
+    return DaskLinearBCE(
+        da.from_array(X, chunks=chunks + (d,)),
+        da.from_array(Y, chunks=chunks + (K,)),
+        sample_weight=sw,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize(
+    "fit_intercept, weights, direct, precondition",
+    [
+        (True, "problem", True, True),
+        (False, "problem", True, True),
+        (True, "sample", True, True),
+        (True, None, True, False),
+        (True, "problem", False, True),
+        (True, "sample", False, True),
+        (False, None, False, True),
+    ],
+)
+def test_objective_matches_in_memory_objective(
+    client, monkeypatch, fit_intercept, weights, direct, precondition
+):
+    # Six uneven chunks (one of a single row) on two workers: each worker holds
+    # several, which its actor (direct) or its one task per evaluation reduces.
+    monkeypatch.setattr(DaskLinearBCE, "direct", direct)
+    X, Y, sw = _objective_data(weights)
+    kwargs = dict(C=0.7, fit_intercept=fit_intercept, precondition=precondition)
+    ref = LinearBCE(X, Y, sample_weight=sw, **kwargs)
+    ours = _dask_objective(X, Y, sw, ((50, 1, 29, 30, 20, 100),), **kwargs)
+    if direct:
+        assert len(ours._actors) == 2
+    else:
+        assert ours._actors is None
+        groups = ours._worker_groups()
+        assert len(groups) == 2  # one task per worker (1 thread each)
+        assert sorted(i for _, idx in groups for i in idx) == list(range(6))
+    assert_same_objective(ours, ref)
     with pytest.raises(NotImplementedError, match="on all rows only"):
-        ours.loss_gradient_per_problem(theta, rows=slice(0, 10))
+        ours.loss_gradient_per_problem(np.zeros(ours.n_params), rows=slice(0, 10))
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_objective_on_a_multithreaded_worker(monkeypatch, direct):
+    # One worker with 4 threads holding 11 chunks: its actor runs them on 4
+    # threads; without actors there is one task per thread, and with the client
+    # taking a single result (gather_limit=1) and a fan-in of 2, the 4 results are
+    # summed through a tree; the coefficients are scattered (broadcast_limit=0).
+    monkeypatch.setattr(DaskLinearBCE, "direct", direct)
+    monkeypatch.setattr(DaskLinearBCE, "broadcast_limit", 0)
+    monkeypatch.setattr(dask_module, "_FAN_IN", 2)
+    X, Y, sw = _objective_data("problem", seed=1, n=300)
+    ref = LinearBCE(X, Y, sample_weight=sw, C=2.0)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=4, processes=False,
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        chunks = ((7, 40, 13, 30, 30, 50, 1, 29, 30, 20, 50),)
+        ours = _dask_objective(X, Y, sw, chunks, C=2.0, client=c)
+        if direct:
+            assert len(ours._actors) == 1
+        else:
+            monkeypatch.setattr(DaskLinearBCE, "gather_limit", 1)
+            assert ours._actors is None
+            assert [len(idx) for _, idx in ours._worker_groups()] == [3, 3, 3, 2]
+        assert_same_objective(ours, ref, seed=1)
+
+
+def test_objective_survives_a_lost_worker():
+    # The actors live on the workers: when one is lost, the objective goes on
+    # with tasks, and the scheduler recomputes the lost chunks.
+    X, Y, sw = _objective_data("sample", seed=2)
+    ref = LinearBCE(X, Y, sample_weight=sw)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False,
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster) as c,
+    ):
+        ours = _dask_objective(X, Y, sw, ((60, 60, 60, 50),), client=c)
+        assert len(ours._actors) == 2
+        assert_same_objective(ours, ref, seed=2)
+        lost = next(iter(cluster.workers.values()))
+        held = [a for a in ours._actors if a.key in lost.state.actors]
+        cluster.sync(lost.close)
+        for _ in range(200):  # until the client hears of it
+            if held[0].status != "finished":
+                break
+            time.sleep(0.05)
+        assert_same_objective(ours, ref, seed=3)
+        assert ours._actors is None
 
 
 # -------------------------------------------------------------- predictions
