@@ -332,22 +332,35 @@ def _combine_moments(*parts):
 
 
 # ------------------------------------------------------- per-worker reductions
-def _reduce_chunks(chunks, chunk_fn, combine, broadcast, executor=None):
+def _reduce_chunks(
+    chunks, chunk_fn, combine, broadcast, executor=None, indices=None
+):
     """``combine`` of ``chunk_fn(chunk, **broadcast)`` over the given chunks.
 
     With an ``executor``, the chunks run concurrently on its threads (the kernels
-    release the GIL); the results are combined in chunk order either way.
+    release the GIL); the results are combined in chunk order either way. With
+    ``indices`` (the chunks' positions in the whole array), the results are not
+    combined but returned as ``[(index, result), ...]``, for the client to combine
+    all of them in row order.
     """
     if executor is None or len(chunks) < 2:
         parts = [chunk_fn(c, **broadcast) for c in chunks]
     else:
         parts = list(executor.map(lambda c: chunk_fn(c, **broadcast), chunks))
+    if indices is not None:
+        return list(zip(indices, parts, strict=True))
     return combine(*parts)
 
 
-def _group_task(chunk_fn, combine, *chunks, **broadcast):
+def _in_row_order(combine, results):
+    """``combine`` of ``(index, result)`` pairs from several workers, by index."""
+    pairs = sorted((p for r in results for p in r), key=lambda p: p[0])
+    return combine(*[part for _, part in pairs])
+
+
+def _group_task(chunk_fn, combine, indices, *chunks, **broadcast):
     """One task reducing several chunks of one worker (see ``_reduce_chunks``)."""
-    return _reduce_chunks(chunks, chunk_fn, combine, broadcast)
+    return _reduce_chunks(chunks, chunk_fn, combine, broadcast, indices=indices)
 
 
 class _WorkerChunks:
@@ -360,15 +373,21 @@ class _WorkerChunks:
     threads as the worker has.
     """
 
-    def __init__(self, *chunks):
+    def __init__(self, indices, *chunks):
+        self.indices = list(indices)
         self.chunks = chunks
         threads = min(get_worker().state.nthreads, len(chunks))
         self._executor = ThreadPoolExecutor(threads) if threads > 1 else None
 
-    def reduce(self, chunk_fn, combine, broadcast):
-        """``combine`` of ``chunk_fn(chunk, **broadcast)`` over the worker's chunks."""
+    def reduce(self, chunk_fn, combine, broadcast, ordered=False):
+        """``combine`` of ``chunk_fn(chunk, **broadcast)`` over the worker's chunks.
+
+        With ``ordered``, the per-chunk results with their indices instead (see
+        :func:`_reduce_chunks`).
+        """
         return _reduce_chunks(
-            self.chunks, chunk_fn, combine, broadcast, self._executor
+            self.chunks, chunk_fn, combine, broadcast, self._executor,
+            indices=self.indices if ordered else None,
         )
 
 
@@ -455,6 +474,13 @@ class DaskLinearBCE(LinearBCE):
     first summed in a tree of fan-in 8 (a worker's results side by side), so the
     client receives at most 8 partial sums whatever the size of the cluster.
 
+    Reproducibility: while the per-chunk results of a reduction total at most
+    ``broadcast_limit`` bytes (``n_chunks * 8 * K * (n_features + 2)``), actors
+    and tasks send them back one per chunk and the client adds them up in row
+    order, so the sums, and the fit, are the same bit for bit wherever the chunks
+    happen to live. Beyond, each worker (or task) sums its own chunks first:
+    fewer bytes, with a rounding that depends on the placement of the chunks.
+
     Actors hold references to their worker's chunks: memory the worker cannot
     spill to disk while the objective lives.
     """
@@ -503,6 +529,9 @@ class DaskLinearBCE(LinearBCE):
         self._groups = None
         self.n_samples, self.n_features = n, d
         self.K = Y.shape[1]
+        # Per-chunk results summed on the client in row order while they are few
+        # bytes: then the rounding does not depend on where the chunks live.
+        self._ordered = len(rows) * 8 * self.K * (d + 2) <= self.broadcast_limit
         self._actors = self._start_actors(workers) if self.direct else None
         self._handles = None  # the actors, once created
         self.fit_intercept = bool(fit_intercept)
@@ -549,7 +578,7 @@ class DaskLinearBCE(LinearBCE):
         """
         by_worker = {}
         for i, w in enumerate(workers):
-            by_worker.setdefault(w, []).append(self.blocks[i])
+            by_worker.setdefault(w, []).append(i)
         back = len(by_worker) * 8 * self.K * (self.n_features + 2)
         if None in by_worker or (
             len(by_worker) > self.gather_limit and back > self.broadcast_limit
@@ -557,10 +586,10 @@ class DaskLinearBCE(LinearBCE):
             return None
         return [
             self.client.submit(
-                _WorkerChunks, *chunks, workers=[w], allow_other_workers=True,
-                actor=True, pure=False,
+                _WorkerChunks, idx, *[self.blocks[i] for i in idx], workers=[w],
+                allow_other_workers=True, actor=True, pure=False,
             )
-            for w, chunks in by_worker.items()
+            for w, idx in by_worker.items()
         ]
 
     def _map_reduce(self, chunk_fn, combine, **broadcast):
@@ -576,9 +605,13 @@ class DaskLinearBCE(LinearBCE):
                 elif any(a.status != "finished" for a in self._actors):
                     raise RuntimeError("a worker holding an actor was lost")
                 calls = [
-                    h.reduce(chunk_fn, combine, broadcast) for h in self._handles
+                    h.reduce(chunk_fn, combine, broadcast, self._ordered)
+                    for h in self._handles
                 ]
-                return combine(*[c.result() for c in calls])
+                results = [c.result() for c in calls]
+                if self._ordered:
+                    return _in_row_order(combine, results)
+                return combine(*results)
             except (OSError, RuntimeError):  # a worker holding an actor was lost
                 self._actors = self._handles = None
                 self._groups = None
@@ -596,11 +629,14 @@ class DaskLinearBCE(LinearBCE):
                 broadcast[name] = client.scatter(value, broadcast=True, hash=False)
         parts = [
             client.submit(
-                _group_task, chunk_fn, combine, *[self.blocks[i] for i in idx],
-                **broadcast, workers=w and [w], allow_other_workers=True, pure=False,
+                _group_task, chunk_fn, combine, idx if self._ordered else None,
+                *[self.blocks[i] for i in idx], **broadcast, workers=w and [w],
+                allow_other_workers=True, pure=False,
             )
             for w, idx in groups
         ]
+        if self._ordered:
+            return _in_row_order(combine, client.gather(parts))
         if len(parts) > self.gather_limit:
             while len(parts) > _FAN_IN:
                 parts = [

@@ -427,6 +427,34 @@ def test_objective_matches_in_memory_objective(
 
 
 @pytest.mark.parametrize("direct", [True, False])
+def test_sums_are_added_in_row_order(client, monkeypatch, direct):
+    # Small results come back one per chunk and are added in row order, so the
+    # data term is bit for bit the serial sum of the chunks, whichever worker
+    # holds which chunk and whichever path (actors or tasks) reduces them.
+    monkeypatch.setattr(DaskLinearBCE, "direct", direct)
+    X, Y, sw = _objective_data("sample", seed=3)
+    sizes = (50, 1, 29, 30, 20, 100)
+    ours = _dask_objective(X, Y, sw, (sizes,), C=0.7)
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(Y.shape[1], X.shape[1])), rng.normal(size=Y.shape[1])
+    Wb = np.column_stack([W, b])
+    ends = np.cumsum(sizes)
+    parts = [
+        dask_module._chunk_sums(
+            dask_module._pack(X[e - m : e], Y[e - m : e], sw[e - m : e], X.dtype),
+            Wb, True,
+        )
+        for m, e in zip(sizes, ends, strict=True)
+    ]
+    total = dask_module._sum_arrays(*parts) / ours.sw_sum[:, None]
+    d = X.shape[1]
+    loss, gW, gb = ours.data_term(W, b)
+    np.testing.assert_array_equal(loss, total[:, d + 1])
+    np.testing.assert_array_equal(gW, total[:, :d])
+    np.testing.assert_array_equal(gb, total[:, d])
+
+
+@pytest.mark.parametrize("direct", [True, False])
 def test_objective_on_a_multithreaded_worker(monkeypatch, direct):
     # One worker with 4 threads holding 11 chunks: its actor runs them on 4
     # threads; without actors there is one task per thread, and with the client
