@@ -316,23 +316,35 @@ def _block_loss_residual(Z, Y, sw, b):
 
     Overwrites ``Z`` with the residual. With ``s = 1 - 2y`` (so ``s = +-1``) and
     ``u = s z``, the loss is ``max(u, 0) + log1p(exp(-|u|))`` and the residual is
-    ``s * sigmoid(u)``: one ``exp`` serves both, and nothing cancels.
+    ``s * sigmoid(u)``: one ``exp`` serves both, and nothing cancels. ``log1p(t)``
+    is taken as ``log(1 + t)`` corrected for the rounding of ``1 + t`` (accurate
+    to a few ulps, and much cheaper than NumPy's ``log1p`` in float32), and
+    ``1 + t`` also serves as the denominator of the sigmoid.
     """
     if b is not None:
         Z += b
-    s = np.subtract(1, 2 * Y, dtype=Z.dtype)
+    s = Y.astype(Z.dtype)
+    s *= -2
+    s += 1
     Z *= s  # u
     t = np.abs(Z)
     np.negative(t, out=t)
     np.exp(t, out=t)  # t = exp(-|u|) in (0, 1]
-    loss = np.log1p(t)
+    d = t + 1
+    loss = np.log(d)
+    c = d - 1
+    c -= t
+    c /= d
+    loss -= c  # log1p(t)
     loss += np.maximum(Z, 0)
-    sw = np.broadcast_to(sw, Z.shape)
-    loss_k = np.einsum("ik,ik->k", loss, sw, dtype=np.float64)
+    if sw.shape[1] == 1 and sw.strides[0] == 0:  # uniform weights: one scalar
+        loss_k = loss.sum(axis=0, dtype=np.float64) * np.float64(sw[0, 0])
+    else:
+        sw_full = np.broadcast_to(sw, Z.shape)
+        loss_k = np.einsum("ik,ik->k", loss, sw_full, dtype=np.float64)
     # sigmoid(u) = 1 / (1 + t) for u >= 0, t / (1 + t) otherwise
     num = np.where(Z >= 0, 1, t)
-    t += 1
-    np.divide(num, t, out=Z)
+    np.divide(num, d, out=Z)
     s *= sw
     Z *= s
     return loss_k, Z
