@@ -594,7 +594,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             def validation(theta):
                 return held_out.data_term(*objective.to_coef(theta))[0]
 
-        _warn_if_single_valued(objective, classes, multilabel)
+        single_valued = _warn_if_single_valued(objective, classes, multilabel)
         theta0 = self._initial_theta(objective, classes, multilabel)
         result = sgd(
             objective, theta0, tol=self.tol,
@@ -608,7 +608,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         )
         if not result.converged:
             advice = "For solver='sgd', max_iter counts epochs."
-            if self.learning_rate != "auto":
+            if single_valued:
+                advice += _SINGLE_VALUED_ADVICE
+            elif self.learning_rate != "auto":
                 advice += (
                     " learning_rate='auto' reaches the optimum without tuning the "
                     "step sizes."
@@ -1059,19 +1061,26 @@ def _warn_if_separable(X, Y, sample_weight, W, b):
         )
 
 
+_SINGLE_VALUED_ADVICE = (
+    " Some binary problems see a single value of their target (see the warning "
+    "above): they have no finite optimum to converge to."
+)
+
+
 def _warn_if_single_valued(objective, classes, multilabel):
     """Warn about problems whose target has one value among the weighted samples.
 
     With an intercept, such a problem's loss keeps falling as the intercept goes
     to infinity, so it has no finite minimiser: the fit then stops wherever the
-    solver's tolerance is met, with a probability close to 0 or 1.
+    solver's tolerance is met, with a probability close to 0 or 1. Returns whether
+    it warned.
     """
     if not objective.fit_intercept:
-        return
+        return False
     p = objective.positive_fraction()
     never, always = np.flatnonzero(p <= 0), np.flatnonzero(p >= 1)
     if not (never.size or always.size):
-        return
+        return False
     if multilabel:
         found = " and ".join(
             f"label(s) {idx.tolist()} {kind} positive"
@@ -1097,6 +1106,7 @@ def _warn_if_single_valued(objective, classes, multilabel):
         UserWarning,
         stacklevel=3,
     )
+    return True
 
 
 def _check_targets(y):

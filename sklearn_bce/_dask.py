@@ -1295,9 +1295,9 @@ def _objective(estimator, X, Y, weights, client):
 def _solve(estimator, objective, classes, dtype, multilabel):
     if estimator.solver != "sgd":
         return estimator._solve_objective(objective, classes, dtype, multilabel)
-    from ._classifier import _warn_if_single_valued
+    from ._classifier import _SINGLE_VALUED_ADVICE, _warn_if_single_valued
 
-    _warn_if_single_valued(objective, classes, multilabel)
+    single_valued = _warn_if_single_valued(objective, classes, multilabel)
     _, alpha, l1 = estimator._sgd_penalties(1, None, objective.sw_sum)
     x0 = estimator._initial_theta(objective, classes, multilabel)
     result = stream_sgd(
@@ -1314,7 +1314,8 @@ def _solve(estimator, objective, classes, dtype, multilabel):
     if not result.converged:
         warn_not_converged(
             "sgd", result, estimator.max_iter,
-            "For solver='sgd', max_iter counts epochs over the chunks.",
+            "For solver='sgd', max_iter counts epochs over the chunks."
+            + (_SINGLE_VALUED_ADVICE if single_valued else ""),
         )
     estimator._set_coef(objective, result.x, classes, multilabel, dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
