@@ -548,24 +548,13 @@ class DaskLinearBCE(LinearBCE):
         self._sw_norm = np.broadcast_to(sw_sum, (self.K,)).copy()
         self.sw_sum = self._sw_norm.copy()
         self.l2 = 1.0 / (self.C * self.sw_sum)
+        # known from the set-up pass: positive_fraction() need not look at Y
         self._positive_fraction = np.clip(positive / self.sw_sum, 0.0, 1.0)
         self._set_preconditioner(
             precondition, sw_sum, moments=(mean, std) if fused else None
         )
         self.n_coef = d + self.fit_intercept
         self.n_params = self.K * self.n_coef
-
-    def positive_fraction(self):
-        """Weighted fraction of positive targets of every problem.
-
-        Computed on the cluster with the weight totals, when the objective is
-        built.
-
-        Returns
-        -------
-        p : ndarray of shape (K,)
-        """
-        return self._positive_fraction.copy()
 
     # ---------------------------------------------------------------- reductions
     def _start_actors(self, workers):

@@ -389,6 +389,7 @@ class LinearBCE:
 
     executor = None
     n_threads = 1
+    _positive_fraction = None  # see positive_fraction()
 
     def __init__(
         self,
@@ -478,18 +479,24 @@ class LinearBCE:
     def positive_fraction(self):
         """Weighted fraction of positive targets of every problem.
 
+        Computed once (one pass over the targets) and kept.
+
         Returns
         -------
         p : ndarray of shape (K,)
             ``(1/S_k) sum_i s_ik Y_ik``, in [0, 1].
         """
-        if self._sw.strides[0] == 0:  # uniform weights
-            return np.count_nonzero(self.Y, axis=0) / self.n_samples
-        sw = self._sw
-        return np.array([
-            float(sw[:, min(k, sw.shape[1] - 1)] @ (self.Y[:, k] == 1))
-            for k in range(self.K)
-        ])
+        if self._positive_fraction is None:
+            sw, Y = self._sw, self.Y
+            if sw.strides[0] == 0:  # uniform weights
+                p = np.count_nonzero(Y, axis=0) / self.n_samples
+            else:
+                p = np.array([
+                    float(sw[:, min(k, sw.shape[1] - 1)] @ (Y[:, k] == 1))
+                    for k in range(self.K)
+                ])
+            self._positive_fraction = np.clip(p, 0.0, 1.0)
+        return self._positive_fraction.copy()
 
     def curvature_at_prior(self):
         """Curvature of each problem's loss in its intercept, relative to 1/4.
