@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -1007,6 +1008,21 @@ def _ovr_log_proba(Z):
     return L - logsumexp(L, axis=1, keepdims=True)
 
 
+#: Fewest rows for which ``fit`` runs the kernel's row blocks on threads.
+_THREADED_ROWS = 8192
+
+
+@functools.cache
+def _threadpool_controller():
+    """Return the process's threadpoolctl controller, built once.
+
+    Building one inspects the loaded libraries, which takes milliseconds.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 @contextmanager
 def _kernel_threads(objective):
     """Spend the cores BLAS would use on whole row blocks of the kernel instead.
@@ -1016,12 +1032,16 @@ def _kernel_threads(objective):
     Here the row blocks of every evaluation (products and element-wise work)
     run concurrently on as many threads as BLAS was set to use, with BLAS itself
     limited to one thread for the duration of the fit. Results do not depend on
-    the number of threads (block sums are added in a fixed order).
-    """
-    from threadpoolctl import ThreadpoolController
+    thread timing (block sums are added in a fixed order).
 
-    controller = ThreadpoolController()
-    blas = controller.select(user_api="blas")
+    Data of fewer than ``_THREADED_ROWS`` rows are one or two blocks: there is
+    nothing to run concurrently, and the set-up (a few milliseconds) would cost
+    more than the fit of a small data set.
+    """
+    if objective.n_samples < _THREADED_ROWS:
+        yield
+        return
+    blas = _threadpool_controller().select(user_api="blas")
     n_threads = max((lib["num_threads"] for lib in blas.info()), default=1)
     if n_threads <= 1:
         yield

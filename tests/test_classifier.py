@@ -400,3 +400,43 @@ def test_objective_method_is_the_written_out_objective(n_classes):
         )
     with pytest.raises(ValueError, match=r"labels the model was not fitted on: \[7\]"):
         clf.objective(X, np.full(150, 7))
+
+
+@pytest.mark.parametrize("n_samples", [500, 20_000])
+def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples):
+    """Row blocks on threads (large data) give the serial fit's model.
+
+    With two BLAS threads the fit runs its row blocks on two threads from
+    8192 rows up (smaller data stay serial); with one BLAS thread it is serial.
+    Both reach the same optimum, and the threaded fit is reproducible bit for bit.
+    """
+    from threadpoolctl import threadpool_limits
+
+    import sklearn_bce._classifier as classifier_module
+    from sklearn_bce._loss import LinearBCE
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n_samples, 20))
+    y = np.digitize(X[:, 0] + X[:, 1] + rng.normal(size=n_samples), [-0.5, 0.5])
+    used = []
+    original = LinearBCE.data_term
+
+    def spy(self, *args, **kwargs):
+        used.append(self.executor is not None)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LinearBCE, "data_term", spy)
+    params = dict(tol=1e-10, max_iter=1000)
+    with threadpool_limits(limits=2, user_api="blas"):
+        threaded = BCELogisticClassifier(**params).fit(X, y)
+        again = BCELogisticClassifier(**params).fit(X, y)
+    assert all(used) == (n_samples >= classifier_module._THREADED_ROWS)
+    used.clear()
+    with threadpool_limits(limits=1, user_api="blas"):
+        serial = BCELogisticClassifier(**params).fit(X, y)
+    assert not any(used)
+    np.testing.assert_array_equal(threaded.coef_, again.coef_)
+    np.testing.assert_allclose(threaded.coef_, serial.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(
+        threaded.intercept_, serial.intercept_, rtol=1e-7, atol=1e-9
+    )
