@@ -444,10 +444,12 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         objective = LinearBCE(
             X, Y, sample_weight=sw, C=self.C, fit_intercept=self.fit_intercept
         )
+        del Y  # the objective keeps the targets (as signs)
         with _kernel_threads(objective):
             self._solve_objective(objective, classes, X.dtype, multilabel)
         if not np.isfinite(self.C):
-            _warn_if_separable(X, Y, sw, self.coef_, self.intercept_)
+            positive = objective.signs < 0
+            _warn_if_separable(X, positive, sw, self.coef_, self.intercept_)
         return self
 
     def _solve_objective(self, objective, classes, dtype, multilabel=False):

@@ -182,7 +182,8 @@ BLOCK_BYTES = 1 << 22
 
 
 def bce_sums(
-    X, Y, sw, W, b, fit_intercept=True, cols=None, executor=None, n_threads=1
+    X, Y, sw, W, b, fit_intercept=True, cols=None, executor=None, n_threads=1,
+    signs=None,
 ):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
 
@@ -195,10 +196,12 @@ def bce_sums(
     ----------
     X : {ndarray, sparse matrix} of shape (n_rows, n_features)
         Design matrix (float32 or float64); arithmetic is done in its dtype.
-    Y : ndarray of shape (n_rows, K)
-        0/1 targets.
+    Y : ndarray of shape (n_rows, K) or None
+        0/1 targets (None when ``signs`` is given).
     sw : ndarray of shape (n_rows, 1) or (n_rows, K)
-        Sample weights (already divided by their total when a mean is wanted).
+        Sample weights (already divided by their total when a mean is wanted). A
+        broadcast scalar (one column of stride 0) is applied to the sums instead
+        of to every element.
     W : ndarray of shape (K, n_features)
         Coefficients.
     b : ndarray of shape (K,)
@@ -215,6 +218,9 @@ def bce_sums(
     n_threads : int, default=1
         Threads of ``executor``: blocks are made that many times smaller, so the
         temporaries alive at once take no more memory than serially.
+    signs : ndarray of int8 of shape (n_rows, K), default=None
+        The targets as ``1 - 2 * Y`` (see :func:`signed_targets`), when the caller
+        keeps them that way; otherwise derived from ``Y`` one block at a time.
 
     Returns
     -------
@@ -230,11 +236,16 @@ def bce_sums(
     K = W.shape[0]
     Wt = np.ascontiguousarray(W.T, dtype=dtype)
     bx = np.asarray(b, dtype=dtype) if fit_intercept else None
+    S = _Signs(Y) if signs is None else signs
+    # Uniform weights: one scalar, applied to the sums rather than to each element.
+    unit = None
+    if sw.shape[1] == 1 and sw.strides[0] == 0:
+        unit, sw = np.float64(sw[0, 0]) if n else 0.0, _NoWeights()
     if cols is not None:
         cols = np.asarray(cols, dtype=np.intp)
         if sw.shape[1] > 1:
             sw = _ColumnView(sw, cols)
-        Y = _ColumnView(Y, cols)
+        S = _ColumnView(S, cols)
     # Block rows: X_b and the ~5 (rows, K) temporaries fit in BLOCK_BYTES, and
     # there are at least 8 blocks (16 for sparse X, whose rows are small), so the
     # temporaries stay small next to X. Up to 4096 rows (e.g. an SGD mini-batch)
@@ -243,26 +254,27 @@ def bce_sums(
     row_bytes = (5 * K + (0 if sparse else d)) * X.dtype.itemsize
     step = min(BLOCK_BYTES // row_bytes, -(-n // (16 if sparse else 8)))
     step = max(min(n, 4096), step // max(1, n_threads if executor else 1))
-    if sparse and X.format == "csr" and n > step:
-        # Row blocks of a CSR matrix are cheap views: same single pass as dense.
-        return _blocked_sums(X, Y, sw, Wt, bx, step, _csr_rows, executor)
-    if sparse:
+    if sparse and (X.format != "csr" or n <= step):
         # CSC (and small CSR) products run over all rows at once, holding one
         # (n_rows, K) array; the element-wise part is done in blocks.
         Z = np.asarray(X @ Wt, dtype=dtype)
         loss_k = np.zeros(K)
         for start in range(0, n, step):
             rows = slice(start, min(n, start + step))
-            loss_k += _block_loss_residual(Z[rows], Y[rows], sw[rows], bx)[0]
+            loss_k += _block_loss_residual(Z[rows], S[rows], sw[rows], bx)[0]
         gW = np.asarray(X.T @ Z, dtype=np.float64).T
-        return loss_k, gW, Z.sum(axis=0, dtype=np.float64)
+        sums = loss_k, gW, Z.sum(axis=0, dtype=np.float64)
+    else:
+        # Dense X, or row blocks of a CSR matrix (cheap views): one pass over X.
+        take_rows = _csr_rows if sparse else (lambda A, rows: A[rows])
+        sums = _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor)
+    if unit is not None:
+        for total in sums:
+            total *= unit
+    return sums
 
-    return _blocked_sums(
-        X, Y, sw, Wt, bx, step, lambda A, rows: A[rows], executor
-    )
 
-
-def _blocked_sums(X, Y, sw, Wt, bx, step, take_rows, executor=None):
+def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
     """Accumulate loss and gradient sums over row blocks of ``X``."""
     n, d = X.shape
     K = Wt.shape[1]
@@ -270,7 +282,7 @@ def _blocked_sums(X, Y, sw, Wt, bx, step, take_rows, executor=None):
     def block(start):
         rows = slice(start, min(n, start + step))
         Xb = take_rows(X, rows)
-        lk, R = _block_loss_residual(np.asarray(Xb @ Wt), Y[rows], sw[rows], bx)
+        lk, R = _block_loss_residual(np.asarray(Xb @ Wt), S[rows], sw[rows], bx)
         gW = (Xb.T @ R).T if sp.issparse(Xb) else R.T @ Xb
         return lk, gW, R.sum(axis=0, dtype=np.float64)
 
@@ -311,42 +323,86 @@ class _ColumnView:
         return self.A[rows][:, self.cols]
 
 
-def _block_loss_residual(Z, Y, sw, b):
+class _Signs:
+    """Row slices of ``1 - 2 * Y`` (int8) computed one block at a time."""
+
+    def __init__(self, Y):
+        self.Y = Y
+
+    def __getitem__(self, rows):
+        s = np.multiply(self.Y[rows], -2, dtype=np.int8, casting="unsafe")
+        s += 1
+        return s
+
+
+class _NoWeights:
+    """Stands for unit weights: every row slice is None."""
+
+    shape = (0, 1)
+
+    def __getitem__(self, rows):
+        return None
+
+
+def signed_targets(Y):
+    """``1 - 2 * Y`` as int8: +1 for a negative target, -1 for a positive one.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_rows, K)
+        0/1 targets.
+
+    Returns
+    -------
+    signs : ndarray of int8 of shape (n_rows, K)
+    """
+    return _Signs(Y)[:]
+
+
+def _block_loss_residual(Z, S, sw, b):
     """Weighted loss per column and residual ``sw * (sigmoid(z) - y)`` of a block.
 
-    Overwrites ``Z`` with the residual. With ``s = 1 - 2y`` (so ``s = +-1``) and
-    ``u = s z``, the loss is ``max(u, 0) + log1p(exp(-|u|))`` and the residual is
-    ``s * sigmoid(u)``: one ``exp`` serves both, and nothing cancels. ``log1p(t)``
-    is taken as ``log(1 + t)`` corrected for the rounding of ``1 + t`` (accurate
-    to a few ulps, and much cheaper than NumPy's ``log1p`` in float32), and
-    ``1 + t`` also serves as the denominator of the sigmoid.
+    ``Z`` holds the logits without intercept and is overwritten with the
+    residual; ``S`` holds the signs ``s = 1 - 2y`` (int8); ``sw`` is None for unit
+    weights. With ``u = s z`` the loss is ``max(u, 0) + log1p(exp(-|u|))`` and the
+    residual is ``s * sigmoid(u)``: nothing cancels, and every term keeps its
+    relative accuracy. One ``exp(-|u|)`` serves the loss and the sigmoid's
+    denominator ``d = 1 + exp(-|u|)``; ``log1p`` is ``log(d)`` corrected by the
+    rounding error of ``d`` (about one ulp, and far cheaper than NumPy's
+    ``log1p`` in float32), and the sigmoid's numerator is ``exp(min(u, 0))``
+    (cheaper than selecting it elementwise). Each step is one NumPy call on the
+    whole block: with row blocks on several threads, the calls between which the
+    GIL changes hands are what costs.
     """
     if b is not None:
         Z += b
-    s = Y.astype(Z.dtype)
-    s *= -2
-    s += 1
-    Z *= s  # u
-    t = np.abs(Z)
-    np.negative(t, out=t)
-    np.exp(t, out=t)  # t = exp(-|u|) in (0, 1]
+    Z *= S  # u
+    m = np.zeros_like(Z)
+    np.maximum(Z, m, out=m)  # max(u, 0); an array operand is faster than 0
+    a = Z - m  # min(u, 0)
+    t = a - m  # -|u|
+    np.exp(t, out=t)  # exp(-|u|) in (0, 1]
     d = t + 1
-    loss = np.log(d)
+    # 1 + t rounds to d with error c = (d - 1) - t, computed exactly; then
+    # log1p(t) = log(d) - c / d, and dropping the / d costs below one ulp.
     c = d - 1
     c -= t
-    c /= d
-    loss -= c  # log1p(t)
-    loss += np.maximum(Z, 0)
-    if sw.shape[1] == 1 and sw.strides[0] == 0:  # uniform weights: one scalar
-        loss_k = loss.sum(axis=0, dtype=np.float64) * np.float64(sw[0, 0])
+    m -= c
+    del c
+    loss = np.log(d, out=t)
+    loss += m  # max(u, 0) + log1p(exp(-|u|))
+    del m
+    if sw is None:
+        loss_k = loss.sum(axis=0, dtype=np.float64)
     else:
         sw_full = np.broadcast_to(sw, Z.shape)
         loss_k = np.einsum("ik,ik->k", loss, sw_full, dtype=np.float64)
-    # sigmoid(u) = 1 / (1 + t) for u >= 0, t / (1 + t) otherwise
-    num = np.where(Z >= 0, 1, t)
-    np.divide(num, d, out=Z)
-    s *= sw
-    Z *= s
+    del loss, t
+    np.exp(a, out=a)  # 1 for u >= 0, exp(u) otherwise
+    np.divide(a, d, out=Z)  # sigmoid(u)
+    Z *= S
+    if sw is not None:
+        Z *= sw
     return loss_k, Z
 
 
@@ -358,8 +414,8 @@ class LinearBCE:
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Design matrix, float32 or float64. Used as is: never copied, densified or
         centred.
-    Y : ndarray of shape (n_samples, K)
-        0/1 targets, one column per binary problem (stored as int8).
+    Y : ndarray of shape (n_samples, K) or (n_samples,)
+        0/1 targets, one column per binary problem (kept as ``signs``).
     sample_weight : ndarray of shape (n_samples,) or (n_samples, K), default=None
         Non-negative weights; a 2-d array gives each problem its own weights (and
         its own normalisation ``S_k``).
@@ -377,6 +433,8 @@ class LinearBCE:
 
     Attributes
     ----------
+    signs : ndarray of int8 of shape (n_samples, K)
+        The targets as ``1 - 2 * Y`` (see :func:`signed_targets`), one byte each.
     n_coef : int
         Parameters of one problem, ``n_features + fit_intercept``.
     n_params : int
@@ -405,11 +463,9 @@ class LinearBCE:
         self.dtype = X.dtype
         n, d = X.shape
         Y = np.asarray(Y)
-        if Y.dtype != np.int8:  # 0/1 targets take one byte each
-            Y = Y.astype(np.int8)
-        self.Y = Y[:, None] if Y.ndim == 1 else Y
+        self.signs = signed_targets(Y[:, None] if Y.ndim == 1 else Y)
         self.n_samples, self.n_features = n, d
-        self.K = self.Y.shape[1]
+        self.K = self.signs.shape[1]
         self.fit_intercept = bool(fit_intercept)
         self.C = float(C)
 
@@ -487,12 +543,12 @@ class LinearBCE:
             ``(1/S_k) sum_i s_ik Y_ik``, in [0, 1].
         """
         if self._positive_fraction is None:
-            sw, Y = self._sw, self.Y
+            sw, positive = self._sw, self.signs < 0
             if sw.strides[0] == 0:  # uniform weights
-                p = np.count_nonzero(Y, axis=0) / self.n_samples
+                p = np.count_nonzero(positive, axis=0) / self.n_samples
             else:
                 p = np.array([
-                    float(sw[:, min(k, sw.shape[1] - 1)] @ (Y[:, k] == 1))
+                    float(sw[:, min(k, sw.shape[1] - 1)] @ positive[:, k])
                     for k in range(self.K)
                 ])
             self._positive_fraction = np.clip(p, 0.0, 1.0)
@@ -626,17 +682,23 @@ class LinearBCE:
         """
         if rows is None:
             return bce_sums(
-                self.X, self.Y, self._sw, W, b, self.fit_intercept, cols=cols,
+                self.X, None, self._sw, W, b, self.fit_intercept, cols=cols,
                 executor=self.executor, n_threads=self.n_threads,
+                signs=self.signs,
             )
         sw = self._sw[rows]
         # The weights are already divided by S_k: scaled by n / |rows|, the batch
         # sum is an unbiased estimate of the full data term whatever the weights.
         # (Re-normalising the weights over the batch instead would be biased as
         # soon as they are uneven: a batch of one row would ignore its weight.)
-        sw = sw * (self.n_samples / max(1, sw.shape[0]))
+        factor = self.n_samples / max(1, sw.shape[0])
+        if self._sw.strides[0] == 0:  # uniform weights stay one broadcast scalar
+            sw = np.broadcast_to(self._sw[:1] * factor, sw.shape)
+        else:
+            sw = sw * factor
         return bce_sums(
-            self.X[rows], self.Y[rows], sw, W, b, self.fit_intercept, cols=cols
+            self.X[rows], None, sw, W, b, self.fit_intercept, cols=cols,
+            signs=self.signs[rows],
         )
 
     def loss_gradient(self, theta):

@@ -12,6 +12,7 @@ from sklearn_bce._loss import (
     bce_from_logits,
     log1pexp,
     log_sigmoid,
+    signed_targets,
 )
 
 
@@ -186,11 +187,14 @@ def test_block_kernel_is_accurate_elementwise(dtype, rtol, uniform):
     z = np.concatenate([np.linspace(-top, top, 2001), [0.0, 1e-30, -1e-30, 1e-8]])
     z = z.astype(dtype)
     y = (np.arange(z.size) % 2).astype(np.int8)
-    w = np.full(z.size, 0.5, dtype=dtype)
-    sw = np.broadcast_to(w[:1, None], (1, 1)) if uniform else w[None, :]
-    loss, R = _block_loss_residual(z[None, :].copy(), y[None, :], sw, None)
+    # unit weights (None), or weights of 0.5 and 2 alternating in pairs
+    w = np.where(np.arange(z.size) % 4 < 2, 0.5, 2.0).astype(dtype)
+    sw = None if uniform else w[None, :]
+    signs = signed_targets(y[None, :])
+    loss, R = _block_loss_residual(z[None, :].copy(), signs, sw, None)
     u = (1 - 2 * y) * z.astype(np.float64)
-    expected_loss = 0.5 * np.logaddexp(0, u)
-    expected_R = 0.5 * (1 - 2 * y) * expit(u)  # sigmoid(z) - y, without cancelling
+    scale = 1.0 if uniform else w.astype(np.float64)
+    expected_loss = scale * np.logaddexp(0, u)
+    expected_R = scale * (1 - 2 * y) * expit(u)  # sigmoid(z) - y, no cancelling
     np.testing.assert_allclose(loss, expected_loss, rtol=rtol, atol=0)
     np.testing.assert_allclose(R[0], expected_R, rtol=rtol, atol=0)
