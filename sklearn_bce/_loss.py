@@ -249,14 +249,8 @@ def bce_sums(
         if sw.shape[1] > 1:
             sw = _ColumnView(sw, cols)
         S = _ColumnView(S, cols)
-    # Block rows: X_b and the ~5 (rows, K) temporaries fit in BLOCK_BYTES, and
-    # there are at least 8 blocks (16 for sparse X, whose rows are small), so the
-    # temporaries stay small next to X. Up to 4096 rows (e.g. an SGD mini-batch)
-    # are one block: their temporaries are small anyway.
+    step = _block_rows(X, K, n_threads if executor else 1)
     sparse = sp.issparse(X)
-    row_bytes = (5 * K + (0 if sparse else d)) * X.dtype.itemsize
-    step = min(BLOCK_BYTES // row_bytes, -(-n // (16 if sparse else 8)))
-    step = max(min(n, 4096), step // max(1, n_threads if executor else 1))
     if sparse and (X.format != "csr" or n <= step):
         # CSC (and small CSR) products run over all rows at once, holding one
         # (n_rows, K) array; the element-wise part is done in blocks.
@@ -275,6 +269,28 @@ def bce_sums(
         for total in sums:
             total *= unit
     return sums
+
+
+def _block_rows(X, K, n_threads):
+    """Rows of the blocks that ``n_threads`` threads process at once.
+
+    The blocks of all threads (their part of ``X`` and about six (rows, K)
+    temporaries each) fit in ``BLOCK_BYTES``, and their temporaries take at most
+    1/16 of ``X``'s size. Up to 4096 rows (e.g. an SGD mini-batch) are one block:
+    their temporaries are small anyway.
+    """
+    n = X.shape[0]
+    if sp.issparse(X):
+        x_bytes = X.data.nbytes + X.indices.nbytes
+    else:
+        x_bytes = X.shape[1] * X.dtype.itemsize * n
+    x_row = x_bytes / max(n, 1)
+    temp_row = 6 * K * X.dtype.itemsize
+    step = min(
+        BLOCK_BYTES / (n_threads * (x_row + temp_row)),
+        x_bytes / (16 * n_threads * temp_row),
+    )
+    return max(min(n, 4096), int(step))
 
 
 def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
