@@ -402,13 +402,15 @@ def test_objective_method_is_the_written_out_objective(n_classes):
         clf.objective(X, np.full(150, 7))
 
 
+@pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize("n_samples", [500, 20_000])
-def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples):
+def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout):
     """Row blocks on threads (large data) give the serial fit's model.
 
     With two BLAS threads the fit runs its row blocks on two threads from
     8192 rows up (smaller data stay serial); with one BLAS thread it is serial.
-    Both reach the same optimum, and the threaded fit is reproducible bit for bit.
+    Both reach the same optimum, and the threaded fit is reproducible bit for bit,
+    for dense and for CSR ``X``.
     """
     from threadpoolctl import threadpool_limits
 
@@ -418,6 +420,8 @@ def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, 20))
     y = np.digitize(X[:, 0] + X[:, 1] + rng.normal(size=n_samples), [-0.5, 0.5])
+    if layout == "csr":
+        X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
     used = []
     original = LinearBCE.data_term
 
