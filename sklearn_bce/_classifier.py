@@ -27,11 +27,19 @@ from sklearn.utils.validation import (
 )
 
 from ._loss import LinearBCE, log_sigmoid
-from ._solvers import lbfgs, sgd
+from ._solvers import lbfgs, newton_cholesky, sgd
 from ._solvers._base import warn_not_converged
 from ._solvers.sgd import LEARNING_RATES, sgd_partial_fit, start_stream
 
-_SOLVERS = {"lbfgs": lbfgs, "sgd": sgd}
+_SOLVERS = {
+    "auto": None,  # chosen per fit, see _auto_solver
+    "lbfgs": lbfgs,
+    "newton-cholesky": newton_cholesky,
+    "sgd": sgd,
+}
+#: ``solver='auto'`` takes Newton's method while one Hessian costs at most this
+#: many multiply-adds (about 10 ms), and L-BFGS above.
+_NEWTON_WORK = 1e8
 
 
 class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
@@ -93,10 +101,18 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         Maximum number of solver iterations; for ``solver='sgd'``, of epochs
         (passes over the data).
 
-    solver : {'lbfgs', 'sgd'}, default='lbfgs'
-        Algorithm used to minimise the objective; both minimise the same objective
+    solver : {'auto', 'lbfgs', 'newton-cholesky', 'sgd'}, default='auto'
+        Algorithm used to minimise the objective; all minimise the same objective
         in the same internally centred and rescaled coordinates, so they reach
-        the same optimum.
+        the same optimum. ``'newton-cholesky'`` is Newton's method with the exact
+        Hessian (a few iterations whatever the conditioning, each costing about
+        ``n_samples * n_features**2`` per class); ``'lbfgs'`` is scipy's L-BFGS-B
+        (cheap iterations, more of them on ill-conditioned data); ``'auto'``
+        takes ``'newton-cholesky'`` while one Hessian costs at most 1e8
+        multiply-adds (summed over the classes; for sparse input, CSR only, the
+        sum of squared row lengths replaces ``n_samples * n_features**2``) and
+        the Hessians take little memory next to ``X``, and ``'lbfgs'`` otherwise
+        (always on dask input). ``solver_`` tells which one ran. See the Notes.
 
         - ``'lbfgs'``: :func:`scipy.optimize.minimize` with
           ``method='L-BFGS-B'``; each iteration is a pass over all the data. The
@@ -199,8 +215,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         stratified by class.
 
     l1_ratio : float, default=0.0
-        Elastic-net mixing, only available with ``solver='sgd'`` (the L-BFGS
-        solver raises an error for a non-zero value). The penalty becomes
+        Elastic-net mixing, only available with ``solver='sgd'`` (the other
+        solvers raise an error for a non-zero value). The penalty becomes
         ``((1 - l1_ratio) / 2 * ||w||^2 + l1_ratio * ||w||_1) / (C * S)``, the
         elastic net of ``LogisticRegression(l1_ratio=l1_ratio)`` on the scale of
         ``C``. The L1 part is handled by proximal (soft-thresholding) steps, so
@@ -234,6 +250,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         the number of epochs (one per :meth:`partial_fit` call, counted over the
         calls).
 
+    solver_ : str
+        The solver that ran: ``solver``, or the one ``solver='auto'`` chose.
+
     multilabel_ : bool
         Whether the model was fitted on a multilabel indicator matrix; then
         ``classes_`` is ``arange(n_labels)``, ``predict`` returns an indicator
@@ -266,9 +285,13 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    **Choosing the solver.** ``solver='lbfgs'`` (the default) converges in a few
-    tens of passes over data that fit in memory, and is usually the fastest
-    there. ``solver='sgd'`` is the choice for data that come in chunks or do not
+    **Choosing the solver.** The default ``solver='auto'`` takes Newton's method
+    (``'newton-cholesky'``) on small and moderate problems, where it converges in
+    a few iterations even on unscaled, collinear or nearly separable data (raw
+    ``load_breast_cancer``: 8 iterations, where ``LogisticRegression()`` stops at
+    ``max_iter`` with a warning), and ``'lbfgs'`` on large ones, where its cheap
+    iterations (a few tens of passes over the data) win. ``solver='sgd'`` is the
+    choice for data that come in chunks or do not
     fit in memory (:meth:`partial_fit`) and for the elastic net; with its default
     ``learning_rate='auto'`` it needs no tuning and reaches the optimum in a few
     to a few tens of epochs, so it also suits very many samples. Both minimise
@@ -337,7 +360,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         class_weight=None,
         tol=1e-5,
         max_iter=100,
-        solver="lbfgs",
+        solver="auto",
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -418,9 +441,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         """
         if self.l1_ratio > 0 and self.solver != "sgd":
             raise ValueError(
-                f"l1_ratio={self.l1_ratio!r} needs solver='sgd': the L-BFGS solver "
-                "only handles the (smooth) L2 penalty. Set solver='sgd', or "
-                "l1_ratio=0."
+                f"l1_ratio={self.l1_ratio!r} needs solver='sgd': solver="
+                f"{self.solver!r} only handles the (smooth) L2 penalty. Set "
+                "solver='sgd', or l1_ratio=0."
             )
         if _is_dask_collection(X):
             from ._dask import fit as dask_fit
@@ -456,13 +479,19 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         """Run the solver on a built objective and set the fitted attributes."""
         _warn_if_single_valued(objective, classes, multilabel)
         theta0 = self._initial_theta(objective, classes, multilabel, prior=True)
-        solve = _SOLVERS[self.solver]
-        result = solve(
+        name = _auto_solver(objective) if self.solver == "auto" else self.solver
+        if name == "newton-cholesky" and not objective.has_hessian:
+            raise ValueError(
+                "solver='newton-cholesky' is not available for dask input; use "
+                "solver='auto' or 'lbfgs' (or 'sgd')."
+            )
+        result = _SOLVERS[name](
             objective, theta0, tol=self.tol * objective.curvature_at_prior(),
             max_iter=self.max_iter, verbose=self.verbose,
         )
         if not result.converged:
-            warn_not_converged(self.solver, result, self.max_iter)
+            warn_not_converged(name, result, self.max_iter)
+        self.solver_ = name
 
         W, b = objective.to_coef(result.x)
         self.multilabel_ = multilabel
@@ -633,6 +662,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         if not np.isfinite(self.C):
             _warn_if_separable(X, Y, sw, self.coef_, self.intercept_)
         self.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
+        self.solver_ = "sgd"
         self.loss_curve_ = list(result.history)
         self.validation_loss_curve_ = (
             list(result.validation_history) if self.early_stopping else None
@@ -812,6 +842,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             self.loss_curve_ = []
             self.n_iter_ = np.zeros(objective.K, dtype=np.int32)
         self.n_iter_ = self.n_iter_ + 1
+        self.solver_ = "sgd"
         self.loss_curve_.append(float(fun.sum()))
         self.validation_loss_curve_ = None
         return self
@@ -1011,6 +1042,32 @@ def _ovr_log_proba(Z):
 
 
 #: Fewest rows for which ``fit`` runs the kernel's row blocks on threads.
+def _auto_solver(objective):
+    """The solver ``solver='auto'`` runs on ``objective``.
+
+    Newton's method while one Hessian of every problem costs at most
+    ``_NEWTON_WORK`` multiply-adds and the Hessians take at most 1/8 of ``X``'s
+    size (or 1 MB); L-BFGS otherwise, and on objectives without Hessians (dask).
+    """
+    if not objective.has_hessian:
+        return "lbfgs"
+    X, K = objective.X, objective.K
+    d = objective.n_features
+    if sp.issparse(X):
+        if X.format != "csr":
+            return "lbfgs"
+        lengths = np.diff(X.indptr).astype(np.float64)
+        work = float(lengths @ lengths)
+        x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    else:
+        work = float(X.shape[0]) * d * d
+        x_bytes = X.nbytes
+    hessian_bytes = 2 * 8 * K * (d + 1) ** 2
+    if K * work <= _NEWTON_WORK and hessian_bytes <= max(x_bytes / 8, 1 << 20):
+        return "newton-cholesky"
+    return "lbfgs"
+
+
 _THREADED_ROWS = 8192
 
 

@@ -488,6 +488,7 @@ class DaskLinearBCE(LinearBCE):
     direct = True
     gather_limit = 32
     broadcast_limit = 1_000_000
+    has_hessian = False  # no hessian_problems() on a cluster: L-BFGS or SGD
 
     def __init__(
         self,
@@ -1308,6 +1309,7 @@ def _solve(estimator, objective, classes, dtype, multilabel):
         )
     estimator._set_coef(objective, result.x, classes, multilabel, dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
+    estimator.solver_ = "sgd"
     estimator.loss_curve_ = list(result.history)
     estimator.validation_loss_curve_ = None
     return estimator

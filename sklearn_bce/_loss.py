@@ -466,6 +466,7 @@ class LinearBCE:
 
     executor = None
     n_threads = 1
+    has_hessian = True  # hessian_problems() is available
     _positive_fraction = None  # see positive_fraction()
 
     def __init__(
@@ -789,6 +790,81 @@ class LinearBCE:
             loss_k = loss_k + 0.5 * l2 * np.einsum("kj,kj->k", W, W)
             gW = gW + l2[:, None] * W
         return loss_k, self._grad_to_theta(gW, gb)
+
+    def hessian_problems(self, T, cols=None):
+        """Hessians of a subset of the problems, in solver coordinates.
+
+        One pass over ``X`` in row blocks; costs about ``n_samples *
+        n_features**2`` multiply-adds per problem (for sparse ``X``, the sum of
+        the squared row lengths), so it is meant for moderate ``n_features``.
+
+        Parameters
+        ----------
+        T : ndarray of shape (k, n_coef) or (k * n_coef,)
+            Parameters (solver coordinates) of the selected problems.
+        cols : ndarray of int of shape (k,), default=None
+            Which problems; all ``K`` when None.
+
+        Returns
+        -------
+        H : ndarray of shape (k, n_coef, n_coef)
+            The Hessian of each selected problem's objective (float64).
+        """
+        W, b = self.to_coef(T)
+        k, d = W.shape
+        X, dtype = self.X, self.dtype
+        cols = np.arange(self.K) if cols is None else np.asarray(cols, np.intp)
+        sw = self._sw if self._sw.shape[1] == 1 else self._sw[:, cols]
+        Wt = np.ascontiguousarray(W.T, dtype=dtype)
+        bx = np.asarray(b, dtype=dtype)
+        scale = self.scale.astype(dtype)
+        # Solver coordinates see the features as (X - shift) * scale. Dense blocks
+        # are centred exactly; sparse ones are scaled only (X stays sparse), and
+        # the centring is applied to the sums below.
+        sparse = sp.issparse(X)
+        centre = 0.0 if sparse else (self.shift * self.scale).astype(dtype)
+        G = np.zeros((k, d, d))
+        v = np.zeros((k, d))
+        s = np.zeros(k)
+        n = self.n_samples
+        row_bytes = 2 * (d if not sparse else max(1, X.nnz // max(n, 1)))
+        step = max(min(n, 512), min(BLOCK_BYTES // (row_bytes * X.dtype.itemsize),
+                                    -(-n // 16)))
+        if sparse and X.format != "csr":
+            X = X.tocsr()  # a copy: only reached for CSC input
+        for start in range(0, n, step):
+            rows = slice(start, min(n, start + step))
+            Xb = _csr_rows(X, rows) if sparse else X[rows]
+            Z = np.asarray(Xb @ Wt) + bx
+            # sigmoid'(z) = p (1 - p) = e^{-|z|} / (1 + e^{-|z|})^2: no overflow
+            t = np.exp(-np.abs(Z))
+            Dw = t / (1 + t) ** 2 * np.broadcast_to(sw[rows], Z.shape)
+            if sparse:
+                Xs = Xb @ sp.diags(scale)
+            else:
+                Xs = Xb * scale
+                Xs -= centre
+            for j in range(k):
+                Dj = Dw[:, j]
+                if sparse:
+                    G[j] += (Xs.T @ Xs.multiply(Dj[:, None]).tocsr()).toarray()
+                else:
+                    G[j] += Xs.T @ (Xs * Dj[:, None])
+                v[j] += Xs.T @ Dj
+                s[j] += Dj.sum(dtype=np.float64)
+        H = np.zeros((k, self.n_coef, self.n_coef))
+        l2 = self.l2[cols] if np.isfinite(self.C) else np.zeros(k)
+        m = self.shift * self.scale if sparse else np.zeros(d)
+        for j in range(k):
+            HW = G[j]
+            if sparse and self.fit_intercept:  # centre the sums: X_s -> X_s - m
+                HW = HW - np.outer(v[j], m) - np.outer(m, v[j]) + s[j] * np.outer(m, m)
+            HW[np.diag_indices(d)] += l2[j] * self.scale**2
+            H[j, :d, :d] = HW
+            if self.fit_intercept:
+                H[j, :d, d] = H[j, d, :d] = v[j] - s[j] * m
+                H[j, d, d] = s[j]
+        return H
 
     def _grad_to_theta(self, gW, gb):
         G = np.empty((gW.shape[0], self.n_coef))

@@ -30,8 +30,9 @@ from sklearn_bce._solvers.sgd import sgd_partial_fit, start_stream
 
 from .conftest import DATASETS
 
-# Both fits take the same steps up to rounding, so parity does not need a tight tol.
-TOL = dict(tol=1e-5, max_iter=1000)
+# On dask, solver="auto" is L-BFGS, so the in-memory reference runs it too: both
+# fits take the same steps up to rounding, so parity does not need a tight tol.
+TOL = dict(tol=1e-5, max_iter=1000, solver="lbfgs")
 METHODS = ["decision_function", "predict", "predict_proba", "predict_log_proba"]
 
 
@@ -674,3 +675,14 @@ def test_importing_the_package_does_not_import_dask():
         " for m in sys.modules), sorted(m for m in sys.modules if 'dask' in m)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_auto_solver_is_lbfgs_and_newton_is_refused_on_dask(client):
+    """No Hessians on a cluster: 'auto' runs L-BFGS, 'newton-cholesky' says why not."""
+    X, y = DATASETS["breast_cancer"]()
+    Xd, yd = to_dask(X, y)
+    est = BCELogisticClassifier().fit(Xd, yd)
+    assert est.solver_ == "lbfgs"
+    assert BCELogisticClassifier().fit(X, y).solver_ == "newton-cholesky"
+    with pytest.raises(ValueError, match="'newton-cholesky' is not available for dask"):
+        BCELogisticClassifier(solver="newton-cholesky").fit(Xd, yd)

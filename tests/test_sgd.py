@@ -749,14 +749,15 @@ def test_solver_rejects_unknown_schedule_and_missing_alpha():
         sgd(obj, np.zeros(obj.n_params), learning_rate="optimal")
 
 
-def test_sgd_parameters_do_not_change_lbfgs():
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "newton-cholesky"])
+def test_sgd_parameters_do_not_change_other_solvers(solver):
     X, y = DATASETS["wine"]()
-    default = BCELogisticClassifier().fit(X, y)
-    assert default.get_params()["solver"] == "lbfgs"
+    default = BCELogisticClassifier(solver=solver).fit(X, y)
     other = BCELogisticClassifier(
-        learning_rate="constant", eta0=0.1, power_t=0.1, batch_size=3, shuffle=False,
-        average=True, n_iter_no_change=2, early_stopping=True,
-        validation_fraction=0.5, stream_size=10.0, random_state=0,
+        solver=solver, learning_rate="constant", eta0=0.1, power_t=0.1,
+        batch_size=3, shuffle=False, average=True, n_iter_no_change=2,
+        early_stopping=True, validation_fraction=0.5, stream_size=10.0,
+        random_state=0,
     ).fit(X, y)
     np.testing.assert_array_equal(other.coef_, default.coef_)
     np.testing.assert_array_equal(other.n_iter_, default.n_iter_)

@@ -6,6 +6,7 @@ and a starting point, and returns a :class:`SolverResult`.
 
 from ._base import SolverResult
 from .lbfgs import lbfgs
+from .newton import newton_cholesky
 from .sgd import sgd
 
-__all__ = ["SolverResult", "lbfgs", "sgd"]
+__all__ = ["SolverResult", "lbfgs", "newton_cholesky", "sgd"]
