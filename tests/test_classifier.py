@@ -16,10 +16,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_bce import BCELogisticClassifier
+from sklearn_bce._loss import LinearBCE
 
 from .conftest import DATASETS
 
 TIGHT = dict(tol=1e-10, max_iter=10_000)
+SOLVERS = ["lbfgs", "newton-cholesky"]  # both reach the same optimum
 
 
 def balanced_factor(y01, sw):
@@ -41,14 +43,19 @@ def ovr_reference(X, y, sw, C, class_weight):
     return P / P.sum(axis=1, keepdims=True)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("class_weight", [None, "balanced"])
-def test_binary_parity_with_logistic_regression(binary_data, C, weighted, class_weight):
+def test_binary_parity_with_logistic_regression(
+    binary_data, C, weighted, class_weight, solver
+):
     X, y = binary_data
     rng = np.random.default_rng(0)
     sw = rng.uniform(0.2, 3.0, size=len(y)) if weighted else np.ones(len(y))
-    ours = BCELogisticClassifier(C=C, class_weight=class_weight, **TIGHT)
+    ours = BCELogisticClassifier(
+        C=C, class_weight=class_weight, solver=solver, **TIGHT
+    )
     ours.fit(X, y, sample_weight=sw if weighted else None)
     ref_sw = sw * balanced_factor(y, sw) if class_weight == "balanced" else sw
     ref = LogisticRegression(C=C, **TIGHT).fit(X, y, sample_weight=ref_sw)
@@ -66,14 +73,19 @@ def test_balanced_without_weights_matches_sklearn_balanced(binary_data):
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("C", [0.01, 1.0, 100.0])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("class_weight", [None, "balanced"])
-def test_multiclass_parity_with_one_vs_rest(multiclass_data, C, weighted, class_weight):
+def test_multiclass_parity_with_one_vs_rest(
+    multiclass_data, C, weighted, class_weight, solver
+):
     X, y = multiclass_data
     rng = np.random.default_rng(1)
     sw = rng.uniform(0.2, 3.0, size=len(y)) if weighted else np.ones(len(y))
-    ours = BCELogisticClassifier(C=C, class_weight=class_weight, **TIGHT)
+    ours = BCELogisticClassifier(
+        C=C, class_weight=class_weight, solver=solver, **TIGHT
+    )
     ours.fit(X, y, sample_weight=sw if weighted else None)
     expected = ovr_reference(X, y, sw, C, class_weight)
     np.testing.assert_allclose(ours.predict_proba(X), expected, atol=1e-5)
@@ -151,13 +163,14 @@ def test_unscaled_data_same_optimum_as_logistic_regression():
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("sparse_format", ["csr", "csc"])
-def test_sparse_input_equals_dense(sparse_format):
+def test_sparse_input_equals_dense(sparse_format, solver):
     X, y = DATASETS["iris"]()
     X = np.where(np.abs(X) < 0.5, 0.0, X)
     Xs = sp.csr_matrix(X).asformat(sparse_format)
-    dense = BCELogisticClassifier(**TIGHT).fit(X, y)
-    sparse = BCELogisticClassifier(**TIGHT).fit(Xs, y)
+    dense = BCELogisticClassifier(solver=solver, **TIGHT).fit(X, y)
+    sparse = BCELogisticClassifier(solver=solver, **TIGHT).fit(Xs, y)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(
         sparse.predict_proba(Xs), dense.predict_proba(X), atol=1e-8
@@ -444,3 +457,76 @@ def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout):
     np.testing.assert_allclose(
         threaded.intercept_, serial.intercept_, rtol=1e-7, atol=1e-9
     )
+
+
+def test_raw_breast_cancer_converges_at_default_settings():
+    """Unscaled, collinear, nearly separable: LogisticRegression() stops at
+    max_iter with a warning; the default fit converges, to its optimum."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    with pytest.warns(ConvergenceWarning):
+        LogisticRegression().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = BCELogisticClassifier().fit(X, y)
+    assert ours.solver_ == "newton-cholesky"
+    assert ours.n_iter_[0] <= 15
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    ref.fit(X, y)
+    objective = LinearBCE(X, y)  # the objective both minimise
+    ours_value = objective.loss(objective.from_coef(ours.coef_, ours.intercept_))
+    best = objective.loss(objective.from_coef(ref.coef_, ref.intercept_))
+    assert ours_value == pytest.approx(ours.objective(X, y), rel=1e-12)
+    assert 0 <= (ours_value - best) / best < 1e-6
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "shape, K, expected",
+    [
+        ((569, 30), 1, "newton-cholesky"),  # breast_cancer-sized
+        ((1797, 64), 10, "newton-cholesky"),  # digits-sized, 10 classes
+        ((200_000, 100), 1, "lbfgs"),  # 2e9 multiply-adds per Hessian
+        ((5_000, 100), 30, "lbfgs"),  # 30 classes: 1.5e9
+    ],
+)
+def test_auto_solver_rule(shape, K, expected):
+    from sklearn_bce._classifier import _auto_solver
+
+    X = np.zeros(shape)
+    X[:, 0] = 1.0
+    Y = (np.arange(shape[0])[:, None] % K == np.arange(K)[None, :]).astype(np.int8)
+    assert _auto_solver(LinearBCE(X, Y, precondition=False)) == expected
+
+
+def test_auto_solver_rule_sparse():
+    from sklearn_bce._classifier import _auto_solver
+
+    X = sp.random(50_000, 2_000, density=0.002, format="csr", random_state=0)
+    y = np.arange(50_000) % 2
+    # 4 stored entries per row: 8e5 multiply-adds per Hessian, but 2000 features
+    # make each Hessian 32 MB, far more than the 1.2 MB of X
+    assert _auto_solver(LinearBCE(X, y)) == "lbfgs"
+    small = sp.random(2_000, 50, density=0.1, format="csr", random_state=0)
+    y = np.arange(2_000) % 2
+    assert _auto_solver(LinearBCE(small, y)) == "newton-cholesky"
+    assert _auto_solver(LinearBCE(small.tocsc(), y)) == "lbfgs"  # no row blocks
+
+
+def test_newton_matches_lbfgs_on_float32_and_weights():
+    X, y = DATASETS["wine"]()
+    rng = np.random.default_rng(0)
+    sw = rng.uniform(0.2, 3.0, size=len(y))
+    for dtype, rtol in ((np.float64, 1e-6), (np.float32, 2e-3)):
+        Xd = X.astype(dtype)
+        newton = BCELogisticClassifier(solver="newton-cholesky", **TIGHT)
+        newton.fit(Xd, y, sample_weight=sw)
+        lbfgs = BCELogisticClassifier(solver="lbfgs", **TIGHT).fit(
+            Xd, y, sample_weight=sw
+        )
+        assert newton.coef_.dtype == dtype
+        np.testing.assert_allclose(newton.coef_, lbfgs.coef_, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(
+            newton.intercept_, lbfgs.intercept_, rtol=rtol, atol=rtol
+        )

@@ -4,7 +4,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_bce import BCELogisticClassifier
 
-ESTIMATORS = [BCELogisticClassifier(), BCELogisticClassifier(solver="sgd")]
+ESTIMATORS = [
+    BCELogisticClassifier(),  # solver="auto": Newton's method on these small data
+    BCELogisticClassifier(solver="lbfgs"),
+    BCELogisticClassifier(solver="sgd"),
+]
 
 
 @parametrize_with_checks(ESTIMATORS)

@@ -198,3 +198,42 @@ def test_block_kernel_is_accurate_elementwise(dtype, rtol, uniform):
     expected_R = scale * (1 - 2 * y) * expit(u)  # sigmoid(z) - y, no cancelling
     np.testing.assert_allclose(loss, expected_loss, rtol=rtol, atol=0)
     np.testing.assert_allclose(R[0], expected_R, rtol=rtol, atol=0)
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("weights", [None, "shared", "per problem"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_hessian_matches_differences_of_the_gradient(layout, weights, fit_intercept):
+    """Hessians in solver coordinates (features of very different offsets and
+    scales, a third of the entries zero) against central differences."""
+    rng = np.random.default_rng(0)
+    n, d, K = 300, 6, 3
+    X = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d)
+    X += rng.normal(size=d) * 5
+    X[rng.uniform(size=X.shape) < 0.3] = 0.0
+    if layout != "dense":
+        X = sp.csr_matrix(X).asformat(layout)
+    Y = (rng.uniform(size=(n, K)) < 0.4).astype(np.int8)
+    sw = {
+        None: None,
+        "shared": rng.uniform(0.1, 2, size=n),
+        "per problem": rng.uniform(0.1, 2, size=(n, K)),
+    }[weights]
+    obj = LinearBCE(X, Y, sample_weight=sw, C=0.7, fit_intercept=fit_intercept)
+    T = rng.normal(size=(K, obj.n_coef)) * 0.3
+    H = obj.hessian_problems(T)
+    assert H.shape == (K, obj.n_coef, obj.n_coef)
+    h = 1e-6
+    for j in range(K):
+        fd = np.empty((obj.n_coef, obj.n_coef))
+        for c in range(obj.n_coef):
+            e = np.zeros_like(T)
+            e[j, c] = h
+            up = obj.loss_gradient_problems(T + e)[1][j]
+            down = obj.loss_gradient_problems(T - e)[1][j]
+            fd[:, c] = (up - down) / (2 * h)
+        np.testing.assert_allclose(H[j], fd, rtol=0, atol=1e-7 * np.abs(H[j]).max())
+        top = np.abs(H[j]).max()
+        np.testing.assert_allclose(H[j], H[j].T, rtol=0, atol=1e-12 * top)
+    # a subset of the problems gives the same rows
+    np.testing.assert_allclose(obj.hessian_problems(T[[2, 0]], cols=[2, 0]), H[[2, 0]])
