@@ -83,17 +83,17 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         the predicted probabilities towards the up-weighted class.
 
     tol : float, default=1e-5
-        Stopping tolerance: L-BFGS stops when the largest absolute entry of the
-        objective's gradient, taken with respect to internally standardised
-        features, is at most ``tol``. The default is ten times tighter than
-        ``LogisticRegression``'s because it is cheap here: fits at the default
-        reach the optimum to about 1e-6 relative, on raw, one-hot or sparse data
-        alike. On standardised data, ``tol=1e-4`` is the stopping rule of
-        ``LogisticRegression``. With several classes, each one-vs-rest problem
-        stops on its own, its gradient tolerance multiplied by ``4 p (1 - p)``,
-        with ``p`` its weighted fraction of positive samples, so that a rare
-        class's logits are fitted as accurately as a common one's. The SGD solver
-        stops on the same gradient test, or after
+        Stopping tolerance: the L-BFGS and Newton solvers stop when the largest
+        absolute entry of the objective's gradient, taken with respect to
+        internally standardised features, is at most ``tol``. The default is ten
+        times tighter than ``LogisticRegression``'s because it is cheap here:
+        fits at the default reach the optimum to about 1e-6 relative, on raw,
+        one-hot or sparse data alike. On standardised data, ``tol=1e-4`` is the
+        stopping rule of ``LogisticRegression``. With several classes, each
+        one-vs-rest problem stops on its own, its gradient tolerance multiplied by
+        ``4 p (1 - p)``, with ``p`` its weighted fraction of positive samples, so
+        that a rare class's logits are fitted as accurately as a common one's.
+        The SGD solver stops on the same gradient test, or after
         ``n_iter_no_change`` epochs that each fail to lower the objective by more
         than ``tol`` times its value (see ``n_iter_no_change``).
 
@@ -104,19 +104,20 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
     solver : {'auto', 'lbfgs', 'newton-cholesky', 'sgd'}, default='auto'
         Algorithm used to minimise the objective; all minimise the same objective
         in the same internally centred and rescaled coordinates, so they reach
-        the same optimum. ``'newton-cholesky'`` is Newton's method with the exact
-        Hessian (a few iterations whatever the conditioning, each costing about
-        ``n_samples * n_features**2`` per class); ``'lbfgs'`` is scipy's L-BFGS-B
-        (cheap iterations, more of them on ill-conditioned data); ``'auto'``
-        takes ``'newton-cholesky'`` while one Hessian costs at most 1e8
-        multiply-adds (summed over the classes; for sparse input, CSR only, the
-        sum of squared row lengths replaces ``n_samples * n_features**2``) and
-        the Hessians take little memory next to ``X``, and ``'lbfgs'`` otherwise
-        (always on dask input). ``solver_`` tells which one ran. See the Notes.
+        the same optimum. ``solver_`` tells which one ran.
 
+        - ``'auto'``: ``'newton-cholesky'`` while one Hessian costs at most 1e8
+          multiply-adds, summed over the classes (``n_samples * n_features**2``
+          per class; for CSR input the sum of squared row lengths), and the
+          Hessians take little memory next to ``X``; ``'lbfgs'`` otherwise, for
+          CSC input and on dask input.
+        - ``'newton-cholesky'``: Newton's method with the exact Hessian and a
+          Cholesky solve; a few iterations whatever the conditioning of the
+          data, each costing about ``n_samples * n_features**2`` per class. Not
+          available on dask input.
         - ``'lbfgs'``: :func:`scipy.optimize.minimize` with
-          ``method='L-BFGS-B'``; each iteration is a pass over all the data. The
-          first choice while the data fit in memory.
+          ``method='L-BFGS-B'``; each iteration is a pass over all the data, and
+          ill-conditioned data need more of them.
         - ``'sgd'``: mini-batch stochastic gradient descent (see
           ``learning_rate``), a few epochs over the data. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),
@@ -129,8 +130,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
     random_state : int, RandomState instance or None, default=None
         Seed of the shuffles, the curvature estimate and the validation split of
-        the SGD solver: the same seed gives the same coefficients. The L-BFGS
-        solver is deterministic and does not use it.
+        the SGD solver: the same seed gives the same coefficients. The other
+        solvers are deterministic and do not use it.
 
     verbose : int, default=0
         Values above 0 print the solver's progress.

@@ -114,8 +114,9 @@ def build_parser():
         help="save the chosen pipeline, refitted on all rows, with skops",
     )
     parser.add_argument(
-        "--solver", choices=["lbfgs", "sgd"], default="lbfgs",
-        help="solver of BCELogisticClassifier in the search (default: lbfgs)",
+        "--solver", choices=["auto", "lbfgs", "newton-cholesky", "sgd"],
+        default="auto",
+        help="solver of BCELogisticClassifier in the search (default: auto)",
     )
     parser.add_argument(
         "--C", dest="Cs", metavar="C1,C2,...", type=_c_grid,
@@ -527,7 +528,7 @@ def make_model(X, classifier, *, tabular=True):
 
 
 # ---------------------------------------------------------------- the job
-def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="lbfgs", seed=0,
+def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
              tabular=True, progress=None):
     """Choose ``C`` by a grid search scored with :data:`~sklearn_bce.bce_scorer`.
 
@@ -541,7 +542,7 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="lbfgs", seed=0,
         The folds (the same ones are used for the comparison).
     Cs : sequence of float, default=DEFAULT_CS
         Candidate values of ``C``.
-    solver : str, default="lbfgs"
+    solver : str, default="auto"
         Solver of ``BCELogisticClassifier``.
     seed : int, default=0
         ``random_state`` of the classifier.
