@@ -221,9 +221,10 @@ def bce_sums(
     n_threads : int, default=1
         Threads of ``executor``: blocks are made that many times smaller, so the
         temporaries alive at once take no more memory than serially.
-    signs : ndarray of int8 of shape (n_rows, K), default=None
-        The targets as ``1 - 2 * Y`` (see :func:`signed_targets`), when the caller
-        keeps them that way; otherwise derived from ``Y`` one block at a time.
+    signs : ndarray of shape (n_rows, K), default=None
+        The targets as ``1 - 2 * Y`` (int8 or ``X``'s dtype; see
+        :func:`signed_targets`), when the caller keeps them that way; otherwise
+        derived from ``Y`` one block at a time.
 
     Returns
     -------
@@ -382,26 +383,28 @@ def _block_loss_residual(Z, S, sw, b):
     """Weighted loss per column and residual ``sw * (sigmoid(z) - y)`` of a block.
 
     ``Z`` holds the logits without intercept and is overwritten with the
-    residual; ``S`` holds the signs ``s = 1 - 2y`` (int8); ``sw`` is None for unit
+    residual; ``S`` holds the signs ``s = 1 - 2y`` (int8 or ``Z``'s dtype, which
+    multiplies faster); ``sw`` is None for unit
     weights. With ``u = s z`` the loss is ``max(u, 0) + log1p(exp(-|u|))`` and the
     residual is ``s * sigmoid(u)``: nothing cancels, and every term keeps its
     relative accuracy. One ``exp(-|u|)`` serves the loss and the sigmoid's
     denominator ``d = 1 + exp(-|u|)``; ``log1p`` is ``log(d)`` corrected by the
     rounding error of ``d`` (about one ulp, and far cheaper than NumPy's
-    ``log1p`` in float32), and the sigmoid's numerator is ``exp(min(u, 0))``
-    (cheaper than selecting it elementwise). Each step is one NumPy call on the
-    whole block: with row blocks on several threads, the calls between which the
-    GIL changes hands are what costs.
+    ``log1p`` in float32), and the sigmoid's numerator, 1 or ``exp(-|u|)``, is
+    ``max(exp(-|u|), u >= 0)`` (cheaper than selecting it elementwise). Each step
+    is one NumPy call on the whole block: with row blocks on several threads, the
+    calls between which the GIL changes hands are what costs.
     """
     if b is not None:
         Z += b
     Z *= S  # u
     m = np.zeros_like(Z)
     np.maximum(Z, m, out=m)  # max(u, 0); an array operand is faster than 0
-    a = Z - m  # min(u, 0)
-    t = a - m  # -|u|
-    np.exp(t, out=t)  # exp(-|u|) in (0, 1]
+    t = Z - m  # min(u, 0)
+    t -= m  # -|u|
+    np.exp(t, out=t)  # exp(-|u|) in (0, 1]: the only exp
     d = t + 1
+    num = np.maximum(t, Z >= 0)  # 1 for u >= 0, exp(u) otherwise
     # 1 + t rounds to d with error c = (d - 1) - t, computed exactly; then
     # log1p(t) = log(d) - c / d, and dropping the / d costs below one ulp.
     c = d - 1
@@ -417,8 +420,7 @@ def _block_loss_residual(Z, S, sw, b):
         sw_full = np.broadcast_to(sw, Z.shape)
         loss_k = np.einsum("ik,ik->k", loss, sw_full, dtype=np.float64)
     del loss, t
-    np.exp(a, out=a)  # 1 for u >= 0, exp(u) otherwise
-    np.divide(a, d, out=Z)  # sigmoid(u)
+    np.divide(num, d, out=Z)  # sigmoid(u)
     Z *= S
     if sw is not None:
         Z *= sw
@@ -452,8 +454,9 @@ class LinearBCE:
 
     Attributes
     ----------
-    signs : ndarray of int8 of shape (n_samples, K)
-        The targets as ``1 - 2 * Y`` (see :func:`signed_targets`), one byte each.
+    signs : ndarray of shape (n_samples, K)
+        The targets as ``1 - 2 * Y`` (see :func:`signed_targets`): in ``X``'s
+        dtype while that takes at most 1/32 of ``X``'s size, else int8.
     n_coef : int
         Parameters of one problem, ``n_features + fit_intercept``.
     n_params : int
@@ -484,6 +487,10 @@ class LinearBCE:
         n, d = X.shape
         Y = np.asarray(Y)
         self.signs = signed_targets(Y[:, None] if Y.ndim == 1 else Y)
+        x_bytes = (X.data.nbytes + X.indices.nbytes) if sp.issparse(X) else X.nbytes
+        if self.signs.size * X.dtype.itemsize <= x_bytes / 32:
+            # small next to X: kept in X's dtype, the kernel multiplies faster
+            self.signs = self.signs.astype(X.dtype)
         self.n_samples, self.n_features = n, d
         self.K = self.signs.shape[1]
         self.fit_intercept = bool(fit_intercept)

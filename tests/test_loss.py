@@ -237,3 +237,22 @@ def test_hessian_matches_differences_of_the_gradient(layout, weights, fit_interc
         np.testing.assert_allclose(H[j], H[j].T, rtol=0, atol=1e-12 * top)
     # a subset of the problems gives the same rows
     np.testing.assert_allclose(obj.hessian_problems(T[[2, 0]], cols=[2, 0]), H[[2, 0]])
+
+
+def test_block_kernel_takes_one_exp_per_element(monkeypatch):
+    """Loss and residual share a single exp per element (and nothing else
+    transcendental but one log)."""
+    counts = {"exp": 0, "log": 0, "log1p": 0, "expm1": 0}
+    for name in counts:
+        original = getattr(np, name)
+
+        def counted(x, *args, _name=name, _f=original, **kwargs):
+            counts[_name] += np.size(x)
+            return _f(x, *args, **kwargs)
+
+        monkeypatch.setattr(np, name, counted)
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(1000, 3)) * 10
+    signs = signed_targets((rng.uniform(size=Z.shape) < 0.5).astype(np.int8))
+    _block_loss_residual(Z, signs, rng.uniform(size=(1000, 1)), np.ones(3))
+    assert counts == {"exp": Z.size, "log": Z.size, "log1p": 0, "expm1": 0}
