@@ -470,6 +470,7 @@ class LinearBCE:
     executor = None
     n_threads = 1
     has_hessian = True  # hessian_problems() is available
+    _csr = None  # CSR copy of a CSC X, made by the first hessian_problems()
     _positive_fraction = None  # see positive_fraction()
 
     def __init__(
@@ -830,16 +831,22 @@ class LinearBCE:
         # the centring is applied to the sums below.
         sparse = sp.issparse(X)
         centre = 0.0 if sparse else (self.shift * self.scale).astype(dtype)
-        G = np.zeros((k, d, d))
-        v = np.zeros((k, d))
-        s = np.zeros(k)
         n = self.n_samples
-        row_bytes = 2 * (d if not sparse else max(1, X.nnz // max(n, 1)))
-        step = max(min(n, 512), min(BLOCK_BYTES // (row_bytes * X.dtype.itemsize),
-                                    -(-n // 16)))
         if sparse and X.format != "csr":
-            X = X.tocsr()  # a copy: only reached for CSC input
-        for start in range(0, n, step):
+            if self._csr is None:
+                self._csr = X.tocsr()  # CSC input: one CSR copy, kept for the fit
+            X = self._csr
+        # Blocks: two (rows, n_features) temporaries per thread, in BLOCK_BYTES
+        # and at most 1/16 of X for all threads together.
+        threads = self.n_threads if self.executor is not None else 1
+        row_items = 2 * (X.nnz // max(n, 1) + 1 if sparse else d)
+        step = min(
+            BLOCK_BYTES // (threads * row_items * X.dtype.itemsize),
+            n // (16 * threads),
+        )
+        step = max(min(n, 512), step)
+
+        def block(start):
             rows = slice(start, min(n, start + step))
             Xb = _csr_rows(X, rows) if sparse else X[rows]
             Z = np.asarray(Xb @ Wt) + bx
@@ -851,14 +858,29 @@ class LinearBCE:
             else:
                 Xs = Xb * scale
                 Xs -= centre
+            G = np.empty((k, d, d))
             for j in range(k):
                 Dj = Dw[:, j]
                 if sparse:
-                    G[j] += (Xs.T @ Xs.multiply(Dj[:, None]).tocsr()).toarray()
+                    G[j] = (Xs.T @ Xs.multiply(Dj[:, None]).tocsr()).toarray()
                 else:
-                    G[j] += Xs.T @ (Xs * Dj[:, None])
-                v[j] += Xs.T @ Dj
-                s[j] += Dj.sum(dtype=np.float64)
+                    G[j] = Xs.T @ (Xs * Dj[:, None])
+            v = np.asarray(Xs.T @ Dw, dtype=np.float64).T
+            return G, v, Dw.sum(axis=0, dtype=np.float64)
+
+        starts = range(0, n, step)
+        parts = (
+            self.executor.map(block, starts)
+            if self.executor is not None and len(starts) > 1
+            else map(block, starts)
+        )
+        G = np.zeros((k, d, d))
+        v = np.zeros((k, d))
+        s = np.zeros(k)
+        for Gb, vb, sb in parts:  # in block order: deterministic sums
+            G += Gb
+            v += vb
+            s += sb
         H = np.zeros((k, self.n_coef, self.n_coef))
         l2 = self.l2[cols] if np.isfinite(self.C) else np.zeros(k)
         m = self.shift * self.scale if sparse else np.zeros(d)
