@@ -37,9 +37,12 @@ _SOLVERS = {
     "newton-cholesky": newton_cholesky,
     "sgd": sgd,
 }
-#: ``solver='auto'`` takes Newton's method while one Hessian costs at most this
-#: many multiply-adds (about 10 ms), and L-BFGS above.
-_NEWTON_WORK = 1e8
+#: ``solver='auto'`` takes Newton's method while the Hessian of one problem costs
+#: at most this many multiply-adds (about a millisecond) and those of all problems
+#: ten times that, and L-BFGS above. Below, a fit takes a few tens of milliseconds
+#: whichever solver runs, and Newton's method converges at default settings
+#: however ill-conditioned the data; above, L-BFGS's cheaper iterations pay.
+_NEWTON_WORK = 1e7
 
 
 class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
@@ -106,10 +109,10 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         in the same internally centred and rescaled coordinates, so they reach
         the same optimum. ``solver_`` tells which one ran.
 
-        - ``'auto'``: ``'newton-cholesky'`` while one Hessian costs at most 1e8
-          multiply-adds, summed over the classes (``n_samples * n_features**2``
-          per class; for CSR input the sum of squared row lengths), and the
-          Hessians take little memory next to ``X``; ``'lbfgs'`` otherwise, for
+        - ``'auto'``: ``'newton-cholesky'`` while the Hessian of one class
+          costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
+          CSR input the sum of squared row lengths), those of all classes 1e8,
+          and they take little memory next to ``X``; ``'lbfgs'`` otherwise, for
           CSC input and on dask input.
         - ``'newton-cholesky'``: Newton's method with the exact Hessian and a
           Cholesky solve; a few iterations whatever the conditioning of the
@@ -1042,13 +1045,13 @@ def _ovr_log_proba(Z):
     return L - logsumexp(L, axis=1, keepdims=True)
 
 
-#: Fewest rows for which ``fit`` runs the kernel's row blocks on threads.
 def _auto_solver(objective):
     """The solver ``solver='auto'`` runs on ``objective``.
 
-    Newton's method while one Hessian of every problem costs at most
-    ``_NEWTON_WORK`` multiply-adds and the Hessians take at most 1/8 of ``X``'s
-    size (or 1 MB); L-BFGS otherwise, and on objectives without Hessians (dask).
+    Newton's method while the Hessian of one problem costs at most
+    ``_NEWTON_WORK`` multiply-adds, those of all problems ten times that, and
+    they take at most 1/8 of ``X``'s size (or 1 MB); L-BFGS otherwise, for CSC
+    input, and on objectives without Hessians (dask).
     """
     if not objective.has_hessian:
         return "lbfgs"
@@ -1064,11 +1067,13 @@ def _auto_solver(objective):
         work = float(X.shape[0]) * d * d
         x_bytes = X.nbytes
     hessian_bytes = 2 * 8 * K * (d + 1) ** 2
-    if K * work <= _NEWTON_WORK and hessian_bytes <= max(x_bytes / 8, 1 << 20):
+    cheap = work <= _NEWTON_WORK and K * work <= 10 * _NEWTON_WORK
+    if cheap and hessian_bytes <= max(x_bytes / 8, 1 << 20):
         return "newton-cholesky"
     return "lbfgs"
 
 
+#: Fewest rows for which ``fit`` runs the kernel's row blocks on threads.
 _THREADED_ROWS = 8192
 
 

@@ -489,6 +489,7 @@ class DaskLinearBCE(LinearBCE):
     gather_limit = 32
     broadcast_limit = 1_000_000
     has_hessian = False  # no hessian_problems() on a cluster: L-BFGS or SGD
+    fuse_problems = True  # every evaluation is a round trip: share them
 
     def __init__(
         self,

@@ -184,6 +184,12 @@ def _weighted_feature_moments(X, sw, block_rows=None):
 BLOCK_BYTES = 1 << 23
 
 
+#: Size of ``X`` above which the problems of a one-vs-rest L-BFGS fit share their
+#: passes over ``X`` (see :func:`~sklearn_bce._solvers.lbfgs`); below, ``X`` stays
+#: in cache and they run one after the other.
+FUSE_BYTES = 2 << 20
+
+
 def bce_sums(
     X, Y, sw, W, b, fit_intercept=True, cols=None, executor=None, n_threads=1,
     signs=None,
@@ -461,6 +467,9 @@ class LinearBCE:
         Parameters of one problem, ``n_features + fit_intercept``.
     n_params : int
         Length of the flat parameter vector, ``K * n_coef``.
+    fuse_problems : bool
+        Whether a one-vs-rest L-BFGS fit evaluates its problems together, in one
+        pass over ``X`` (``X`` larger than ``FUSE_BYTES``), or one at a time.
     executor : concurrent.futures.Executor or None
         Threads on which full evaluations run their row blocks (None: serially).
     n_threads : int
@@ -489,6 +498,7 @@ class LinearBCE:
         Y = np.asarray(Y)
         self.signs = signed_targets(Y[:, None] if Y.ndim == 1 else Y)
         x_bytes = (X.data.nbytes + X.indices.nbytes) if sp.issparse(X) else X.nbytes
+        self.fuse_problems = x_bytes > FUSE_BYTES
         if self.signs.size * X.dtype.itemsize <= x_bytes / 32:
             # small next to X: kept in X's dtype, the kernel multiplies faster
             self.signs = self.signs.astype(X.dtype)

@@ -486,9 +486,10 @@ def test_raw_breast_cancer_converges_at_default_settings():
     "shape, K, expected",
     [
         ((569, 30), 1, "newton-cholesky"),  # breast_cancer-sized
-        ((1797, 64), 10, "newton-cholesky"),  # digits-sized, 10 classes
+        ((1797, 64), 10, "newton-cholesky"),  # digits-sized, 10 classes: 7.4e7
         ((200_000, 100), 1, "lbfgs"),  # 2e9 multiply-adds per Hessian
-        ((5_000, 100), 30, "lbfgs"),  # 30 classes: 1.5e9
+        ((40_000, 50), 1, "lbfgs"),  # 1e8 multiply-adds per Hessian
+        ((900, 100), 30, "lbfgs"),  # 9e6 per class, but 2.7e8 for 30 classes
     ],
 )
 def test_auto_solver_rule(shape, K, expected):

@@ -3,10 +3,14 @@
 With ``K > 1`` independent problems (one-vs-rest), every problem gets its own
 scipy L-BFGS-B run, so each one stops on its own tolerance and reports its own
 iteration count, exactly as ``OneVsRestClassifier`` fitting ``K`` estimators would.
-The runs are not sequential, though: each runs in a light thread whose objective
-calls meet in :class:`_SharedEvaluations`, which evaluates all pending problems in
-one fused pass over ``X``. A problem that has converged leaves the batch, so later
-passes only compute the problems still running.
+On large data the runs are not sequential, though: each runs in a light thread
+whose objective calls meet in :class:`_SharedEvaluations`, which evaluates all
+pending problems in one fused pass over ``X``. A problem that has converged leaves
+the batch, so later passes only compute the problems still running. On data that
+fit in cache (the objective's ``fuse_problems`` is False) the problems run one after
+the other: a fused pass saves little there, and the meeting of the threads at
+every evaluation costs more (ten classes of ``load_digits``: 0.16 s in turn
+against 1.4 s together).
 """
 
 from __future__ import annotations
@@ -51,12 +55,18 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     K = objective.K
     T0 = np.asarray(x0, dtype=np.float64).reshape(K, -1)
     tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
-    if K == 1:
-        def fun(theta):
-            loss, G = objective.loss_gradient_problems(theta[None, :])
-            return float(loss[0]), G[0]
+    if K == 1 or not getattr(objective, "fuse_problems", True):
+        # One problem after the other: with data that fit in cache, shared
+        # passes save little, and the meeting of K solver threads costs more.
+        results = []
+        for k in range(K):
+            cols = None if K == 1 else np.array([k])
 
-        results = [_minimize(fun, T0[0], 0, float(tol[0]), max_iter, verbose)]
+            def fun(theta, cols=cols):
+                loss, G = objective.loss_gradient_problems(theta[None, :], cols=cols)
+                return float(loss[0]), G[0]
+
+            results.append(_minimize(fun, T0[k], k, float(tol[k]), max_iter, verbose))
     else:
         results = _minimize_together(objective, T0, tol, max_iter, verbose)
 
