@@ -415,9 +415,10 @@ def test_objective_method_is_the_written_out_objective(n_classes):
         clf.objective(X, np.full(150, 7))
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("layout", ["dense", "csr"])
 @pytest.mark.parametrize("n_samples", [500, 20_000])
-def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout):
+def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout, solver):
     """Row blocks on threads (large data) give the serial fit's model.
 
     With two BLAS threads the fit runs its row blocks on two threads from
@@ -443,7 +444,7 @@ def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(LinearBCE, "data_term", spy)
-    params = dict(tol=1e-10, max_iter=1000)
+    params = dict(tol=1e-10, max_iter=1000, solver=solver)
     with threadpool_limits(limits=2, user_api="blas"):
         threaded = BCELogisticClassifier(**params).fit(X, y)
         again = BCELogisticClassifier(**params).fit(X, y)
@@ -531,3 +532,31 @@ def test_newton_matches_lbfgs_on_float32_and_weights():
         np.testing.assert_allclose(
             newton.intercept_, lbfgs.intercept_, rtol=rtol, atol=rtol
         )
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_lbfgs_problems_together_or_in_turn(monkeypatch, fused):
+    """One-vs-rest L-BFGS shares its passes over a large X and runs the problems
+    in turn on a small one; both reach OneVsRestClassifier's optimum."""
+    import importlib
+
+    import sklearn_bce._loss as loss_module
+
+    # the package re-exports the function under the module's name
+    lbfgs_module = importlib.import_module("sklearn_bce._solvers.lbfgs")
+
+    X, y = DATASETS["wine"]()
+    monkeypatch.setattr(loss_module, "FUSE_BYTES", 0 if fused else 1 << 40)
+    together = []
+    original = lbfgs_module._minimize_together
+
+    def spy(*args, **kwargs):
+        together.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lbfgs_module, "_minimize_together", spy)
+    ours = BCELogisticClassifier(solver="lbfgs", **TIGHT).fit(X, y)
+    assert bool(together) == fused
+    expected = ovr_reference(X, y, np.ones(len(y)), 1.0, None)
+    np.testing.assert_allclose(ours.predict_proba(X), expected, atol=1e-5)
+    assert ours.n_iter_.shape == (3,)
