@@ -36,7 +36,8 @@ def objective(clf):
     return bce + np.sum(clf.coef_**2) / (2 * C * len(y))
 
 
-lbfgs = BCELogisticClassifier(C=C, tol=1e-10, max_iter=1000).fit(X, y)
+lbfgs = BCELogisticClassifier(C=C, solver="lbfgs", tol=1e-10, max_iter=1000)
+lbfgs.fit(X, y)
 optimum = objective(lbfgs)
 print(f"L-BFGS: f* = {optimum:.6f} after {lbfgs.n_iter_[0]} iterations")
 

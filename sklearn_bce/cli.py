@@ -810,7 +810,8 @@ def plot_sgd_convergence(X, y, path, *, C=1.0, seed=0):
 
     from ._classifier import BCELogisticClassifier
 
-    exact = BCELogisticClassifier(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+    exact = BCELogisticClassifier(C=C, solver="lbfgs", tol=1e-10, max_iter=10_000)
+    exact.fit(X, y)
     optimum = exact.objective(X, y)
     sgd = BCELogisticClassifier(C=C, solver="sgd", random_state=seed)
     with warnings.catch_warnings():
