@@ -7,6 +7,7 @@ from sklearn_bce import BCELogisticClassifier
 ESTIMATORS = [
     BCELogisticClassifier(),  # solver="auto": Newton's method on these small data
     BCELogisticClassifier(solver="lbfgs"),
+    BCELogisticClassifier(solver="newton-cholesky"),
     BCELogisticClassifier(solver="sgd"),
 ]
 
