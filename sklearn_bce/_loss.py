@@ -144,11 +144,17 @@ def _weighted_feature_moments(X, sw, block_rows=None):
             blocks = _row_blocks(X, min(1 << 20, max(1 << 18, X.nbytes // 32)))
         else:
             blocks = [slice(a, a + block_rows) for a in range(0, n, block_rows)]
+        # One pass for the max-abs and the mean: a weighted mean (weights summing
+        # to one) cannot overflow, only squares can.
+        swx = sw.astype(X.dtype, copy=False)
+        mean = np.zeros(d)
         for blk in blocks:
-            np.maximum(absmax, np.abs(X[blk]).max(axis=0), out=absmax)
+            Xb = X[blk]
+            np.maximum(absmax, np.abs(Xb).max(axis=0), out=absmax)
+            mean += swx[blk] @ Xb
     unit = np.where(absmax > 0, absmax, 1.0)
     inv_unit = 1.0 / unit
-    # First pass: mean of the scaled features; second: centred second moment.
+    # Mean of the scaled features, then their centred second moment.
     mean_s = np.zeros(d)
     sq = np.zeros(d)
     if sp.issparse(X):
@@ -162,10 +168,7 @@ def _weighted_feature_moments(X, sw, block_rows=None):
             zero_weight -= np.bincount(c, weights=w, minlength=d)
         sq += np.clip(zero_weight, 0.0, None) * mean_s**2
     else:
-        swx = sw.astype(X.dtype, copy=False)
-        for blk in blocks:
-            mean_s += swx[blk] @ X[blk]
-        mean_s *= inv_unit
+        mean_s = mean * inv_unit
         for blk in blocks:
             dev = X[blk] * inv_unit.astype(X.dtype)
             dev -= mean_s.astype(X.dtype)
