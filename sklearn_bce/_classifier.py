@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._loss import LinearBCE, log_sigmoid
+from ._loss import LinearBCE, _nbytes, log_sigmoid
 from ._solvers import lbfgs, newton_cholesky, sgd
 from ._solvers._base import warn_not_converged
 from ._solvers.sgd import LEARNING_RATES, sgd_partial_fit, start_stream
@@ -1062,13 +1062,11 @@ def _auto_solver(objective):
             return "lbfgs"
         lengths = np.diff(X.indptr).astype(np.float64)
         work = float(lengths @ lengths)
-        x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     else:
         work = float(X.shape[0]) * d * d
-        x_bytes = X.nbytes
     hessian_bytes = 2 * 8 * K * (d + 1) ** 2
     cheap = work <= _NEWTON_WORK and K * work <= 10 * _NEWTON_WORK
-    if cheap and hessian_bytes <= max(x_bytes / 8, 1 << 20):
+    if cheap and hessian_bytes <= max(_nbytes(X) / 8, 1 << 20):
         return "newton-cholesky"
     return "lbfgs"
 

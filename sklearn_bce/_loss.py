@@ -256,7 +256,7 @@ def bce_sums(
         unit, sw = np.float64(sw[0, 0]) if n else 0.0, _NoWeights()
     if cols is not None:
         cols = np.asarray(cols, dtype=np.intp)
-        if sw.shape[1] > 1:
+        if unit is None and sw.shape[1] > 1:
             sw = _ColumnView(sw, cols)
         S = _ColumnView(S, cols)
     step = _block_rows(X, K, n_threads if executor else 1)
@@ -281,6 +281,13 @@ def bce_sums(
     return sums
 
 
+def _nbytes(X):
+    """Bytes of a dense ``X``, or of the values and indices of a sparse one."""
+    if sp.issparse(X):
+        return X.data.nbytes + X.indices.nbytes
+    return X.shape[0] * X.shape[1] * X.dtype.itemsize
+
+
 def _block_rows(X, K, n_threads):
     """Rows of the blocks that ``n_threads`` threads process at once.
 
@@ -290,10 +297,7 @@ def _block_rows(X, K, n_threads):
     their temporaries are small anyway.
     """
     n = X.shape[0]
-    if sp.issparse(X):
-        x_bytes = X.data.nbytes + X.indices.nbytes
-    else:
-        x_bytes = X.shape[1] * X.dtype.itemsize * n
+    x_bytes = _nbytes(X)
     x_row = x_bytes / max(n, 1)
     temp_row = 6 * K * X.dtype.itemsize
     step = min(
@@ -315,12 +319,7 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
         gW = (Xb.T @ R).T if sp.issparse(Xb) else R.T @ Xb
         return lk, gW, R.sum(axis=0, dtype=np.float64)
 
-    starts = range(0, n, step)
-    parts = (
-        executor.map(block, starts)
-        if executor is not None and len(starts) > 1
-        else map(block, starts)
-    )
+    parts = _map_blocks(block, range(0, n, step), executor)
     loss_k = np.zeros(K)
     gW = np.zeros((K, d))
     gb = np.zeros(K)
@@ -329,6 +328,17 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
         gW += gWb
         gb += gbb
     return loss_k, gW, gb
+
+
+def _map_blocks(block, starts, executor=None):
+    """``block`` of every start, on ``executor``'s threads when given.
+
+    The results come in the order of ``starts`` whatever the thread timing, so
+    sums of them are reproducible bit for bit.
+    """
+    if executor is not None and len(starts) > 1:
+        return executor.map(block, starts)
+    return map(block, starts)
 
 
 def _csr_rows(X, rows):
@@ -367,8 +377,6 @@ class _Signs:
 class _NoWeights:
     """Stands for unit weights: every row slice is None."""
 
-    shape = (0, 1)
-
     def __getitem__(self, rows):
         return None
 
@@ -393,10 +401,10 @@ def _block_loss_residual(Z, S, sw, b):
 
     ``Z`` holds the logits without intercept and is overwritten with the
     residual; ``S`` holds the signs ``s = 1 - 2y`` (int8 or ``Z``'s dtype, which
-    multiplies faster); ``sw`` is None for unit
-    weights. With ``u = s z`` the loss is ``max(u, 0) + log1p(exp(-|u|))`` and the
-    residual is ``s * sigmoid(u)``: nothing cancels, and every term keeps its
-    relative accuracy. One ``exp(-|u|)`` serves the loss and the sigmoid's
+    multiplies faster); ``sw`` is None for unit weights. With ``u = s z`` the
+    loss is ``max(u, 0) + log1p(exp(-|u|))`` and the residual is
+    ``s * sigmoid(u)``: nothing cancels, and every term keeps its relative
+    accuracy. One ``exp(-|u|)`` serves the loss and the sigmoid's
     denominator ``d = 1 + exp(-|u|)``; ``log1p`` is ``log(d)`` corrected by the
     rounding error of ``d`` (about one ulp, and far cheaper than NumPy's
     ``log1p`` in float32), and the sigmoid's numerator, 1 or ``exp(-|u|)``, is
@@ -500,7 +508,7 @@ class LinearBCE:
         n, d = X.shape
         Y = np.asarray(Y)
         self.signs = signed_targets(Y[:, None] if Y.ndim == 1 else Y)
-        x_bytes = (X.data.nbytes + X.indices.nbytes) if sp.issparse(X) else X.nbytes
+        x_bytes = _nbytes(X)
         self.fuse_problems = x_bytes > FUSE_BYTES
         if self.signs.size * X.dtype.itemsize <= x_bytes / 32:
             # small next to X: kept in X's dtype, the kernel multiplies faster
@@ -881,12 +889,7 @@ class LinearBCE:
             v = np.asarray(Xs.T @ Dw, dtype=np.float64).T
             return G, v, Dw.sum(axis=0, dtype=np.float64)
 
-        starts = range(0, n, step)
-        parts = (
-            self.executor.map(block, starts)
-            if self.executor is not None and len(starts) > 1
-            else map(block, starts)
-        )
+        parts = _map_blocks(block, range(0, n, step), self.executor)
         G = np.zeros((k, d, d))
         v = np.zeros((k, d))
         s = np.zeros(k)
