@@ -147,11 +147,14 @@ def _weighted_feature_moments(X, sw, block_rows=None):
         # One pass for the max-abs and the mean: a weighted mean (weights summing
         # to one) cannot overflow, only squares can.
         swx = sw.astype(X.dtype, copy=False)
+        # Block weights are made contiguous: uniform weights are a broadcast
+        # vector of stride 0, which BLAS cannot take (NumPy's fallback product is
+        # several times slower).
         mean = np.zeros(d)
         for blk in blocks:
             Xb = X[blk]
             np.maximum(absmax, np.abs(Xb).max(axis=0), out=absmax)
-            mean += swx[blk] @ Xb
+            mean += np.ascontiguousarray(swx[blk]) @ Xb
     unit = np.where(absmax > 0, absmax, 1.0)
     inv_unit = 1.0 / unit
     # Mean of the scaled features, then their centred second moment.
@@ -173,7 +176,7 @@ def _weighted_feature_moments(X, sw, block_rows=None):
             dev = X[blk] * inv_unit.astype(X.dtype)
             dev -= mean_s.astype(X.dtype)
             np.square(dev, out=dev)
-            sq += swx[blk] @ dev
+            sq += np.ascontiguousarray(swx[blk]) @ dev
     std = np.sqrt(np.clip(sq, 0.0, None)) * unit
     return mean_s * unit, std
 
