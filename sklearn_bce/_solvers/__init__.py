@@ -1,12 +1,52 @@
 """Solvers: functions of an objective, with no scikit-learn API.
 
-Every solver takes an objective exposing ``loss_gradient(theta) -> (float, ndarray)``
-and a starting point, and returns a :class:`SolverResult`.
+Every solver is called as ``solver(objective, theta0, *, tol, max_iter, verbose,
+**options)`` with an :class:`~sklearn_bce._objective.Objective` and a starting point
+in its coordinates, and returns a :class:`SolverResult`. Each declares in its
+``requires`` attribute what it needs of the objective (see
+``Objective.capabilities``); :func:`get_solver` checks it before anything runs.
 """
 
-from ._base import SolverResult
+from ._base import CAPABILITIES, SolverResult
 from .lbfgs import lbfgs
 from .newton import newton_cholesky
 from .sgd import sgd
 
-__all__ = ["SolverResult", "lbfgs", "newton_cholesky", "sgd"]
+__all__ = ["SOLVERS", "SolverResult", "get_solver", "lbfgs", "newton_cholesky", "sgd"]
+
+#: The solvers by the name of the estimator's ``solver`` parameter.
+SOLVERS = {"lbfgs": lbfgs, "newton-cholesky": newton_cholesky, "sgd": sgd}
+
+
+def get_solver(name, objective):
+    """The solver called ``name`` for ``objective``, after checking its needs.
+
+    A backend may run a solver its own way (``solver_overrides``, for example SGD
+    streaming over the chunks of a cluster); that version is returned then.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SOLVERS`.
+    objective : Objective
+        The objective to minimise.
+
+    Returns
+    -------
+    solver : callable
+
+    Raises
+    ------
+    ValueError
+        If the objective lacks something the solver needs.
+    """
+    backend = objective.backend
+    solver = backend.solver_overrides.get(name, SOLVERS[name])
+    missing = sorted(solver.requires - objective.capabilities())
+    if missing:
+        needs = " and ".join(CAPABILITIES[m] for m in missing)
+        raise ValueError(
+            f"solver={name!r} is not available for {backend.name} input: it needs "
+            f"{needs}. Use solver='auto' or another solver."
+        )
+    return solver

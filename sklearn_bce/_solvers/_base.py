@@ -1,12 +1,42 @@
-"""What every solver returns, and the one place convergence warnings are worded."""
+"""What every solver returns, and how a solver declares what it needs."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
+
+#: What each capability of an objective (see ``Objective.capabilities``) means, for
+#: the error raised when a solver needs one that the objective does not offer.
+CAPABILITIES = {
+    "hessian": "Hessian blocks of the data term",
+    "rows": "evaluations on mini-batches of rows",
+    "smooth": "a smooth penalty (l1_ratio=0)",
+}
+
+
+def requires(*capabilities):
+    """Declare what a solver needs of the objective it minimises.
+
+    Parameters
+    ----------
+    *capabilities : str
+        Names from :data:`CAPABILITIES`.
+
+    Returns
+    -------
+    decorator : callable
+        Sets the solver's ``requires`` attribute (a frozenset).
+    """
+    unknown = set(capabilities) - set(CAPABILITIES)
+    if unknown:
+        raise ValueError(f"Unknown capabilities {sorted(unknown)}.")
+
+    def decorate(solver):
+        solver.requires = frozenset(capabilities)
+        return solver
+
+    return decorate
 
 
 @dataclass
@@ -38,27 +68,3 @@ class SolverResult:
     grad_norm: float
     history: list = field(default_factory=list)
     message: str = ""
-
-
-def warn_not_converged(solver, result, max_iter, advice=""):
-    """Raise a ConvergenceWarning that says where the solver stopped and what to do.
-
-    Parameters
-    ----------
-    solver : str
-        Name of the solver, used in the message.
-    result : SolverResult
-        The solver's outcome.
-    max_iter : int
-        The iteration limit that was hit.
-    advice : str, default=""
-        Extra, solver-specific advice appended to the message.
-    """
-    msg = (
-        f"{solver} did not converge in max_iter={max_iter} iterations: the final "
-        f"gradient max-norm is {result.grad_norm:.3g} (objective {result.fun:.6g}). "
-        "Increase max_iter, increase tol, or decrease C (stronger regularisation)."
-    )
-    if advice:
-        msg += " " + advice
-    warnings.warn(msg, ConvergenceWarning, stacklevel=3)

@@ -7,7 +7,7 @@ On large data the runs are not sequential, though: each runs in a light thread
 whose objective calls meet in :class:`_SharedEvaluations`, which evaluates all
 pending problems in one fused pass over ``X``. A problem that has converged leaves
 the batch, so later passes only compute the problems still running. On data that
-fit in cache (the objective's ``fuse_problems`` is False) the problems run one after
+fit in cache (the backend's ``fuse_problems`` is False) the problems run one after
 the other: a fused pass saves little there, and the meeting of the threads at
 every evaluation costs more (ten classes of ``load_digits``: 0.16 s in turn
 against 1.4 s together).
@@ -20,9 +20,10 @@ import threading
 import numpy as np
 from scipy.optimize import minimize
 
-from ._base import SolverResult
+from ._base import SolverResult, requires
 
 
+@requires("smooth")
 def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     """Minimise ``objective`` with scipy's L-BFGS-B (no bounds), per problem.
 
@@ -33,9 +34,10 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
 
     Parameters
     ----------
-    objective : object
-        Has ``K``, ``n_coef`` and ``loss_gradient_problems(T, cols)`` returning
-        per-problem values and gradients (see ``LinearBCE``).
+    objective : Objective
+        Its ``loss_gradient_problems(T, cols)`` gives per-problem values and
+        gradients; ``backend.fuse_problems`` says whether the problems share
+        their passes over the data.
     x0 : ndarray of shape (K * n_coef,)
         Starting point.
     tol : float or ndarray of shape (K,), default=1e-5
@@ -55,7 +57,7 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     K = objective.K
     T0 = np.asarray(x0, dtype=np.float64).reshape(K, -1)
     tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
-    if K == 1 or not getattr(objective, "fuse_problems", True):
+    if K == 1 or not objective.backend.fuse_problems:
         # One problem after the other: with data that fit in cache, shared
         # passes save little, and the meeting of K solver threads costs more.
         results = []

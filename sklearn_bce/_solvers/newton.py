@@ -15,12 +15,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
-from ._base import SolverResult
+from ._base import SolverResult, requires
+from .stopping import optimality
 
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
 
 
+@requires("hessian", "smooth")
 def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     """Minimise ``objective`` by Newton's method, per problem.
 
@@ -32,9 +34,9 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
 
     Parameters
     ----------
-    objective : object
-        Has ``K``, ``n_coef``, ``loss_gradient_problems(T, cols)`` and
-        ``hessian_problems(T, cols)`` (see ``LinearBCE``).
+    objective : Objective
+        Its ``loss_gradient_problems(T, cols)`` and ``hessian_problems(T, cols)``
+        give per-problem values, gradients and Hessians.
     x0 : ndarray of shape (K * n_coef,)
         Starting point.
     tol : float or ndarray of shape (K,), default=1e-5
@@ -61,7 +63,7 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     history = []
 
     def running():
-        g_max = np.max(np.abs(G), axis=1) if G.shape[1] else np.zeros(K)
+        g_max = optimality(objective, T, G)
         return np.flatnonzero((g_max > tol) & ~stalled & (n_iter < max_iter))
 
     active = running()
@@ -102,7 +104,7 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
                 )
         active = running()
 
-    g_max = np.max(np.abs(G), axis=1) if G.shape[1] else np.zeros(K)
+    g_max = optimality(objective, T, G)
     converged = bool(np.all((g_max <= tol) | stalled))
     return SolverResult(
         x=T.ravel(),

@@ -1,0 +1,166 @@
+"""Warnings of a fit, and the advice they give: worded once, for every backend."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = [
+    "sgd_advice",
+    "warn_if_separable",
+    "warn_if_single_valued",
+    "warn_not_converged",
+]
+
+_SINGLE_VALUED_ADVICE = (
+    "Some binary problems see a single value of their target (see the warning "
+    "above): they have no finite optimum to converge to."
+)
+_SGD_AUTO_ADVICE = (
+    "Little progress per epoch means ill-conditioned data: strongly correlated "
+    "features, or features of tiny variance next to a weak penalty, which the "
+    "solver's per-feature scaling cannot undo. solver='lbfgs' copes with them; "
+    "with solver='sgd', increase max_iter; standardising features whose scales "
+    "differ widely (e.g. StandardScaler, which also changes what the penalty acts "
+    "on) helps too."
+)
+
+
+def warn_not_converged(solver, result, max_iter, advice=""):
+    """Raise a ConvergenceWarning that says where the solver stopped and what to do.
+
+    Parameters
+    ----------
+    solver : str
+        Name of the solver, used in the message.
+    result : SolverResult
+        The solver's outcome.
+    max_iter : int
+        The iteration limit that was hit.
+    advice : str, default=""
+        Extra, solver-specific advice appended to the message.
+    """
+    msg = (
+        f"{solver} did not converge in max_iter={max_iter} iterations: the final "
+        f"gradient max-norm is {result.grad_norm:.3g} (objective {result.fun:.6g}). "
+        "Increase max_iter, increase tol, or decrease C (stronger regularisation)."
+    )
+    if advice:
+        msg += " " + advice
+    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+
+
+def sgd_advice(learning_rate, single_valued, streamed=False):
+    """What to add to the ConvergenceWarning of the SGD solver.
+
+    Parameters
+    ----------
+    learning_rate : str
+        The step-size rule that ran.
+    single_valued : bool
+        Whether some problem sees a single value of its target.
+    streamed : bool, default=False
+        Whether the epochs went over the chunks of a cluster.
+
+    Returns
+    -------
+    advice : str
+    """
+    advice = "For solver='sgd', max_iter counts epochs"
+    advice += " over the chunks." if streamed else "."
+    if single_valued:
+        return f"{advice} {_SINGLE_VALUED_ADVICE}"
+    if streamed:
+        return advice
+    if learning_rate != "auto":
+        return (
+            f"{advice} learning_rate='auto' reaches the optimum without tuning the "
+            "step sizes."
+        )
+    return f"{advice} {_SGD_AUTO_ADVICE}"
+
+
+def warn_if_separable(backend, W, b):
+    """Warn when, without a penalty, a problem's optimum lies at infinity.
+
+    If the fitted logits classify every sample of positive weight correctly, the
+    data of that problem are linearly separable: scaling the coefficients up
+    lowers the loss forever, so there is no finite minimiser and the solver
+    stopped at an arbitrary point on the way.
+
+    Parameters
+    ----------
+    backend : DataBackend
+        The training data.
+    W : ndarray of shape (K, n_features)
+        Fitted coefficients.
+    b : ndarray of shape (K,) or None
+        Fitted intercepts.
+    """
+    separable = np.flatnonzero(backend.separated(W, b))
+    if separable.size:
+        norm = float(np.linalg.norm(W[separable], axis=1).max())
+        warnings.warn(
+            f"The data of problem(s) {separable.tolist()} are linearly separable: "
+            "without a penalty (C=np.inf) the loss has no minimum, and the "
+            f"coefficients only stopped growing (norm {norm:.3g}) because the "
+            "solver stopped. Use a finite C to get a well-defined model.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+
+
+def warn_if_single_valued(objective, classes, multilabel):
+    """Warn about problems whose target has one value among the weighted samples.
+
+    With an intercept, such a problem's loss keeps falling as the intercept goes
+    to infinity, so it has no finite minimiser: the fit then stops wherever the
+    solver's tolerance is met, with a probability close to 0 or 1.
+
+    Parameters
+    ----------
+    objective : Objective
+        The objective of the fit.
+    classes : ndarray
+        The classes (labels for a multilabel target).
+    multilabel : bool
+        Whether the target is a multilabel indicator matrix.
+
+    Returns
+    -------
+    warned : bool
+    """
+    if not objective.fit_intercept:
+        return False
+    p = objective.positive_fraction()
+    never, always = np.flatnonzero(p <= 0), np.flatnonzero(p >= 1)
+    if not (never.size or always.size):
+        return False
+    if multilabel:
+        found = " and ".join(
+            f"label(s) {idx.tolist()} {kind} positive"
+            for idx, kind in ((never, "never"), (always, "always"))
+            if idx.size
+        )
+        found = f"In y, {found} (counting samples of positive weight)"
+    else:
+        # problem k is "classes[k] against the rest" (binary: classes[1])
+        absent = [classes[k + (classes.size == 2)] for k in never]
+        if classes.size == 2 and always.size:
+            absent.append(classes[0])
+        found = (
+            f"Class(es) {np.asarray(absent).tolist()} have no sample of positive "
+            "weight"
+        )
+    warnings.warn(
+        f"{found}: with fit_intercept=True, the loss of such a binary problem has "
+        "no minimum (it keeps falling as the intercept goes to infinity), so its "
+        "intercept stops where the solver's tolerance is met and its predicted "
+        "probability is close to 0 or 1. Remove such labels or classes, or give "
+        "them samples (or weight) of both values.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return True

@@ -1,0 +1,300 @@
+"""The one fit path: objective from a backend, solver, fitted attributes.
+
+Whatever holds the data, a fit is::
+
+    FitData (backend, classes, ...)     prepared from the input: in memory here,
+                                        on a cluster by sklearn_bce._dask
+      -> Objective(backend, Penalty)    the one objective
+      -> get_solver(name)(objective)    chosen by name, or by solver='auto'
+      -> coef_, intercept_, n_iter_...  set on the estimator, with the warnings
+
+:func:`prepare_in_memory` turns NumPy / SciPy input into a :class:`FitData`;
+:func:`fit` does the rest for every backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils.validation import validate_data
+
+from ._diagnostics import (
+    sgd_advice,
+    warn_if_separable,
+    warn_if_single_valued,
+    warn_not_converged,
+)
+from ._objective import InMemoryBackend, Objective, Penalty
+from ._solvers import get_solver
+from ._solvers.stream import stream_average
+from ._targets import check_targets, encode_targets, validate_sample_weight
+
+__all__ = [
+    "NEWTON_WORK",
+    "FitData",
+    "auto_solver",
+    "fit",
+    "prepare_in_memory",
+    "set_coef",
+    "start_point",
+]
+
+#: ``solver='auto'`` takes Newton's method while the Hessian of one problem costs
+#: at most this many multiply-adds (about a millisecond) and those of all problems
+#: ten times that, and L-BFGS above. Below, a fit takes a few tens of milliseconds
+#: whichever solver runs, and Newton's method converges at default settings
+#: however ill-conditioned the data; above, L-BFGS's cheaper iterations pay.
+NEWTON_WORK = 1e7
+
+
+@dataclass
+class FitData:
+    """The training data of a fit, ready for the objective.
+
+    Parameters
+    ----------
+    backend : DataBackend
+        The training data of the ``K`` binary problems.
+    classes : ndarray
+        The classes (``arange(n_labels)`` for a multilabel target).
+    multilabel : bool
+        Whether the target is a multilabel indicator matrix.
+    dtype : numpy.dtype
+        The dtype of ``X``, and of the fitted coefficients.
+    validation : DataBackend or None, default=None
+        Held-out data for ``early_stopping`` (SGD only).
+    """
+
+    backend: object
+    classes: np.ndarray
+    multilabel: bool
+    dtype: np.dtype
+    validation: object = None
+
+
+def prepare_in_memory(estimator, X, y, sample_weight):
+    """Validate NumPy / SciPy input and hold it in an in-memory backend.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        The estimator being fitted (its parameters are validated).
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Labels or a multilabel indicator matrix.
+    sample_weight : array-like of shape (n_samples,) or None
+        Sample weights.
+
+    Returns
+    -------
+    data : FitData
+    """
+    X, y = validate_data(
+        estimator, X, y, accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32], multi_output=True,
+    )
+    multilabel, classes, y = check_targets(y)
+    sample_weight = validate_sample_weight(sample_weight, X.shape[0])
+    Y, sw = encode_targets(
+        y, classes, multilabel, sample_weight, estimator.class_weight
+    )
+    if estimator.solver == "sgd" and sp.issparse(X) and X.format == "csc":
+        X = X.tocsr()  # mini-batches are row slices
+    validation = None
+    if estimator.solver == "sgd" and estimator.early_stopping:
+        train, val = _validation_split(estimator, y, sw, multilabel)
+        validation = InMemoryBackend(
+            X[val], Y[val], sample_weight=None if sw is None else sw[val]
+        )
+        X, Y, sw = X[train], Y[train], None if sw is None else sw[train]
+    backend = InMemoryBackend(X, Y, sample_weight=sw)
+    return FitData(backend, classes, multilabel, X.dtype, validation)
+
+
+def _validation_split(estimator, y, sw, multilabel):
+    """Train/validation row indices for ``early_stopping``, stratified by class.
+
+    Multilabel targets are split at random (label sets are not classes).
+    """
+    split = ShuffleSplit if multilabel else StratifiedShuffleSplit
+    splitter = split(
+        n_splits=1, test_size=estimator.validation_fraction,
+        random_state=estimator.random_state,
+    )
+    try:
+        train, val = next(splitter.split(np.zeros((y.shape[0], 1)), y))
+    except ValueError as exc:
+        raise ValueError(
+            f"early_stopping=True could not hold out a stratified "
+            f"validation_fraction={estimator.validation_fraction!r} of the "
+            f"{y.shape[0]} samples: {exc} Use more samples, another "
+            "validation_fraction, or early_stopping=False."
+        ) from exc
+    for part, rows in (("training", train), ("validation", val)):
+        if sw is not None and not np.all(np.sum(sw[rows], axis=0) > 0):
+            raise ValueError(
+                f"early_stopping=True: the sample weights of the {part} set "
+                "sum to zero. Use another random_state or validation_fraction, "
+                "or early_stopping=False."
+            )
+    return train, val
+
+
+def auto_solver(objective):
+    """The solver ``solver='auto'`` runs on ``objective``.
+
+    Newton's method while the Hessian of one problem costs at most
+    ``NEWTON_WORK`` multiply-adds, those of all problems ten times that, and they
+    take at most 1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on
+    backends without Hessians.
+
+    Parameters
+    ----------
+    objective : Objective
+
+    Returns
+    -------
+    name : {"newton-cholesky", "lbfgs"}
+    """
+    backend = objective.backend
+    if "hessian" not in objective.capabilities():
+        return "lbfgs"
+    work = backend.hessian_work()
+    hessian_bytes = 2 * 8 * objective.K * (objective.n_features + 1) ** 2
+    cheap = work <= NEWTON_WORK and objective.K * work <= 10 * NEWTON_WORK
+    if cheap and hessian_bytes <= max(backend.nbytes / 8, 1 << 20):
+        return "newton-cholesky"
+    return "lbfgs"
+
+
+def start_point(estimator, objective, classes, multilabel, prior):
+    """The solver's starting point.
+
+    The previous fit's coefficients when warm-starting; else zeros, with the
+    intercepts at the classes' log-odds when ``prior`` is True.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+    objective : Objective
+    classes : ndarray
+    multilabel : bool
+    prior : bool
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+    """
+    if not (estimator.warm_start and hasattr(estimator, "coef_")):
+        return objective.initial_point(prior)
+    if estimator.multilabel_ != multilabel or not np.array_equal(
+        estimator.classes_, classes
+    ):
+        raise ValueError(
+            "warm_start=True needs the same classes as the previous fit: it "
+            f"was fitted on {estimator.classes_.tolist()}, now given "
+            f"{classes.tolist()}. Set warm_start=False to fit from scratch."
+        )
+    if estimator.coef_.shape[1] != objective.n_features:
+        raise ValueError(
+            "warm_start=True needs the same number of features as the "
+            f"previous fit ({estimator.coef_.shape[1]}), got {objective.n_features}."
+        )
+    return objective.from_coef(estimator.coef_, estimator.intercept_)
+
+
+def _solver_options(estimator, name, objective, validation):
+    """Keyword arguments of solver ``name``, from the estimator's parameters."""
+    grad_tol = estimator.tol * objective.curvature_at_prior()
+    options = dict(max_iter=estimator.max_iter, verbose=estimator.verbose)
+    if name != "sgd":
+        return dict(options, tol=grad_tol)
+    options.update(
+        tol=estimator.tol, grad_tol=grad_tol, random_state=estimator.random_state,
+        learning_rate=estimator.learning_rate, eta0=estimator.eta0,
+        power_t=estimator.power_t, batch_size=estimator.batch_size,
+        shuffle=estimator.shuffle, n_iter_no_change=estimator.n_iter_no_change,
+    )
+    if "sgd" in objective.backend.solver_overrides:  # a stream over chunks
+        options["average"] = stream_average(estimator.learning_rate, estimator.average)
+        return options
+    options["average"] = estimator.average
+    if validation is not None:
+        fit_intercept = objective.fit_intercept
+
+        def held_out_loss(theta):
+            W, b = objective.to_coef(theta)
+            return validation.mean_loss_gradient(W, b if fit_intercept else None)[0]
+
+        options["validation"] = held_out_loss
+    return options
+
+
+def fit(estimator, data):
+    """Fit ``estimator`` on prepared data, whatever backend holds them.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        The estimator (parameters validated).
+    data : FitData
+        The training data.
+
+    Returns
+    -------
+    estimator : BCELogisticClassifier
+        The fitted estimator.
+    """
+    backend = data.backend
+    penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
+    objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
+    single_valued = warn_if_single_valued(objective, data.classes, data.multilabel)
+    name = auto_solver(objective) if estimator.solver == "auto" else estimator.solver
+    solver = get_solver(name, objective)
+    theta0 = start_point(
+        estimator, objective, data.classes, data.multilabel, prior=name != "sgd"
+    )
+    options = _solver_options(estimator, name, objective, data.validation)
+    with backend.parallel():
+        result = solver(objective, theta0, **options)
+    if not result.converged:
+        advice = ""
+        if name == "sgd":
+            streamed = "sgd" in backend.solver_overrides
+            advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
+        warn_not_converged(name, result, estimator.max_iter, advice)
+    W, b = objective.to_coef(result.x)
+    set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
+    estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
+    estimator.solver_ = name
+    if name == "sgd":
+        estimator.loss_curve_ = list(result.history)
+        estimator.validation_loss_curve_ = (
+            list(result.validation_history) if data.validation is not None else None
+        )
+    if not np.isfinite(estimator.C):
+        warn_if_separable(backend, W, b if estimator.fit_intercept else None)
+    return estimator
+
+
+def set_coef(estimator, W, b, classes, multilabel, dtype):
+    """Set the fitted coefficients and classes on the estimator.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+    W : ndarray of shape (K, n_features)
+    b : ndarray of shape (K,)
+    classes : ndarray
+    multilabel : bool
+    dtype : numpy.dtype
+        The dtype of the training data.
+    """
+    estimator.multilabel_ = multilabel
+    estimator.classes_ = classes
+    estimator.coef_ = W.astype(dtype)
+    estimator.intercept_ = b.astype(dtype)

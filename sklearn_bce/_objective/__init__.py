@@ -1,0 +1,16 @@
+"""The objective of every fit, over interchangeable data backends.
+
+* :class:`DataBackend` (``backend.py``): the contract a data backend fulfils;
+* :class:`InMemoryBackend` (``memory.py``): NumPy / SciPy data, threaded row blocks
+  running the kernels of ``kernels.py`` and ``moments.py``;
+* :class:`Penalty` (``penalty.py``): the elastic net on the scale of ``C``;
+* :class:`Objective` (``objective.py``): one backend, one penalty and the
+  preconditioning change of variables; what the solvers minimise.
+"""
+
+from .backend import DataBackend
+from .memory import InMemoryBackend
+from .objective import Objective
+from .penalty import Penalty
+
+__all__ = ["DataBackend", "InMemoryBackend", "Objective", "Penalty"]

@@ -1,0 +1,288 @@
+"""The in-memory backend: NumPy and SciPy arrays, threaded row blocks."""
+
+from __future__ import annotations
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+import scipy.sparse as sp
+
+from .kernels import (
+    FUSE_BYTES,
+    bce_sums,
+    data_nbytes,
+    separated,
+    signed_targets,
+    weighted_gram,
+)
+from .moments import weighted_feature_moments
+
+__all__ = ["THREADED_ROWS", "InMemoryBackend"]
+
+#: Fewest rows for which :meth:`InMemoryBackend.parallel` runs the kernel's row
+#: blocks on threads.
+THREADED_ROWS = 8192
+
+
+@functools.cache
+def _threadpool_controller():
+    """Return the process's threadpoolctl controller, built once.
+
+    Building one inspects the loaded libraries, which takes milliseconds.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+class InMemoryBackend:
+    """The data of ``K`` binary problems held as NumPy / SciPy arrays.
+
+    Implements :class:`~sklearn_bce._objective.DataBackend` with the threaded
+    row-block kernel :func:`~sklearn_bce._objective.kernels.bce_sums`: one pass over
+    ``X`` per evaluation, whatever the number of problems.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Design matrix, float32 or float64; used as is (never copied, densified or
+        centred).
+    Y : ndarray of shape (n_samples, K) or (n_samples,)
+        0/1 targets, one column per binary problem (kept as signs ``1 - 2 Y``).
+    sample_weight : ndarray of shape (n_samples,) or (n_samples, K), default=None
+        Non-negative weights; a 2-d array gives each problem its own weights (and
+        its own total ``S_k``).
+
+    Attributes
+    ----------
+    signs : ndarray of shape (n_samples, K)
+        The targets as ``1 - 2 * Y``: in ``X``'s dtype while that takes at most
+        1/32 of ``X``'s size (the kernel multiplies faster), else int8.
+    """
+
+    has_hessian = True
+    supports_rows = True
+    solver_overrides: dict = {}
+
+    def __init__(self, X, Y, sample_weight=None):
+        self.X = X
+        self.dtype = X.dtype
+        n, d = X.shape
+        self.n_samples, self.n_features = n, d
+        Y = np.asarray(Y)
+        self.signs = signed_targets(Y[:, None] if Y.ndim == 1 else Y)
+        self.nbytes = data_nbytes(X)
+        self.fuse_problems = self.nbytes > FUSE_BYTES
+        if self.signs.size * X.dtype.itemsize <= self.nbytes / 32:
+            self.signs = self.signs.astype(X.dtype)
+        self.n_problems = K = self.signs.shape[1]
+        self.executor, self.n_workers = None, 1
+        self._csr = None  # CSR copy of a CSC X, made by the first Hessian
+        # Weights divided by S_k, in X's dtype: the loss is a weighted mean per
+        # column. Uniform weights are a broadcast scalar, not an n-sized array.
+        if sample_weight is None:
+            self._totals = np.full(K, float(n))
+            self._sw = np.broadcast_to(np.asarray(1.0 / max(n, 1), self.dtype), (n, 1))
+        else:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            sw = sw[:, None] if sw.ndim == 1 else sw
+            totals = sw.sum(axis=0)
+            if np.any(totals <= 0):
+                raise ValueError(
+                    "The sample weights of every problem must not sum to 0."
+                )
+            self._sw = np.empty(sw.shape, dtype=self.dtype)
+            np.multiply(sw, 1.0 / totals, out=self._sw, casting="same_kind")
+            self._totals = np.broadcast_to(totals, (K,)).copy()
+        self._positive = None
+
+    @property
+    def uniform(self):
+        """bool: Whether all samples weigh the same."""
+        return self._sw.strides[0] == 0
+
+    def weight_totals(self):
+        """Total sample weight ``S_k`` of every problem.
+
+        Returns
+        -------
+        totals : ndarray of shape (K,)
+        """
+        return self._totals.copy()
+
+    def positive_totals(self):
+        """Total weight of the positive samples of every problem (kept once computed).
+
+        Returns
+        -------
+        totals : ndarray of shape (K,)
+        """
+        if self._positive is None:
+            positive = self.signs < 0
+            if self.uniform:
+                self._positive = np.count_nonzero(positive, axis=0).astype(float)
+            else:
+                sw = self._sw
+                fraction = np.array([
+                    float(sw[:, min(k, sw.shape[1] - 1)] @ positive[:, k])
+                    for k in range(self.n_problems)
+                ])
+                self._positive = fraction * self._totals
+        return self._positive.copy()
+
+    def feature_moments(self):
+        """Weighted mean and standard deviation of every feature.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_features,)
+        """
+        sw = self._sw[:, 0]
+        if self._sw.shape[1] > 1:  # per-problem weights: the mean of their shares
+            sw = self._sw.mean(axis=1)
+            sw /= sw.sum()
+        return weighted_feature_moments(self.X, sw)
+
+    def mean_loss_gradient(self, W, b, cols=None, rows=None):
+        """Weighted mean BCE of the selected problems and its gradient.
+
+        See :meth:`~sklearn_bce._objective.DataBackend.mean_loss_gradient`.
+
+        Parameters
+        ----------
+        W : ndarray of shape (k, n_features)
+            Coefficients.
+        b : ndarray of shape (k,) or None
+            Intercepts.
+        cols : ndarray of int of shape (k,), default=None
+            Which problems.
+        rows : slice or ndarray of int, default=None
+            A mini-batch of rows.
+
+        Returns
+        -------
+        loss, grad_W, grad_b : ndarray
+            Shapes (k,), (k, n_features) and (k,).
+        """
+        fit_intercept = b is not None
+        b = np.zeros(W.shape[0]) if b is None else b
+        if rows is None:
+            return bce_sums(
+                self.X, None, self._sw, W, b, fit_intercept, cols=cols,
+                executor=self.executor, n_threads=self.n_workers, signs=self.signs,
+            )
+        sw = self._sw[rows]
+        # The weights are already divided by S_k: scaled by n / |rows|, the batch
+        # sum is an unbiased estimate of the full mean whatever the weights.
+        # (Re-normalising the weights over the batch instead would be biased as
+        # soon as they are uneven: a batch of one row would ignore its weight.)
+        factor = self.n_samples / max(1, sw.shape[0])
+        if self.uniform:  # uniform weights stay one broadcast scalar
+            sw = np.broadcast_to(self._sw[:1] * factor, sw.shape)
+        else:
+            sw = sw * factor
+        return bce_sums(
+            self.X[rows], None, sw, W, b, fit_intercept, cols=cols,
+            signs=self.signs[rows],
+        )
+
+    def hessian_blocks(self, W, b, shift, scale, cols=None):
+        """Blocks of the Hessian of the mean BCE in standardised coordinates.
+
+        See :meth:`~sklearn_bce._objective.DataBackend.hessian_blocks`. A CSC
+        ``X`` is converted to CSR once, on the first call.
+
+        Parameters
+        ----------
+        W : ndarray of shape (k, n_features)
+            Coefficients.
+        b : ndarray of shape (k,) or None
+            Intercepts.
+        shift, scale : ndarray of shape (n_features,)
+            The standardisation.
+        cols : ndarray of int of shape (k,), default=None
+            Which problems.
+
+        Returns
+        -------
+        gram, cross, total : ndarray
+            Shapes (k, n_features, n_features), (k, n_features) and (k,).
+        """
+        X = self.X
+        if sp.issparse(X) and X.format != "csr":
+            if self._csr is None:
+                self._csr = X.tocsr()
+            X = self._csr
+        sw = self._sw
+        if cols is not None and sw.shape[1] > 1:
+            sw = sw[:, np.asarray(cols, dtype=np.intp)]
+        return weighted_gram(
+            X, sw, W, b, shift, scale, self.executor, self.n_workers
+        )
+
+    def hessian_work(self):
+        """Multiply-adds of one problem's Hessian (``inf`` for CSC input).
+
+        Returns
+        -------
+        work : float
+        """
+        X = self.X
+        if sp.issparse(X):
+            if X.format != "csr":
+                return np.inf
+            lengths = np.diff(X.indptr).astype(np.float64)
+            return float(lengths @ lengths)
+        return float(X.shape[0]) * X.shape[1] ** 2
+
+    def separated(self, W, b):
+        """Whether each model puts every sample of positive weight on its side.
+
+        Parameters
+        ----------
+        W : ndarray of shape (K, n_features)
+            Coefficients.
+        b : ndarray of shape (K,) or None
+            Intercepts.
+
+        Returns
+        -------
+        separated : ndarray of bool of shape (K,)
+        """
+        return separated(self.X, self.signs, self._sw, W, b)
+
+    @contextmanager
+    def parallel(self):
+        """Spend the cores BLAS would use on whole row blocks of the kernel instead.
+
+        ``LogisticRegression`` spends the machine's cores on multi-threaded BLAS
+        products, while the element-wise part of each evaluation runs on one
+        core. Here the row blocks of every evaluation (products and element-wise
+        work) run concurrently on as many threads as BLAS was set to use, with
+        BLAS itself limited to one thread meanwhile. Results do not depend on
+        thread timing (block sums are added in a fixed order).
+
+        Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there is
+        nothing to run concurrently, and the set-up (a few milliseconds) would
+        cost more than the fit of a small data set.
+
+        Yields
+        ------
+        None
+        """
+        if self.n_samples < THREADED_ROWS:
+            yield
+            return
+        blas = _threadpool_controller().select(user_api="blas")
+        n_threads = max((lib["num_threads"] for lib in blas.info()), default=1)
+        if n_threads <= 1:
+            yield
+            return
+        with blas.limit(limits=1), ThreadPoolExecutor(n_threads) as executor:
+            self.executor, self.n_workers = executor, n_threads
+            try:
+                yield
+            finally:
+                self.executor, self.n_workers = None, 1

@@ -1,0 +1,171 @@
+"""The penalty of the objective, on the scale of ``LogisticRegression``'s ``C``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Penalty"]
+
+
+class Penalty:
+    """Elastic-net penalty of ``K`` coefficient vectors, scaled by their data's weight.
+
+    For problem ``k`` with total sample weight ``S_k``::
+
+        P_k(w) = [ (1 - l1_ratio) / 2 * ||w||_2^2  +  l1_ratio * ||w||_1 ] / (C * S_k)
+
+    so that ``mean BCE + P_k`` is the objective of
+    ``LogisticRegression(C=C, l1_ratio=l1_ratio)`` (the intercept is never
+    penalised). ``C=np.inf`` means no penalty. The smooth (L2) part enters the
+    objective's value and gradient; the L1 part is handled by the solvers that
+    support it, through :meth:`l1_value` and :meth:`prox`.
+
+    One object serves every way of seeing the data: a fit on all of it (``S_k`` the
+    weight of the data), a mini-batch (the same penalty, next to the batch's
+    unbiased estimate of the mean loss), and a chunk of a stream: the objective of
+    a chunk is its weighted mean loss plus the penalty of the **whole** stream, so
+    the chunks' objectives, weighted by their share of the weight, add up to the
+    whole objective. A stream builds its penalty with the stream's total weight
+    (:meth:`with_total_weight`), never with the chunk's.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength, positive; ``np.inf`` for no penalty.
+    l1_ratio : float
+        Share of the L1 part, in ``[0, 1]``.
+    total_weight : float or array-like of shape (K,)
+        ``S_k``, the total sample weight behind each problem.
+
+    Attributes
+    ----------
+    strength : ndarray of shape (K,)
+        ``1 / (C * S_k)``, the whole penalty's strength per unit of weight (the
+        ``alpha`` of :class:`sklearn.linear_model.SGDClassifier`); zeros for
+        ``C=np.inf``.
+    l2 : ndarray of shape (K,)
+        Strength of the L2 part, ``(1 - l1_ratio) * strength``.
+    l1 : ndarray of shape (K,)
+        Strength of the L1 part, ``l1_ratio * strength``.
+    """
+
+    def __init__(self, C, l1_ratio, total_weight):
+        self.C = float(C)
+        self.l1_ratio = float(l1_ratio)
+        self.total_weight = np.atleast_1d(np.asarray(total_weight, dtype=np.float64))
+        if np.isfinite(self.C):
+            self.strength = 1.0 / (self.C * self.total_weight)
+        else:
+            self.strength = np.zeros_like(self.total_weight)
+        self.l2 = (1.0 - self.l1_ratio) * self.strength
+        self.l1 = self.l1_ratio * self.strength
+
+    def __repr__(self):
+        return (
+            f"Penalty(C={self.C!r}, l1_ratio={self.l1_ratio!r}, "
+            f"total_weight={self.total_weight.tolist()!r})"
+        )
+
+    @property
+    def smooth(self):
+        """bool: Whether the penalty has no L1 part (it is then differentiable)."""
+        return not np.any(self.l1 > 0)
+
+    def with_total_weight(self, total_weight):
+        """The same ``C`` and ``l1_ratio`` for data of another total weight.
+
+        Parameters
+        ----------
+        total_weight : float or array-like of shape (K,)
+            The total sample weight of the data (for a stream, of all of it).
+
+        Returns
+        -------
+        penalty : Penalty
+        """
+        return Penalty(self.C, self.l1_ratio, total_weight)
+
+    def per_problem(self, values, k, cols=None):
+        """``values`` (one per problem) for ``k`` problems, or those in ``cols``.
+
+        Parameters
+        ----------
+        values : ndarray of shape (K,) or (1,)
+            A per-problem quantity (a single value is shared by all problems).
+        k : int
+            Number of problems evaluated.
+        cols : array-like of int, default=None
+            Which problems; the first ``k`` (or the shared value) when None.
+
+        Returns
+        -------
+        out : ndarray of shape (k,)
+        """
+        if values.size == 1:
+            return np.full(k, values[0])
+        return values if cols is None else values[np.asarray(cols, dtype=np.intp)]
+
+    def smooth_value_gradient(self, W, cols=None):
+        """Value and gradient of the L2 part for the coefficients of some problems.
+
+        Parameters
+        ----------
+        W : ndarray of shape (k, n_features)
+            Coefficients (original coordinates).
+        cols : array-like of int, default=None
+            Which problems ``W`` holds; all when None.
+
+        Returns
+        -------
+        value : ndarray of shape (k,)
+            ``l2_k / 2 * ||W_k||^2``.
+        grad : ndarray of shape (k, n_features)
+            ``l2_k * W_k``.
+        """
+        l2 = self.per_problem(self.l2, W.shape[0], cols)
+        return 0.5 * l2 * np.einsum("kj,kj->k", W, W), l2[:, None] * W
+
+    def l1_value(self, W, cols=None):
+        """Value of the L1 part, ``l1_k * ||W_k||_1``, per problem.
+
+        Parameters
+        ----------
+        W : ndarray of shape (k, n_features)
+            Coefficients (original coordinates).
+        cols : array-like of int, default=None
+            Which problems ``W`` holds; all when None.
+
+        Returns
+        -------
+        value : ndarray of shape (k,)
+        """
+        l1 = self.per_problem(self.l1, W.shape[0], cols)
+        return l1 * np.abs(W).sum(axis=1)
+
+    def prox(self, T, step, coord_scale, cols=None):
+        """Proximal step of the L1 part in scaled coordinates (soft-thresholding).
+
+        With ``W = T * coord_scale`` (one scale per coordinate, zero for the
+        unpenalised intercepts), the L1 part is ``l1_k * sum_j coord_scale_j |T_kj|``
+        and its proximal map shrinks each ``T_kj`` towards zero by
+        ``step_k * l1_k * coord_scale_j``.
+
+        Parameters
+        ----------
+        T : ndarray of shape (k, p)
+            Parameters of ``k`` problems.
+        step : ndarray of shape (k, 1) or (k, p)
+            Step of each problem (or coordinate).
+        coord_scale : ndarray of shape (p,)
+            ``|dW / dT|`` of each coordinate.
+        cols : array-like of int, default=None
+            Which problems ``T`` holds; all when None.
+
+        Returns
+        -------
+        T : ndarray of shape (k, p)
+            The shrunk parameters.
+        """
+        l1 = self.per_problem(self.l1, T.shape[0], cols)
+        thresh = step * l1[:, None] * coord_scale
+        return np.sign(T) * np.maximum(np.abs(T) - thresh, 0.0)

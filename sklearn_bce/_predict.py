@@ -1,0 +1,119 @@
+"""Predictions from the logits, the same for in-memory and dask input."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+from ._loss import log_sigmoid
+
+__all__ = ["is_dask_collection", "labels", "log_proba", "proba", "scores"]
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a dask collection, without ever importing dask.
+
+    A dask collection can only exist if dask has been imported already.
+
+    Parameters
+    ----------
+    obj : object
+
+    Returns
+    -------
+    is_dask : bool
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)
+
+
+def scores(X, coef, intercept):
+    """Logits of validated ``X``: 1-d for one problem, (n_samples, K) otherwise.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Samples.
+    coef : ndarray of shape (K, n_features)
+        Coefficients.
+    intercept : ndarray of shape (K,)
+        Intercepts.
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples,) or (n_samples, K)
+    """
+    Z = X @ coef.T.astype(X.dtype, copy=False)
+    Z = np.asarray(Z) + intercept.astype(X.dtype, copy=False)
+    return Z[:, 0] if Z.shape[1] == 1 else Z
+
+
+def labels(Z, classes, multilabel=False):
+    """Predicted labels (an indicator matrix if multilabel) from the logits.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples,) or (n_samples, K)
+        Logits from :func:`scores`.
+    classes : ndarray
+        The classes.
+    multilabel : bool, default=False
+        Whether the model is multilabel.
+
+    Returns
+    -------
+    y : ndarray
+    """
+    if Z.ndim == 1:
+        return classes[(Z > 0).astype(np.intp)]
+    if multilabel:
+        return (Z > 0).astype(np.int64)
+    return classes[np.argmax(Z, axis=1)]
+
+
+def log_proba(Z, multilabel=False):
+    """Class (or per-label) log-probabilities from the logits of :func:`scores`.
+
+    One-vs-rest rows are normalised like ``OneVsRestClassifier``'s:
+    ``log(sigmoid(z_k) / sum_j sigmoid(z_j))``, computed in log space.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples,) or (n_samples, K)
+        Logits.
+    multilabel : bool, default=False
+        Whether the model is multilabel (per-label, not normalised).
+
+    Returns
+    -------
+    log_proba : ndarray of shape (n_samples, n_classes)
+    """
+    if Z.ndim == 1:
+        return np.column_stack([log_sigmoid(-Z), log_sigmoid(Z)])
+    L = log_sigmoid(Z)
+    if multilabel:
+        return L
+    return L - logsumexp(L, axis=1, keepdims=True)
+
+
+def proba(Z, multilabel=False):
+    """Class (or per-label) probabilities from the logits of :func:`scores`.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples,) or (n_samples, K)
+        Logits.
+    multilabel : bool, default=False
+        Whether the model is multilabel.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+    """
+    if Z.ndim == 1:
+        return np.column_stack([expit(-Z), expit(Z)])
+    if multilabel:
+        return expit(Z)
+    return np.exp(log_proba(Z))

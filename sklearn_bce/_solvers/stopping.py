@@ -1,0 +1,113 @@
+"""The stopping rule shared by the solvers.
+
+A problem is done when either
+
+* its **optimality** is at most its gradient tolerance: the max-norm of its
+  gradient in solver coordinates, or of its proximal gradient
+  ``T - prox(T - G)`` when the penalty has an L1 part (zero exactly at the
+  optimum in both cases). L-BFGS applies the same test through scipy's ``gtol``;
+* or, for the stochastic solvers, its objective (or validation loss) has failed
+  ``n_iter_no_change`` times in a row to improve on the best value so far by more
+  than ``tol`` times that value (:class:`NoImprovement`).
+
+Reaching ``max_iter`` otherwise means not converged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["NoImprovement", "optimality"]
+
+
+def optimality(objective, theta, grad):
+    """Max-norm of each problem's (proximal) gradient: zero exactly at the optimum.
+
+    Parameters
+    ----------
+    objective : Objective
+        The objective (its penalty decides whether the proximal form is used).
+    theta : ndarray of shape (n_params,) or (K, n_coef)
+        Parameters of all the problems.
+    grad : ndarray of the same size
+        Gradient of the smooth part at ``theta``.
+
+    Returns
+    -------
+    optimality : ndarray of shape (K,)
+    """
+    K = objective.K
+    G = np.asarray(grad, dtype=np.float64).reshape(K, -1)
+    if not objective.penalty.smooth:
+        T = np.asarray(theta, dtype=np.float64).reshape(K, -1)
+        G = T - objective.prox(T - G, np.ones((K, 1)))
+    return np.abs(G).max(axis=1, initial=0.0)
+
+
+class NoImprovement:
+    """Counts, per problem, the epochs in a row without sufficient progress.
+
+    An epoch makes progress on a problem when its watched value (objective or
+    validation loss) falls below ``best - tol * |best|``, ``best`` the lowest value
+    seen so far.
+
+    Parameters
+    ----------
+    initial : ndarray of shape (K,)
+        The watched values at the start.
+    tol : float
+        Relative improvement that counts as progress.
+    patience : int
+        Epochs in a row without progress after which a problem has stalled.
+    """
+
+    def __init__(self, initial, tol, patience):
+        self.best = np.array(initial, dtype=np.float64)
+        self.count = np.zeros(self.best.size, dtype=np.int32)
+        self.tol = tol
+        self.patience = patience
+
+    def update(self, value, active, excused=None):
+        """Record one epoch's values of the active problems.
+
+        Parameters
+        ----------
+        value : ndarray of shape (K,)
+            The watched values after the epoch.
+        active : ndarray of bool of shape (K,)
+            Problems that ran the epoch; the count of the others restarts.
+        excused : ndarray of bool of shape (K,), default=None
+            Problems whose epoch does not count either way (their count is kept).
+
+        Returns
+        -------
+        improved : ndarray of bool of shape (K,)
+            Active problems whose value is the best so far.
+        """
+        value = np.asarray(value, dtype=np.float64)
+        improved = active & (value < self.best)
+        slow = active & (value > self.best - self.tol * np.abs(self.best))
+        count = np.where(slow, self.count + 1, 0)
+        if excused is not None:
+            count = np.where(excused, self.count, count)
+        self.count = count.astype(np.int32)
+        self.best = np.where(active, np.minimum(self.best, value), self.best)
+        return improved
+
+    def stalled(self):
+        """Problems that have gone ``patience`` epochs in a row without progress.
+
+        Returns
+        -------
+        stalled : ndarray of bool of shape (K,)
+        """
+        return self.count >= self.patience
+
+    def restart(self, mask):
+        """Forget the epochs without progress of the problems in ``mask``.
+
+        Parameters
+        ----------
+        mask : ndarray of bool of shape (K,)
+        """
+        self.count = np.where(mask, 0, self.count).astype(np.int32)
