@@ -37,6 +37,8 @@ class DataBackend(Protocol):
 
     Attributes
     ----------
+    name : str
+        Where the data live, for messages (``"in-memory"``, ``"dask"``, ...).
     n_samples : int
         Number of rows of ``X``.
     n_features : int
@@ -62,6 +64,7 @@ class DataBackend(Protocol):
         stream over a cluster's chunks); empty for most backends.
     """
 
+    name: str
     n_samples: int
     n_features: int
     n_problems: int

@@ -62,6 +62,7 @@ class InMemoryBackend:
         1/32 of ``X``'s size (the kernel multiplies faster), else int8.
     """
 
+    name = "in-memory"
     has_hessian = True
     supports_rows = True
     solver_overrides: dict = {}
