@@ -26,9 +26,9 @@ from sklearn_bce.cli import (
     EXTRA_HINT,
     PLOT_FILES,
     CommandError,
+    ConvergenceNotes,
     FillMissing,
     Progress,
-    _ConvergenceNotes,
     cross_validate_models,
     load_model,
     main,
@@ -349,7 +349,7 @@ def test_progress_rewrites_a_status_line_on_terminals():
 def test_convergence_warnings_become_one_note():
     stream = io.StringIO()
     with pytest.warns(UserWarning, match="other"):
-        with _ConvergenceNotes(Progress(stream=stream), "grid search"):
+        with ConvergenceNotes(Progress(stream=stream), "grid search"):
             for i in range(3):
                 warnings.warn(f"stopped {i}", ConvergenceWarning, stacklevel=1)
             warnings.warn("other", UserWarning, stacklevel=1)

@@ -1,0 +1,133 @@
+"""The command line: the parsers of ``sklearn-bce`` and ``sklearn-bce predict``."""
+
+from __future__ import annotations
+
+import argparse
+
+from .. import __version__
+from .errors import EXTRA_HINT
+from .search import DEFAULT_CS
+
+
+def _at_least_two(text):
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2, got {text}")
+    return value
+
+
+def _threads(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _c_grid(text):
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers such as 0.01,0.1,1; got {text!r}"
+        ) from None
+    if not values or any(not v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"every C must be > 0, got {text!r}")
+    return sorted(set(values))
+
+
+def build_parser():
+    """Build the parser of the main command (search, compare, plot, save).
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="sklearn-bce",
+        description=(
+            "Choose C for Pipeline(preprocessing, BCELogisticClassifier) by a "
+            "cross-validated grid search scored with the binary cross-entropy, "
+            "compare the chosen model with LogisticRegression on the same folds, "
+            "and write plots. Without --data it uses the breast-cancer data shipped "
+            "with scikit-learn."
+        ),
+        epilog=(
+            "To apply a saved model: sklearn-bce predict MODEL.skops FILE.csv "
+            "[--output PROBA.csv]. Plots, CSV input and --save need matplotlib, "
+            f"pandas and skops; {EXTRA_HINT}."
+        ),
+    )
+    parser.add_argument(
+        "--data", metavar="FILE.csv",
+        help="your own table (CSV with a header row) instead of the embedded data",
+    )
+    parser.add_argument(
+        "--target", metavar="COLUMN",
+        help="name of the column to predict (required with --data)",
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", default=".",
+        help="folder for the PNG plots (created if missing; default: current folder)",
+    )
+    parser.add_argument(
+        "--save", metavar="MODEL.skops",
+        help="save the chosen pipeline, refitted on all rows, with skops",
+    )
+    parser.add_argument(
+        "--solver", choices=["auto", "lbfgs", "newton-cholesky", "sgd"],
+        default="auto",
+        help="solver of BCELogisticClassifier in the search (default: auto)",
+    )
+    parser.add_argument(
+        "--C", dest="Cs", metavar="C1,C2,...", type=_c_grid,
+        default=list(DEFAULT_CS),
+        help="C values to search (default: " + ",".join(f"{c:g}" for c in DEFAULT_CS)
+        + ")",
+    )
+    parser.add_argument(
+        "--cv", type=_at_least_two, default=5,
+        help="number of stratified cross-validation folds (default: 5)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0,
+        help="seed of the fold shuffling and of the SGD solver (default: 0)",
+    )
+    parser.add_argument(
+        "--blas-threads", type=_threads, default=1, metavar="N",
+        help=(
+            "BLAS threads per fit (default: 1, the fastest for the many small fits "
+            "of a grid search; 0 keeps the BLAS library's own default)"
+        ),
+    )
+    parser.add_argument(
+        "--quiet", action="store_true",
+        help="print only the results table (no progress, no notes)",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    return parser
+
+
+def build_predict_parser():
+    """Build the parser of ``sklearn-bce predict``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="sklearn-bce predict",
+        description=(
+            "Load a pipeline saved with 'sklearn-bce --save' (only after checking "
+            "that it holds nothing but scikit-learn and sklearn-bce types) and write "
+            "the class probabilities of every row of a CSV file."
+        ),
+    )
+    parser.add_argument("model", metavar="MODEL.skops", help="a saved pipeline")
+    parser.add_argument("data", metavar="FILE.csv", help="rows to predict")
+    parser.add_argument(
+        "--output", "-o", metavar="PROBA.csv",
+        help="write the probabilities here instead of to standard output",
+    )
+    return parser

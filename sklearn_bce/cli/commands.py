@@ -1,0 +1,197 @@
+"""Running the command: the main job, ``sklearn-bce predict``, and :func:`main`."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .args import build_parser, build_predict_parser
+from .data import categorical_as_strings, load_csv, load_default_data, read_table
+from .errors import EXTRA_HINT, CommandError, import_optional, require_optional
+from .model import categorical_columns, make_model
+from .persistence import load_model, save_model
+from .plots import write_plots
+from .progress import ConvergenceNotes, Progress
+from .search import chosen_C, cross_validate_models, format_table, search_C
+
+
+def _load_data(args, progress):
+    """The data named by the arguments, checked to be enough for the folds."""
+    tabular = args.data is not None
+    if tabular:
+        if args.target is None:
+            raise CommandError("--data needs --target COLUMN, the column to predict")
+        X, y, description = load_csv(args.data, args.target)
+        X = categorical_as_strings(X)
+    elif args.target is not None:
+        raise CommandError("--target needs --data FILE.csv")
+    else:
+        X, y, description = load_default_data()
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    if smallest < args.cv:
+        raise CommandError(
+            f"the smallest class has {smallest} samples, fewer than the {args.cv} "
+            f"cross-validation folds; use --cv {max(smallest, 2)} or more data"
+        )
+    progress.note(description)
+    return X, y, tabular
+
+
+def _choose_C(args, X, y, *, folds, tabular, progress):
+    """The grid search of ``C``, fitted."""
+    progress.note(
+        f"grid search of C over {len(args.Cs)} values x {args.cv} folds "
+        f"(scoring=bce_scorer, solver={args.solver!r})"
+    )
+    with ConvergenceNotes(progress, "grid search"):
+        search = search_C(X, y, folds=folds, Cs=args.Cs, solver=args.solver,
+                          seed=args.seed, tabular=tabular, progress=progress)
+    progress.note(f"chosen C = {chosen_C(search):g}; cross-validating it and "
+                  "LogisticRegression(C=same) on the same folds")
+    return search
+
+
+def _compare(search, X, y, *, folds, tabular, progress):
+    """Cross-validate the chosen pipeline and ``LogisticRegression`` alike."""
+    from sklearn.linear_model import LogisticRegression
+
+    models = {
+        "BCELogisticClassifier": make_model(
+            X, search.best_estimator_[-1], tabular=tabular
+        ),
+        "LogisticRegression": make_model(
+            X, LogisticRegression(C=chosen_C(search)), tabular=tabular
+        ),
+    }
+    with ConvergenceNotes(progress, "comparison"):
+        return cross_validate_models(models, X, y, folds=folds, progress=progress)
+
+
+def _save(model, path, progress):
+    """Save the chosen pipeline and say how to apply it."""
+    save_model(model, path)
+    progress.note(f"saved the chosen pipeline, refitted on all rows, to {path}; "
+                  f"apply it with: sklearn-bce predict {path} FILE.csv")
+
+
+def run(args, progress, stdout=None):
+    """The main job, from parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed by :func:`~sklearn_bce.cli.build_parser`.
+    progress : Progress
+        Where progress and notes go.
+    stdout : file-like, default=None
+        Where the results table goes; ``sys.stdout`` when None.
+
+    Returns
+    -------
+    result : dict
+        ``search`` (GridSearchCV), ``rows`` (the table), ``oof_proba`` and
+        ``plots`` (paths of the files written).
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    start = time.perf_counter()
+    if args.save is not None:
+        require_optional("skops.io", "--save")
+    X, y, tabular = _load_data(args, progress)
+    plotting = import_optional("matplotlib") is not None
+    if not plotting:
+        progress.note("note: matplotlib is not installed, so no plots; to get "
+                      f"them, {EXTRA_HINT}")
+
+    folds = StratifiedKFold(n_splits=args.cv, shuffle=True, random_state=args.seed)
+    search = _choose_C(args, X, y, folds=folds, tabular=tabular, progress=progress)
+    rows, oof = _compare(search, X, y, folds=folds, tabular=tabular,
+                         progress=progress)
+    stdout = stdout or sys.stdout
+    print(f"means over {args.cv} cross-validation folds, C = {chosen_C(search):g}",
+          file=stdout)
+    print(format_table(rows), file=stdout, flush=True)
+
+    plots = {}
+    if plotting:
+        plots = write_plots(args.out, X, y, search, oof, seed=args.seed,
+                            progress=progress)
+    if args.save is not None:
+        _save(search.best_estimator_, args.save, progress)
+    progress.note(f"done in {time.perf_counter() - start:.1f} s")
+    return {"search": search, "rows": rows, "oof_proba": oof, "plots": plots}
+
+
+def predict(argv, stdout=None):
+    """``sklearn-bce predict MODEL.skops FILE.csv [--output PROBA.csv]``.
+
+    Writes one row per input row: the predicted class, then the probability of
+    each class (columns ``proba_<class>``).
+
+    Parameters
+    ----------
+    argv : list of str
+        Arguments after ``predict``.
+    stdout : file-like, default=None
+        Where the CSV goes without ``--output``; ``sys.stdout`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success.
+    """
+    args = build_predict_parser().parse_args(argv)
+    pd = require_optional("pandas", "reading CSV files")
+    model = load_model(args.model)
+    df = read_table(args.data)
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        missing = [c for c in names if c not in df.columns]
+        if missing:
+            raise CommandError(
+                f"{args.data} lacks columns the model was trained on: "
+                + ", ".join(map(str, missing))
+            )
+        X = categorical_as_strings(df[list(names)], categorical_columns(model))
+    else:
+        X = df.to_numpy()
+    try:
+        proba = model.predict_proba(X)
+    except ValueError as exc:  # e.g. words in a column that was numeric in training
+        raise CommandError(f"cannot predict the rows of {args.data}: {exc}") from None
+    classes = model.classes_
+    result = pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
+    result.insert(0, "prediction", classes[np.argmax(proba, axis=1)])
+    result.to_csv(args.output if args.output else (stdout or sys.stdout),
+                  index=False)
+    return 0
+
+
+def main(argv=None):
+    """Run the command.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments; ``sys.argv[1:]`` when None. A first argument ``predict`` runs
+        :func:`predict` on the rest.
+
+    Returns
+    -------
+    status : int
+        Exit status: 0 on success, 2 for a usage or data error.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if argv[:1] == ["predict"]:
+            return predict(argv[1:])
+        args = build_parser().parse_args(argv)
+        with threadpool_limits(args.blas_threads or None, user_api="blas"):
+            run(args, Progress(enabled=not args.quiet))
+    except CommandError as exc:
+        print(f"sklearn-bce: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
