@@ -46,7 +46,7 @@ from sklearn.datasets import make_classification
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_bce import BCELogisticClassifier
-from sklearn_bce._loss import LinearBCE
+from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
 
 RESULTS = Path(__file__).parent / "results" / "dask.json"
 REFERENCE = "dask-ml lbfgs, tol matched"
@@ -54,7 +54,8 @@ REFERENCE = "dask-ml lbfgs, tol matched"
 
 def _objective(X, y, C, coef, intercept):
     """Our objective at the given coefficients (the same for every model)."""
-    objective = LinearBCE(X, (y == 1).astype(float)[:, None], C=C)
+    backend = InMemoryBackend(X, (y == 1).astype(float)[:, None])
+    objective = Objective(backend, Penalty(C, 0.0, backend.weight_totals()))
     return objective.loss(objective.from_coef(coef, intercept))
 
 
@@ -66,9 +67,9 @@ def _timed(fn):
 
 def _kernel_throughput(chunk, Wb, repeats=20):
     """Bytes of X per second through one chunk's kernel, on one worker thread."""
-    from sklearn_bce._dask import _chunk_sums
+    from sklearn_bce._dask.chunks import chunk_sums
 
-    evaluate = partial(_chunk_sums, chunk, Wb, True)
+    evaluate = partial(chunk_sums, chunk, Wb, True)
     times = [_timed(evaluate)[0] for _ in range(repeats)]
     return chunk[0].nbytes / float(np.median(times))
 
@@ -99,7 +100,8 @@ def evaluation_costs(client, X, y, chunk_counts, repeats):
     import dask.array as da
     from distributed import wait
 
-    from sklearn_bce._dask import _FAN_IN, DaskLinearBCE
+    from sklearn_bce._dask import DaskBackend
+    from sklearn_bce._dask.cluster import FAN_IN
 
     n, d = X.shape
     rows = []
@@ -107,19 +109,21 @@ def evaluation_costs(client, X, y, chunk_counts, repeats):
     for n_chunks in chunk_counts:
         Xd = client.persist(da.from_array(X, chunks=(-(-n // n_chunks), d)))
         wait(Xd)
-        objective = DaskLinearBCE(Xd, da.from_array(y, chunks=(Xd.chunks[0],)))
+        backend = DaskBackend(Xd, da.from_array(y, chunks=(Xd.chunks[0],)))
+        objective = Objective(backend, Penalty(1.0, 0.0, backend.weight_totals()))
+        chunks = backend.chunks
         theta = np.zeros(objective.n_params)
         evaluate = partial(objective.loss_gradient, theta)
         evaluate()  # warm-up
         times = [_timed(evaluate)[0] for _ in range(repeats)]
         throughput = client.submit(
-            _kernel_throughput, objective.blocks[0], Wb, pure=False
+            _kernel_throughput, chunks.blocks[0], Wb, pure=False
         ).result()
-        if objective._actors is not None:  # one call per worker, one sum back
-            n_out = n_back = len(objective._actors)
+        if chunks._actors is not None:  # one call per worker, one sum back
+            n_out = n_back = len(chunks._actors)
         else:  # one task per worker thread; more than gather_limit: a tree
-            n_out = len(objective._worker_groups())
-            n_back = n_out if n_out <= objective.gather_limit else _FAN_IN
+            n_out = len(chunks._worker_groups())
+            n_back = n_out if n_out <= chunks.gather_limit else FAN_IN
         rows.append(
             {
                 "case": f"one evaluation, {n}x{d}",

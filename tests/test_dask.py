@@ -22,11 +22,13 @@ from distributed import Client, LocalCluster
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 
-import sklearn_bce._dask as dask_module
+import sklearn_bce._dask.chunks as dask_chunks
+import sklearn_bce._dask.cluster as dask_cluster
 from sklearn_bce import BCELogisticClassifier
-from sklearn_bce._dask import DaskLinearBCE
-from sklearn_bce._loss import LinearBCE
-from sklearn_bce._solvers.sgd import sgd_partial_fit, start_stream
+from sklearn_bce._dask import DaskBackend
+from sklearn_bce._dask.cluster import ChunkSet
+from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
+from sklearn_bce._solvers.stream import sgd_partial_fit, start_stream
 
 from .conftest import DATASETS
 
@@ -108,8 +110,8 @@ def test_uneven_chunks_and_single_class_chunks(client, monkeypatch, many_chunks)
     # target statistics go through a tree (fan-in 2); the two actors still serve
     # the evaluations.
     if many_chunks:
-        monkeypatch.setattr(DaskLinearBCE, "gather_limit", 2)
-        monkeypatch.setattr(dask_module, "_FAN_IN", 2)
+        monkeypatch.setattr(ChunkSet, "gather_limit", 2)
+        monkeypatch.setattr(dask_cluster, "FAN_IN", 2)
     X, y = DATASETS["wine"]()
     order = np.argsort(y, kind="stable")  # sorted labels: most chunks hold one class
     X, y = X[order], y[order]
@@ -190,14 +192,16 @@ def in_memory_stream(X, y, chunks, n_epochs, seed, C=1.0):
     """
     classes = np.unique(y)
     Y = (y[:, None] == classes[1:] if classes.size == 2 else y[:, None] == classes)
-    whole = LinearBCE(X, Y, C=C)
+    whole = objective_of(InMemoryBackend(X, Y), C=C)
     bounds = np.cumsum((0,) + chunks)
     parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def objective(rows):
-        o = LinearBCE(X[rows], Y[rows], C=C, preconditioner=(whole.shift, whole.scale))
-        o.l2 = whole.l2
-        return o
+        # the chunk's mean loss, with the penalty and coordinates of all the data
+        return Objective(
+            InMemoryBackend(X[rows], Y[rows]), whole.penalty,
+            preconditioner=(whole.shift, whole.scale),
+        )
 
     rng = np.random.RandomState(seed)
     stream_seed = rng.randint(np.iinfo(np.int32).max)
@@ -209,7 +213,7 @@ def in_memory_stream(X, y, chunks, n_epochs, seed, C=1.0):
                     objective(parts[i]), np.zeros(whole.n_params),
                     random_state=stream_seed, average=True,
                 )
-            sgd_partial_fit(objective(parts[i]), state, alpha=whole.l2)
+            sgd_partial_fit(objective(parts[i]), state)
     return whole, whole.to_coef(state.average.mean)
 
 
@@ -242,7 +246,7 @@ def test_sgd_on_dask_reaches_the_lbfgs_optimum(client):
     )
     with pytest.warns(ConvergenceWarning, match="max_iter=30"):
         est.fit(*to_dask(X, y, chunks=-(-len(y) // 6)))
-    whole = LinearBCE(X, y[:, None])
+    whole = objective_of(InMemoryBackend(X, y[:, None]))
     f_star = whole.loss(whole.from_coef(ref.coef_, ref.intercept_))
     f_sgd = whole.loss(whole.from_coef(est.coef_, est.intercept_))
     assert 0 <= f_sgd / f_star - 1 < 1e-2
@@ -362,7 +366,9 @@ def assert_same_objective(ours, ref, seed=0):
     """Same coordinates, weights, value and gradient as the in-memory objective."""
     np.testing.assert_allclose(ours.shift, ref.shift, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.scale, ref.scale, rtol=1e-10)
-    np.testing.assert_allclose(ours.sw_sum, ref.sw_sum, rtol=1e-12)
+    np.testing.assert_allclose(
+        ours.backend.weight_totals(), ref.backend.weight_totals(), rtol=1e-12
+    )
     # (the in-memory fractions are checked against their formula in test_loss)
     np.testing.assert_allclose(
         ours.positive_fraction(), ref.positive_fraction(), rtol=1e-12
@@ -384,16 +390,25 @@ def assert_same_objective(ours, ref, seed=0):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-def _dask_objective(X, Y, sw, chunks, **kwargs):
+def objective_of(backend, C=1.0, fit_intercept=True, precondition=True):
+    """The objective of a fit with ``C`` on a backend's data."""
+    penalty = Penalty(C, 0.0, backend.weight_totals())
+    return Objective(
+        backend, penalty, fit_intercept=fit_intercept, precondition=precondition
+    )
+
+
+def _dask_objective(X, Y, sw, chunks, client=None, **kwargs):
     d, K = X.shape[1], Y.shape[1]
     if sw is not None:
         sw = da.from_array(sw, chunks=chunks + sw.shape[1:])
-    return DaskLinearBCE(
+    backend = DaskBackend(
         da.from_array(X, chunks=chunks + (d,)),
         da.from_array(Y, chunks=chunks + (K,)),
         sample_weight=sw,
-        **kwargs,
+        client=client,
     )
+    return objective_of(backend, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -413,20 +428,20 @@ def test_objective_matches_in_memory_objective(
 ):
     # Six uneven chunks (one of a single row) on two workers: each worker holds
     # several, which its actor (direct) or its one task per evaluation reduces.
-    monkeypatch.setattr(DaskLinearBCE, "direct", direct)
+    monkeypatch.setattr(ChunkSet, "direct", direct)
     X, Y, sw = _objective_data(weights)
     kwargs = dict(C=0.7, fit_intercept=fit_intercept, precondition=precondition)
-    ref = LinearBCE(X, Y, sample_weight=sw, **kwargs)
+    ref = objective_of(InMemoryBackend(X, Y, sample_weight=sw), **kwargs)
     ours = _dask_objective(X, Y, sw, ((50, 1, 29, 30, 20, 100),), **kwargs)
     if direct:
-        assert len(ours._actors) == 2
+        assert len(ours.backend.chunks._actors) == 2
     else:
-        assert ours._actors is None
-        groups = ours._worker_groups()
+        assert ours.backend.chunks._actors is None
+        groups = ours.backend.chunks._worker_groups()
         assert len(groups) == 2  # one task per worker (1 thread each)
         assert sorted(i for _, idx in groups for i in idx) == list(range(6))
     assert_same_objective(ours, ref)
-    with pytest.raises(NotImplementedError, match="on all rows only"):
+    with pytest.raises(ValueError, match="evaluates all rows only"):
         ours.loss_gradient_per_problem(np.zeros(ours.n_params), rows=slice(0, 10))
 
 
@@ -435,7 +450,7 @@ def test_sums_are_added_in_row_order(client, monkeypatch, direct):
     # Small results come back one per chunk and are added in row order, so the
     # data term is bit for bit the serial sum of the chunks, whichever worker
     # holds which chunk and whichever path (actors or tasks) reduces them.
-    monkeypatch.setattr(DaskLinearBCE, "direct", direct)
+    monkeypatch.setattr(ChunkSet, "direct", direct)
     X, Y, sw = _objective_data("sample", seed=3)
     sizes = (50, 1, 29, 30, 20, 100)
     ours = _dask_objective(X, Y, sw, (sizes,), C=0.7)
@@ -444,13 +459,13 @@ def test_sums_are_added_in_row_order(client, monkeypatch, direct):
     Wb = np.column_stack([W, b])
     ends = np.cumsum(sizes)
     parts = [
-        dask_module._chunk_sums(
-            dask_module._pack(X[e - m : e], Y[e - m : e], sw[e - m : e], X.dtype),
+        dask_chunks.chunk_sums(
+            dask_chunks.pack(X[e - m : e], Y[e - m : e], sw[e - m : e], X.dtype),
             Wb, True,
         )
         for m, e in zip(sizes, ends, strict=True)
     ]
-    total = dask_module._sum_arrays(*parts) / ours.sw_sum[:, None]
+    total = dask_chunks.sum_arrays(*parts) / ours.backend.weight_totals()[:, None]
     d = X.shape[1]
     loss, gW, gb = ours.data_term(W, b)
     np.testing.assert_array_equal(loss, total[:, d + 1])
@@ -464,11 +479,11 @@ def test_objective_on_a_multithreaded_worker(monkeypatch, direct):
     # threads; without actors there is one task per thread, and with the client
     # taking a single result (gather_limit=1) and a fan-in of 2, the 4 results are
     # summed through a tree; the coefficients are scattered (broadcast_limit=0).
-    monkeypatch.setattr(DaskLinearBCE, "direct", direct)
-    monkeypatch.setattr(DaskLinearBCE, "broadcast_limit", 0)
-    monkeypatch.setattr(dask_module, "_FAN_IN", 2)
+    monkeypatch.setattr(ChunkSet, "direct", direct)
+    monkeypatch.setattr(ChunkSet, "broadcast_limit", 0)
+    monkeypatch.setattr(dask_cluster, "FAN_IN", 2)
     X, Y, sw = _objective_data("problem", seed=1, n=300)
-    ref = LinearBCE(X, Y, sample_weight=sw, C=2.0)
+    ref = objective_of(InMemoryBackend(X, Y, sample_weight=sw), C=2.0)
     with (
         LocalCluster(
             n_workers=1, threads_per_worker=4, processes=False,
@@ -479,11 +494,12 @@ def test_objective_on_a_multithreaded_worker(monkeypatch, direct):
         chunks = ((7, 40, 13, 30, 30, 50, 1, 29, 30, 20, 50),)
         ours = _dask_objective(X, Y, sw, chunks, C=2.0, client=c)
         if direct:
-            assert len(ours._actors) == 1
+            assert len(ours.backend.chunks._actors) == 1
         else:
-            monkeypatch.setattr(DaskLinearBCE, "gather_limit", 1)
-            assert ours._actors is None
-            assert [len(idx) for _, idx in ours._worker_groups()] == [3, 3, 3, 2]
+            monkeypatch.setattr(ChunkSet, "gather_limit", 1)
+            assert ours.backend.chunks._actors is None
+            groups = ours.backend.chunks._worker_groups()
+            assert [len(idx) for _, idx in groups] == [3, 3, 3, 2]
         assert_same_objective(ours, ref, seed=1)
 
 
@@ -491,7 +507,7 @@ def test_objective_survives_a_lost_worker():
     # The actors live on the workers: when one is lost, the objective goes on
     # with tasks, and the scheduler recomputes the lost chunks.
     X, Y, sw = _objective_data("sample", seed=2)
-    ref = LinearBCE(X, Y, sample_weight=sw)
+    ref = objective_of(InMemoryBackend(X, Y, sample_weight=sw))
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=False,
@@ -500,17 +516,17 @@ def test_objective_survives_a_lost_worker():
         Client(cluster) as c,
     ):
         ours = _dask_objective(X, Y, sw, ((60, 60, 60, 50),), client=c)
-        assert len(ours._actors) == 2
+        assert len(ours.backend.chunks._actors) == 2
         assert_same_objective(ours, ref, seed=2)
         lost = next(iter(cluster.workers.values()))
-        held = [a for a in ours._actors if a.key in lost.state.actors]
+        held = [a for a in ours.backend.chunks._actors if a.key in lost.state.actors]
         cluster.sync(lost.close)
         for _ in range(200):  # until the client hears of it
             if held[0].status != "finished":
                 break
             time.sleep(0.05)
         assert_same_objective(ours, ref, seed=3)
-        assert ours._actors is None
+        assert ours.backend.chunks._actors is None
 
 
 # -------------------------------------------------------------- predictions
@@ -598,26 +614,25 @@ def test_target_and_weight_errors_match_in_memory(client, case):
 
 
 @pytest.mark.parametrize("value, word", [(np.nan, "NaN"), (np.inf, "infinity")])
-@pytest.mark.parametrize("precondition", [True, False])
-def test_nonfinite_X_is_detected_on_the_cluster(client, value, word, precondition):
+@pytest.mark.parametrize("through", ["estimator", "backend"])
+def test_nonfinite_X_is_detected_on_the_cluster(client, value, word, through):
     X, y = DATASETS["iris"]()
     X = X.copy()
     X[100, 2] = value
     Xd, yd = to_dask(X, y)
-    if precondition:
-        with pytest.raises(ValueError, match=f"Input X contains {word}"):
+    with pytest.raises(ValueError, match=f"Input X contains {word}"):
+        if through == "estimator":
             BCELogisticClassifier().fit(Xd, yd)
-    else:
-        with pytest.raises(ValueError, match=f"Input X contains {word}"):
-            DaskLinearBCE(Xd, yd == 0, precondition=False)
+        else:
+            DaskBackend(Xd, yd == 0)  # the backend's own set-up pass
 
 
 def test_large_finite_values_are_not_taken_for_infinity():
     # their sum overflows, which only sends the check to the exact test
     X = np.full((4, 3), np.finfo(np.float64).max / 2)
-    np.testing.assert_array_equal(dask_module._nonfinite_flags(X), [False, False])
+    np.testing.assert_array_equal(dask_chunks.nonfinite_flags(X), [False, False])
     X[1, 1] = np.inf
-    np.testing.assert_array_equal(dask_module._nonfinite_flags(X), [False, True])
+    np.testing.assert_array_equal(dask_chunks.nonfinite_flags(X), [False, True])
 
 
 def test_shape_errors(client):
@@ -659,7 +674,7 @@ def test_no_client_is_a_clear_error(monkeypatch):
     def no_client():
         raise ValueError("No global client found and no address provided")
 
-    monkeypatch.setattr(dask_module, "get_client", no_client)
+    monkeypatch.setattr(dask_cluster, "get_client", no_client)
     X, y = DATASETS["iris"]()
     with pytest.raises(ValueError, match="needs a dask.distributed client"):
         BCELogisticClassifier().fit(*to_dask(X, y))
