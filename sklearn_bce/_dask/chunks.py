@@ -68,7 +68,7 @@ def raise_nonfinite(flags, dtype):
 
 
 # ------------------------------------------------------- per-chunk functions
-# Each runs on a worker, on one chunk ``(X_i, Y_i, sw_i)`` of DaskLinearBCE.blocks.
+# Each runs on a worker, on one chunk ``(X_i, Y_i, sw_i)`` of a ChunkSet.
 def aligned(a):
     """``a``, copied into aligned memory if it is not aligned.
 
