@@ -130,21 +130,11 @@ class DaskBackend:
         return self.chunks.n_workers
 
     def weight_totals(self):
-        """Total sample weight ``S_k`` of every problem (from the set-up pass).
-
-        Returns
-        -------
-        totals : ndarray of shape (K,)
-        """
+        """Total weight ``S_k`` of every problem (set-up pass); see ``DataBackend``."""
         return self._totals.copy()
 
     def positive_totals(self):
-        """Total weight of the positive samples of every problem (set-up pass).
-
-        Returns
-        -------
-        totals : ndarray of shape (K,)
-        """
+        """Total weight of every problem's positives (set-up pass)."""
         return self._positive.copy()
 
     def feature_moments(self):
@@ -199,43 +189,15 @@ class DaskBackend:
         return total[:, d + 1], total[:, :d], total[:, d]
 
     def hessian_blocks(self, W, b, shift, scale, cols=None):
-        """Not offered on a cluster (``has_hessian`` is False).
-
-        Parameters
-        ----------
-        W, b, shift, scale, cols
-            As in :meth:`~sklearn_bce._objective.DataBackend.hessian_blocks`.
-
-        Raises
-        ------
-        NotImplementedError
-            Always.
-        """
+        """Not offered on a cluster (``has_hessian`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no Hessian blocks.")
 
     def hessian_work(self):
-        """``inf``: Hessian blocks are not offered.
-
-        Returns
-        -------
-        work : float
-        """
+        """``inf``: Hessian blocks are not offered, see ``DataBackend``."""
         return np.inf
 
     def separated(self, W, b):
-        """Whether each model puts every sample of positive weight on its side.
-
-        Parameters
-        ----------
-        W : ndarray of shape (K, n_features)
-            Coefficients.
-        b : ndarray of shape (K,) or None
-            Intercepts.
-
-        Returns
-        -------
-        separated : ndarray of bool of shape (K,)
-        """
+        """Whether each model separates its problem (one pass), see ``DataBackend``."""
         fit_intercept = b is not None
         Wb = np.column_stack([W, b if fit_intercept else np.zeros(W.shape[0])])
         return self.chunks.map_reduce(

@@ -105,21 +105,11 @@ class InMemoryBackend:
         return self._sw.strides[0] == 0
 
     def weight_totals(self):
-        """Total sample weight ``S_k`` of every problem.
-
-        Returns
-        -------
-        totals : ndarray of shape (K,)
-        """
+        """Total sample weight ``S_k`` of every problem, see ``DataBackend``."""
         return self._totals.copy()
 
     def positive_totals(self):
-        """Total weight of the positive samples of every problem (kept once computed).
-
-        Returns
-        -------
-        totals : ndarray of shape (K,)
-        """
+        """Total weight of every problem's positives (computed once)."""
         if self._positive is None:
             positive = self.signs < 0
             if self.uniform:
@@ -134,12 +124,7 @@ class InMemoryBackend:
         return self._positive.copy()
 
     def feature_moments(self):
-        """Weighted mean and standard deviation of every feature.
-
-        Returns
-        -------
-        mean, std : ndarray of shape (n_features,)
-        """
+        """Weighted mean and standard deviation of every feature."""
         sw = self._sw[:, 0]
         if self._sw.shape[1] > 1:  # per-problem weights: the mean of their shares
             sw = self._sw.mean(axis=1)
@@ -147,26 +132,7 @@ class InMemoryBackend:
         return weighted_feature_moments(self.X, sw)
 
     def mean_loss_gradient(self, W, b, cols=None, rows=None):
-        """Weighted mean BCE of the selected problems and its gradient.
-
-        See :meth:`~sklearn_bce._objective.DataBackend.mean_loss_gradient`.
-
-        Parameters
-        ----------
-        W : ndarray of shape (k, n_features)
-            Coefficients.
-        b : ndarray of shape (k,) or None
-            Intercepts.
-        cols : ndarray of int of shape (k,), default=None
-            Which problems.
-        rows : slice or ndarray of int, default=None
-            A mini-batch of rows.
-
-        Returns
-        -------
-        loss, grad_W, grad_b : ndarray
-            Shapes (k,), (k, n_features) and (k,).
-        """
+        """Weighted mean BCE of some problems and its gradient, see ``DataBackend``."""
         fit_intercept = b is not None
         b = np.zeros(W.shape[0]) if b is None else b
         if rows is None:
@@ -190,27 +156,7 @@ class InMemoryBackend:
         )
 
     def hessian_blocks(self, W, b, shift, scale, cols=None):
-        """Blocks of the Hessian of the mean BCE in standardised coordinates.
-
-        See :meth:`~sklearn_bce._objective.DataBackend.hessian_blocks`. A CSC
-        ``X`` is converted to CSR once, on the first call.
-
-        Parameters
-        ----------
-        W : ndarray of shape (k, n_features)
-            Coefficients.
-        b : ndarray of shape (k,) or None
-            Intercepts.
-        shift, scale : ndarray of shape (n_features,)
-            The standardisation.
-        cols : ndarray of int of shape (k,), default=None
-            Which problems.
-
-        Returns
-        -------
-        gram, cross, total : ndarray
-            Shapes (k, n_features, n_features), (k, n_features) and (k,).
-        """
+        """Hessian blocks, see ``DataBackend``; CSC ``X`` is converted to CSR once."""
         X = self.X
         if sp.issparse(X) and X.format != "csr":
             if self._csr is None:
@@ -224,12 +170,7 @@ class InMemoryBackend:
         )
 
     def hessian_work(self):
-        """Multiply-adds of one problem's Hessian (``inf`` for CSC input).
-
-        Returns
-        -------
-        work : float
-        """
+        """Multiply-adds of one problem's Hessian (``inf`` for CSC input)."""
         X = self.X
         if sp.issparse(X):
             if X.format != "csr":
@@ -239,19 +180,7 @@ class InMemoryBackend:
         return float(X.shape[0]) * X.shape[1] ** 2
 
     def separated(self, W, b):
-        """Whether each model puts every sample of positive weight on its side.
-
-        Parameters
-        ----------
-        W : ndarray of shape (K, n_features)
-            Coefficients.
-        b : ndarray of shape (K,) or None
-            Intercepts.
-
-        Returns
-        -------
-        separated : ndarray of bool of shape (K,)
-        """
+        """Whether each model separates its problem, see ``DataBackend``."""
         return separated(self.X, self.signs, self._sw, W, b)
 
     @contextmanager
