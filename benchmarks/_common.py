@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_bce._loss import LinearBCE
+from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -21,7 +21,11 @@ def objective_value(X, Y, coef, intercept, C=1.0, fit_intercept=True):
     Y = np.asarray(Y, dtype=np.float64)
     if Y.ndim == 1:
         Y = Y[:, None]
-    obj = LinearBCE(X, Y, C=C, fit_intercept=fit_intercept, precondition=False)
+    backend = InMemoryBackend(X, Y)
+    obj = Objective(
+        backend, Penalty(C, 0.0, backend.weight_totals()),
+        fit_intercept=fit_intercept, precondition=False,
+    )
     W = np.asarray(coef, dtype=np.float64).reshape(obj.K, -1)
     b = np.asarray(intercept, dtype=np.float64).reshape(-1)
     return obj.loss(obj.from_coef(W, b))

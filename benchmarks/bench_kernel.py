@@ -22,8 +22,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import bench_main  # noqa: E402
 
-from sklearn_bce._classifier import _kernel_threads  # noqa: E402
-from sklearn_bce._loss import LinearBCE  # noqa: E402
+from sklearn_bce._objective import InMemoryBackend, Objective, Penalty  # noqa: E402
 
 
 def _best(f, repeat):
@@ -61,7 +60,8 @@ def run(quick=False):
     for case, X, K in _cases(quick, rng):
         n, d = X.shape
         Y = (rng.uniform(size=(n, K)) < 0.5).astype(np.int8)
-        objective = LinearBCE(X, Y)
+        backend = InMemoryBackend(X, Y)
+        objective = Objective(backend, Penalty(1.0, 0.0, backend.weight_totals()))
         theta = rng.normal(size=objective.n_params) * 0.01
         Wt = rng.normal(size=(d, K)).astype(X.dtype)
         R = rng.normal(size=(n, K)).astype(X.dtype)
@@ -69,7 +69,7 @@ def run(quick=False):
             Wt, R = Wt[:, 0], R[:, 0]
         t_products = _best(lambda: (X @ Wt, X.T @ R), repeat)  # noqa: B023
         t_serial = _best(lambda: objective.loss_gradient(theta), repeat)  # noqa: B023
-        with _kernel_threads(objective):  # as inside fit
+        with backend.parallel():  # as inside fit
             t_fit = _best(lambda: objective.loss_gradient(theta), repeat)  # noqa: B023
         rows.append({
             "case": case,

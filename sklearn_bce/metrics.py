@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.metrics import make_scorer
 
 from ._loss import log1pexp
+from ._targets import validate_sample_weight
 
 __all__ = ["bce_scorer", "binary_cross_entropy"]
 
@@ -69,8 +70,8 @@ def binary_cross_entropy(
           or per class (in sorted order) for a multi-class 1-d ``y_true``.
 
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights; the result is the weighted mean
-        ``sum_i w_i bce_i / sum_i w_i``.
+        Non-negative sample weights, checked as the estimator checks them; the
+        result is the weighted mean ``sum_i w_i bce_i / sum_i w_i``.
 
     eps : 'auto' or float, default='auto'
         Clipping of probabilities (ignored with ``from_logits=True``, which must
@@ -117,8 +118,8 @@ def binary_cross_entropy(
         has probabilities outside ``[0, 1]`` or NaN, or if ``sample_weight`` is
         negative, not finite or sums to zero.
     TypeError
-        If ``y_prob`` is not numeric, or ``eps`` or ``from_logits`` has the wrong
-        type.
+        If ``y_prob`` or ``sample_weight`` is not numeric, or ``eps`` or
+        ``from_logits`` has the wrong type.
 
     See Also
     --------
@@ -192,7 +193,7 @@ def binary_cross_entropy(
         )
     P = _check_y_prob(y_prob, from_logits)
     Y, P = _encode_targets(y_true, P, labels, from_logits)
-    sw = _check_sample_weight(sample_weight, Y.shape[0])
+    sw = validate_sample_weight(sample_weight, Y.shape[0])
 
     if from_logits:
         if not (isinstance(eps, str) and eps == "auto"):
@@ -354,31 +355,6 @@ def _encode_indicator(y, P, labels):
             f"{_short_list(np.unique(y[bad]))}."
         )
     return y.astype(P.dtype), P
-
-
-def _check_sample_weight(sample_weight, n_samples):
-    if sample_weight is None:
-        return None
-    sw = np.asarray(sample_weight)
-    if sw.dtype.kind not in "biuf":
-        raise TypeError(
-            f"sample_weight must hold numbers, got an array of dtype {sw.dtype}."
-        )
-    sw = sw.astype(np.float64)
-    if sw.ndim != 1 or sw.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight must have shape ({n_samples},), one weight per sample, "
-            f"got shape {sw.shape}."
-        )
-    if not np.isfinite(sw).all():
-        raise ValueError("sample_weight contains NaN or infinite values.")
-    if (sw < 0).any():
-        raise ValueError(
-            f"sample_weight must be non-negative, got a minimum of {sw.min()}."
-        )
-    if sw.sum() == 0:
-        raise ValueError("sample_weight sums to 0; at least one weight must be > 0.")
-    return sw
 
 
 def _check_eps(eps, dtype):

@@ -11,6 +11,8 @@ from sklearn.datasets import (
 )
 from sklearn.preprocessing import StandardScaler
 
+from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
+
 
 def _standardised(loader):
     X, y = loader(return_X_y=True)
@@ -41,3 +43,19 @@ def multiclass_data(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(42)
+
+
+def make_objective(
+    X, Y, sample_weight=None, C=1.0, l1_ratio=0.0, fit_intercept=True,
+    precondition=True, preconditioner=None,
+):
+    """The objective of a fit on in-memory data (``LinearBCE`` before the split).
+
+    The penalty is scaled by the data's total weight, as in ``fit``.
+    """
+    backend = InMemoryBackend(X, Y, sample_weight=sample_weight)
+    penalty = Penalty(C, l1_ratio, backend.weight_totals())
+    return Objective(
+        backend, penalty, fit_intercept=fit_intercept, precondition=precondition,
+        preconditioner=preconditioner,
+    )

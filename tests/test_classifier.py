@@ -16,9 +16,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_bce import BCELogisticClassifier
-from sklearn_bce._loss import LinearBCE
+from sklearn_bce._objective import InMemoryBackend
 
-from .conftest import DATASETS
+from .conftest import DATASETS, make_objective
 
 TIGHT = dict(tol=1e-10, max_iter=10_000)
 SOLVERS = ["lbfgs", "newton-cholesky"]  # both reach the same optimum
@@ -428,8 +428,7 @@ def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout, solv
     """
     from threadpoolctl import threadpool_limits
 
-    import sklearn_bce._classifier as classifier_module
-    from sklearn_bce._loss import LinearBCE
+    from sklearn_bce._objective.memory import THREADED_ROWS
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, 20))
@@ -437,18 +436,18 @@ def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout, solv
     if layout == "csr":
         X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
     used = []
-    original = LinearBCE.data_term
+    original = InMemoryBackend.mean_loss_gradient
 
     def spy(self, *args, **kwargs):
         used.append(self.executor is not None)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(LinearBCE, "data_term", spy)
+    monkeypatch.setattr(InMemoryBackend, "mean_loss_gradient", spy)
     params = dict(tol=1e-10, max_iter=1000, solver=solver)
     with threadpool_limits(limits=2, user_api="blas"):
         threaded = BCELogisticClassifier(**params).fit(X, y)
         again = BCELogisticClassifier(**params).fit(X, y)
-    assert all(used) == (n_samples >= classifier_module._THREADED_ROWS)
+    assert all(used) == (n_samples >= THREADED_ROWS)
     used.clear()
     with threadpool_limits(limits=1, user_api="blas"):
         serial = BCELogisticClassifier(**params).fit(X, y)
@@ -475,7 +474,7 @@ def test_raw_breast_cancer_converges_at_default_settings():
     assert ours.n_iter_[0] <= 15
     ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000)
     ref.fit(X, y)
-    objective = LinearBCE(X, y)  # the objective both minimise
+    objective = make_objective(X, y)  # the objective both minimise
     ours_value = objective.loss(objective.from_coef(ours.coef_, ours.intercept_))
     best = objective.loss(objective.from_coef(ref.coef_, ref.intercept_))
     assert ours_value == pytest.approx(ours.objective(X, y), rel=1e-12)
@@ -494,26 +493,26 @@ def test_raw_breast_cancer_converges_at_default_settings():
     ],
 )
 def test_auto_solver_rule(shape, K, expected):
-    from sklearn_bce._classifier import _auto_solver
+    from sklearn_bce._fit import auto_solver
 
     X = np.zeros(shape)
     X[:, 0] = 1.0
     Y = (np.arange(shape[0])[:, None] % K == np.arange(K)[None, :]).astype(np.int8)
-    assert _auto_solver(LinearBCE(X, Y, precondition=False)) == expected
+    assert auto_solver(make_objective(X, Y, precondition=False)) == expected
 
 
 def test_auto_solver_rule_sparse():
-    from sklearn_bce._classifier import _auto_solver
+    from sklearn_bce._fit import auto_solver
 
     X = sp.random(50_000, 2_000, density=0.002, format="csr", random_state=0)
     y = np.arange(50_000) % 2
     # 4 stored entries per row: 8e5 multiply-adds per Hessian, but 2000 features
     # make each Hessian 32 MB, far more than the 1.2 MB of X
-    assert _auto_solver(LinearBCE(X, y)) == "lbfgs"
+    assert auto_solver(make_objective(X, y)) == "lbfgs"
     small = sp.random(2_000, 50, density=0.1, format="csr", random_state=0)
     y = np.arange(2_000) % 2
-    assert _auto_solver(LinearBCE(small, y)) == "newton-cholesky"
-    assert _auto_solver(LinearBCE(small.tocsc(), y)) == "lbfgs"  # no row blocks
+    assert auto_solver(make_objective(small, y)) == "newton-cholesky"
+    assert auto_solver(make_objective(small.tocsc(), y)) == "lbfgs"  # no row blocks
 
 
 def test_newton_matches_lbfgs_on_float32_and_weights():
@@ -540,13 +539,14 @@ def test_lbfgs_problems_together_or_in_turn(monkeypatch, fused):
     in turn on a small one; both reach OneVsRestClassifier's optimum."""
     import importlib
 
-    import sklearn_bce._loss as loss_module
+    import sklearn_bce._objective.memory as memory_module
 
     # the package re-exports the function under the module's name
     lbfgs_module = importlib.import_module("sklearn_bce._solvers.lbfgs")
 
     X, y = DATASETS["wine"]()
-    monkeypatch.setattr(loss_module, "FUSE_BYTES", 0 if fused else 1 << 40)
+    # the backend reads it at construction, under the name memory.py imported
+    monkeypatch.setattr(memory_module, "FUSE_BYTES", 0 if fused else 1 << 40)
     together = []
     original = lbfgs_module._minimize_together
 

@@ -6,14 +6,10 @@ import scipy.sparse as sp
 from scipy.optimize import approx_fprime
 from scipy.special import expit
 
-from sklearn_bce._loss import (
-    LinearBCE,
-    _block_loss_residual,
-    bce_from_logits,
-    log1pexp,
-    log_sigmoid,
-    signed_targets,
-)
+from sklearn_bce._loss import bce_from_logits, log1pexp, log_sigmoid
+from sklearn_bce._objective.kernels import _block_loss_residual, signed_targets
+
+from .conftest import make_objective
 
 
 def reference_objective(X, Y, sw, C, W, b):
@@ -71,7 +67,7 @@ def test_loss_and_gradient(sparse, fit_intercept, K, weighted, precondition):
     n, d = X.shape
     sw = rng.uniform(0, 3, size=n) if weighted else np.ones(n)
     C = 0.7
-    obj = LinearBCE(
+    obj = make_objective(
         X, Y, sample_weight=sw if weighted else None, C=C,
         fit_intercept=fit_intercept, precondition=precondition,
     )
@@ -87,7 +83,7 @@ def test_per_problem_weights_give_independent_normalisations():
     rng = np.random.default_rng(1)
     X, Y = make_problem(rng, K=2)
     sw = rng.uniform(0.5, 2, size=(X.shape[0], 2))
-    obj = LinearBCE(X, Y, sample_weight=sw, C=2.0)
+    obj = make_objective(X, Y, sample_weight=sw, C=2.0)
     theta = rng.normal(size=obj.n_params) * 0.2
     W, b = obj.to_coef(theta)
     expected = sum(
@@ -102,7 +98,7 @@ def test_per_problem_weights_give_independent_normalisations():
 def test_no_penalty_when_C_is_infinite():
     rng = np.random.default_rng(2)
     X, Y = make_problem(rng)
-    obj = LinearBCE(X, Y, C=np.inf)
+    obj = make_objective(X, Y, C=np.inf)
     theta = rng.normal(size=obj.n_params)
     W, b = obj.to_coef(theta)
     assert obj.loss(theta) == pytest.approx(
@@ -113,7 +109,7 @@ def test_no_penalty_when_C_is_infinite():
 def test_coordinate_maps_are_inverse():
     rng = np.random.default_rng(3)
     X, Y = make_problem(rng, K=2)
-    obj = LinearBCE(X, Y)
+    obj = make_objective(X, Y)
     W, b = rng.normal(size=(2, X.shape[1])), rng.normal(size=2)
     W2, b2 = obj.to_coef(obj.from_coef(W, b))
     np.testing.assert_allclose(W2, W, rtol=1e-12)
@@ -123,7 +119,7 @@ def test_coordinate_maps_are_inverse():
 def test_finite_at_huge_logits():
     X = np.array([[1.0], [-1.0], [2.0]])
     Y = np.array([[0.0], [1.0], [1.0]])
-    obj = LinearBCE(X, Y, C=np.inf, fit_intercept=False, precondition=False)
+    obj = make_objective(X, Y, C=np.inf, fit_intercept=False, precondition=False)
     loss, grad = obj.loss_gradient(np.array([1e4]))
     # z = [1e4, -1e4, 2e4]: the wrong-side samples cost |z| each, averaged over 3
     assert loss == pytest.approx((1e4 + 1e4 + 0.0) / 3, rel=1e-12)
@@ -134,12 +130,12 @@ def test_finite_at_huge_logits():
 def test_float32_follows_input_and_matches_float64():
     rng = np.random.default_rng(4)
     X, Y = make_problem(rng, K=2)
-    obj64 = LinearBCE(X, Y, C=1.0, precondition=False)
-    obj32 = LinearBCE(X.astype(np.float32), Y, C=1.0, precondition=False)
+    obj64 = make_objective(X, Y, C=1.0, precondition=False)
+    obj32 = make_objective(X.astype(np.float32), Y, C=1.0, precondition=False)
     theta = rng.normal(size=obj64.n_params) * 0.1
     l64, g64 = obj64.loss_gradient(theta)
     l32, g32 = obj32.loss_gradient(theta)
-    assert obj32.X.dtype == np.float32  # used as given, not upcast
+    assert obj32.backend.X.dtype == np.float32  # used as given, not upcast
     assert l32 == pytest.approx(l64, rel=1e-5)
     np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
 
@@ -152,7 +148,7 @@ def test_positive_fraction_prior_logit_and_curvature(weights):
     Y = (rng.uniform(size=(n, K)) < [0.02, 0.5, 0.9]).astype(np.int8)
     sw = {None: None, "1d": rng.uniform(0, 2, n), "2d": rng.uniform(0, 2, (n, K))}
     sw = sw[weights]
-    objective = LinearBCE(X, Y, sample_weight=sw)
+    objective = make_objective(X, Y, sample_weight=sw)
     full = np.ones((n, K)) if sw is None else np.broadcast_to(
         sw if sw.ndim == 2 else sw[:, None], (n, K)
     )
@@ -168,7 +164,7 @@ def test_positive_fraction_prior_logit_and_curvature(weights):
 def test_single_valued_problems_get_a_neutral_prior():
     X = np.arange(8.0)[:, None]
     Y = np.column_stack([np.zeros(8), np.ones(8), np.arange(8) % 2])
-    objective = LinearBCE(X, Y)
+    objective = make_objective(X, Y)
     np.testing.assert_array_equal(objective.positive_fraction(), [0, 1, 0.5])
     np.testing.assert_array_equal(objective.prior_logit(), [0, 0, 0])
     np.testing.assert_array_equal(objective.curvature_at_prior(), [1, 1, 1])
@@ -219,7 +215,7 @@ def test_hessian_matches_differences_of_the_gradient(layout, weights, fit_interc
         "shared": rng.uniform(0.1, 2, size=n),
         "per problem": rng.uniform(0.1, 2, size=(n, K)),
     }[weights]
-    obj = LinearBCE(X, Y, sample_weight=sw, C=0.7, fit_intercept=fit_intercept)
+    obj = make_objective(X, Y, sample_weight=sw, C=0.7, fit_intercept=fit_intercept)
     T = rng.normal(size=(K, obj.n_coef)) * 0.3
     H = obj.hessian_problems(T)
     assert H.shape == (K, obj.n_coef, obj.n_coef)

@@ -425,22 +425,23 @@ def test_column_vectors():
         (
             dict(y_true=[0, 1], y_prob=[0.1, 0.2], sample_weight=[1.0]),
             ValueError,
-            r"sample_weight must have shape \(2,\)",
+            r"sample_weight must have shape \(2,\), one weight per sample; got shape "
+            r"\(1,\)",
         ),
         (
             dict(y_true=[0, 1], y_prob=[0.1, 0.2], sample_weight=[1.0, -1.0]),
             ValueError,
-            "non-negative",
+            "Negative values in sample_weight are not allowed",
         ),
         (
             dict(y_true=[0, 1], y_prob=[0.1, 0.2], sample_weight=[1.0, np.nan]),
             ValueError,
-            "NaN or infinite",
+            "sample_weight contains NaN or infinity",
         ),
         (
             dict(y_true=[0, 1], y_prob=[0.1, 0.2], sample_weight=[0, 0]),
             ValueError,
-            "sums to 0",
+            "sample_weight sums to zero: at least one weight must be positive",
         ),
         (
             dict(y_true=[0, 1], y_prob=[0.1, 0.2], sample_weight=["a", "b"]),

@@ -26,10 +26,10 @@ from sklearn.utils.estimator_checks import (
 from sklearn.utils.fixes import parse_version
 
 from sklearn_bce import BCELogisticClassifier
-from sklearn_bce._loss import LinearBCE
-from sklearn_bce._solvers.sgd import auto_batch_size, sgd
+from sklearn_bce._solvers.minibatch import auto_batch_size
+from sklearn_bce._solvers.sgd import sgd
 
-from .conftest import DATASETS
+from .conftest import DATASETS, make_objective
 
 REFERENCE = dict(tol=1e-10, max_iter=10_000)
 SKLEARN_18 = parse_version(sklearn.__version__) >= parse_version("1.8")
@@ -231,7 +231,7 @@ def test_minibatch_objective_is_unbiased_with_uneven_weights():
     X = rng.normal(size=(n, d))
     y = (rng.random(n) < 0.5).astype(float)
     w = rng.uniform(0.1, 3, size=n)
-    obj = LinearBCE(X, y[:, None], sample_weight=w, C=2.0)
+    obj = make_objective(X, y[:, None], sample_weight=w, C=2.0)
     theta = rng.normal(size=obj.n_params)
     f, g = obj.loss_gradient_per_problem(theta)
     W, b = obj.to_coef(theta)
@@ -271,12 +271,15 @@ def test_epochs_undone_for_overshooting_do_not_count_as_convergence(monkeypatch)
     # With a curvature estimate far too small, the first steps are far too long:
     # those epochs are undone, and must neither stop the fit as converged nor
     # keep the later steps that long.
-    solver = importlib.import_module("sklearn_bce._solvers.sgd")
-    monkeypatch.setattr(
-        solver, "_curvature", lambda objective, theta, rng: np.full(objective.K, 1e-8)
-    )
+    # Every estimate: the one of the initial step (made in minibatch.py) and
+    # those of the later epochs (looked up in sgd.py).
+    for name in ("sklearn_bce._solvers.minibatch", "sklearn_bce._solvers.sgd"):
+        monkeypatch.setattr(
+            importlib.import_module(name), "curvature",
+            lambda objective, theta, rng: np.full(objective.K, 1e-8),
+        )
     X, y, w, ref = small_weighted_problem(0, 60, 10.0, weighted=True)
-    obj = LinearBCE(X, y[:, None], sample_weight=w, C=10.0)
+    obj = make_objective(X, y[:, None], sample_weight=w, C=10.0)
     res = sgd(obj, np.zeros(obj.n_params), tol=1e-10, max_iter=300, random_state=0)
     f_star = objective(X, y, ref.coef_, ref.intercept_, 10.0, w)
     assert res.fun / f_star - 1 < 1e-8
@@ -546,7 +549,7 @@ def test_convergence_warning_on_ill_conditioned_data_says_what_to_change():
 
 # ------------------------------------------------------------------ schedules
 def full_batch_objective(X, y, C=1.0):
-    return LinearBCE(X, y[:, None].astype(float), C=C)
+    return make_objective(X, y[:, None].astype(float), C=C)
 
 
 @pytest.mark.parametrize(
@@ -561,14 +564,13 @@ def test_schedules_take_the_documented_steps(learning_rate, steps):
     """With one batch, every step is a gradient step of the documented size."""
     X, y = DATASETS["synthetic"]()
     obj = full_batch_objective(X, y)
-    eta0, alpha = 0.3, 1.0 / len(y)
+    eta0, alpha = 0.3, 1.0 / len(y)  # alpha = 1 / (C S): the objective's penalty
     theta = np.zeros(obj.n_params)
     for t in (1, 2, 3):
         theta = theta - steps(eta0, alpha, t) * obj.loss_gradient(theta)[1]
     res = sgd(
         obj, np.zeros(obj.n_params), learning_rate=learning_rate, eta0=eta0,
-        power_t=0.25, alpha=[alpha], batch_size=len(y), max_iter=3, tol=0.0,
-        random_state=0,
+        power_t=0.25, batch_size=len(y), max_iter=3, tol=0.0, random_state=0,
     )
     np.testing.assert_allclose(res.x, theta, rtol=1e-12, atol=1e-14)
 
@@ -745,6 +747,8 @@ def test_solver_rejects_unknown_schedule_and_missing_alpha():
     obj = full_batch_objective(X, y)
     with pytest.raises(ValueError, match="learning_rate must be one of"):
         sgd(obj, np.zeros(obj.n_params), learning_rate="fast")
+    # no alpha: the penalty of C=np.inf has zero strength
+    obj = full_batch_objective(X, y, C=np.inf)
     with pytest.raises(ValueError, match="needs a positive L2 strength alpha"):
         sgd(obj, np.zeros(obj.n_params), learning_rate="optimal")
 
