@@ -142,6 +142,11 @@ def validate_sample_weight(sample_weight, n_samples):
     if sample_weight is None:
         return None
     sw = np.asarray(sample_weight)
+    if sw.dtype.kind == "O":  # numbers held as objects, as scikit-learn accepts
+        try:
+            sw = sw.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
     if sw.dtype.kind not in "biuf":
         raise TypeError(
             f"sample_weight must hold numbers, got an array of dtype {sw.dtype}."

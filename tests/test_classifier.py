@@ -324,6 +324,23 @@ def test_bad_sample_weight(sample_weight, match):
         BCELogisticClassifier().fit(X, [0, 0, 1, 1], sample_weight=sample_weight)
 
 
+def test_non_numeric_sample_weight_is_a_type_error():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    with pytest.raises(TypeError, match="sample_weight must hold numbers"):
+        BCELogisticClassifier().fit(X, [0, 0, 1, 1], sample_weight=list("abcd"))
+
+
+def test_numbers_held_as_objects_are_weights_like_in_logistic_regression():
+    X, y = DATASETS["breast_cancer"]()
+    X = StandardScaler().fit_transform(X)
+    w = np.random.default_rng(0).uniform(0.5, 2, size=len(y))
+    ours = BCELogisticClassifier(tol=1e-8).fit(X, y, sample_weight=w.astype(object))
+    ref = LogisticRegression(tol=1e-10, max_iter=1000).fit(
+        X, y, sample_weight=w.astype(object)
+    )
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+
+
 def test_unknown_class_weight_key_raises():
     X, y = DATASETS["iris"]()
     with pytest.raises(ValueError, match=r"labels that are not classes of y: \[7\]"):
