@@ -14,6 +14,7 @@ Whatever holds the data, a fit is::
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -259,7 +260,9 @@ def fit(estimator, data):
         estimator, objective, data.classes, data.multilabel, prior=name != "sgd"
     )
     options = _solver_options(estimator, name, objective, data.validation)
-    with backend.parallel():
+    # SGD's steps are mini-batches of one row block each: the backend's threads
+    # would have little to share, and BLAS keeps its own threads for them.
+    with backend.parallel() if name != "sgd" else nullcontext():
         result = solver(objective, theta0, **options)
     if not result.converged:
         advice = ""
