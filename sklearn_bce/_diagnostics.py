@@ -28,8 +28,13 @@ _SGD_AUTO_ADVICE = (
 )
 
 
-def warn_not_converged(solver, result, max_iter, advice=""):
+def warn_not_converged(solver, result, max_iter, advice="", tol=None, dtype=None):
     """Raise a ConvergenceWarning that says where the solver stopped and what to do.
+
+    Two cases are told apart: the iteration limit, and a stop at the precision of
+    the data's dtype before the gradient met the tolerance (``result.tol_ratio``
+    set, no problem at ``max_iter``), where the message names the tolerance that
+    the data reach.
 
     Parameters
     ----------
@@ -38,15 +43,33 @@ def warn_not_converged(solver, result, max_iter, advice=""):
     result : SolverResult
         The solver's outcome.
     max_iter : int
-        The iteration limit that was hit.
+        The iteration limit.
     advice : str, default=""
         Extra, solver-specific advice appended to the message.
+    tol : float, default=None
+        The estimator's ``tol``, for the reachable tolerance.
+    dtype : numpy.dtype, default=None
+        The dtype of the data.
     """
-    msg = (
-        f"{solver} did not converge in max_iter={max_iter} iterations: the final "
-        f"gradient max-norm is {result.grad_norm:.3g} (objective {result.fun:.6g}). "
-        "Increase max_iter, increase tol, or decrease C (stronger regularisation)."
-    )
+    at_limit = np.any(np.asarray(result.n_iter) >= max_iter)
+    if result.tol_ratio > 0 and tol is not None and not at_limit:
+        reachable = 10.0 ** np.ceil(np.log10(tol * result.tol_ratio))
+        dtype = np.dtype(dtype if dtype is not None else np.float64)
+        msg = (
+            f"{solver} stopped before the gradient met tol={tol!r}: at the "
+            f"precision of {dtype.name} data the objective cannot be lowered any "
+            f"further (final gradient max-norm {result.grad_norm:.3g}, objective "
+            f"{result.fun:.6g}). These data reach tol={reachable:.0e}; ask for "
+            "that or more"
+        )
+        msg += ", or fit float64 data." if dtype == np.float32 else "."
+    else:
+        msg = (
+            f"{solver} did not converge in max_iter={max_iter} iterations: the "
+            f"final gradient max-norm is {result.grad_norm:.3g} (objective "
+            f"{result.fun:.6g}). Increase max_iter, increase tol, or decrease C "
+            "(stronger regularisation)."
+        )
     if advice:
         msg += " " + advice
     warnings.warn(msg, ConvergenceWarning, stacklevel=3)

@@ -269,7 +269,9 @@ def fit(estimator, data):
         if name == "sgd":
             streamed = "sgd" in backend.solver_overrides
             advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
-        warn_not_converged(name, result, estimator.max_iter, advice)
+        warn_not_converged(
+            name, result, estimator.max_iter, advice, estimator.tol, data.dtype
+        )
     W, b = objective.to_coef(result.x)
     set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)

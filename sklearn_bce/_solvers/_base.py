@@ -59,6 +59,11 @@ class SolverResult:
         Objective value after each iteration or epoch, where the solver records it.
     message : str
         Solver-specific termination message.
+    tol_ratio : float
+        0 unless some problem stopped because the precision of the data's dtype
+        was reached before its gradient met the tolerance; then the largest ratio
+        of such a problem's final gradient max-norm to its tolerance: ``tol``
+        times this ratio is a tolerance that the data can reach.
     """
 
     x: np.ndarray
@@ -68,3 +73,4 @@ class SolverResult:
     grad_norm: float
     history: list = field(default_factory=list)
     message: str = ""
+    tol_ratio: float = 0.0

@@ -20,6 +20,9 @@ from .stopping import optimality
 
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
+#: Steps at the rounding level of the objective that do not shrink the gradient
+#: tenfold, after which a problem has reached the precision of its dtype.
+_PRECISION_STEPS = 3
 
 
 @requires("hessian", "smooth")
@@ -28,9 +31,12 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
 
     The stopping rule is the one of :func:`~sklearn_bce._solvers.lbfgs`: a
     problem stops when the largest absolute entry of its gradient is at most
-    ``tol``, or after ``max_iter`` iterations. A problem whose line search can no
-    longer decrease the objective at floating-point precision also stops (and
-    counts as converged, as scipy's L-BFGS-B does).
+    ``tol``, or after ``max_iter`` iterations. A problem also stops when its
+    progress is down to the rounding of the data's dtype: its line search finds
+    no decrease, or ``_PRECISION_STEPS`` steps change the objective by rounding
+    only without shrinking the gradient tenfold. It then counts as converged only
+    if its gradient met ``tol``; otherwise the result says how far above ``tol``
+    the gradient stopped (``tol_ratio``), which is the reachable tolerance.
 
     Parameters
     ----------
@@ -58,41 +64,25 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
     eps = np.finfo(objective.dtype).eps
     loss, G = objective.loss_gradient_problems(T)
+    g_max = optimality(objective, T, G)
     n_iter = np.zeros(K, dtype=np.int32)
-    stalled = np.zeros(K, dtype=bool)
+    rounding_steps = np.zeros(K, dtype=np.int32)  # noise-level steps, per problem
+    at_precision = np.zeros(K, dtype=bool)
     history = []
 
-    def running():
-        g_max = optimality(objective, T, G)
-        return np.flatnonzero((g_max > tol) & ~stalled & (n_iter < max_iter))
-
-    active = running()
+    active = np.flatnonzero(g_max > tol)
     while active.size:
         cols = None if active.size == K else active
         H = objective.hessian_problems(T[active], cols=cols)
         step = np.stack([_newton_step(H[i], G[k]) for i, k in enumerate(active)])
-        slope = np.einsum("ij,ij->i", step, G[active])  # < 0 unless stalled
-        alpha = np.ones(active.size)
-        todo = np.arange(active.size)
-        for _ in range(_MAX_HALVINGS + 1):
-            idx = active[todo]
-            trial = T[idx] + alpha[todo, None] * step[todo]
-            t_loss, t_G = objective.loss_gradient_problems(
-                trial, cols=None if idx.size == K else idx
-            )
-            armijo = t_loss <= loss[idx] + 1e-4 * alpha[todo] * slope[todo]
-            # At the optimum the decrease drowns in rounding: accept a step that
-            # changes the objective by rounding only and shrinks the gradient.
-            flat = (np.abs(t_loss - loss[idx]) <= 8 * eps * np.abs(loss[idx])) & (
-                np.abs(t_G).sum(axis=1) < np.abs(G[idx]).sum(axis=1)
-            )
-            ok = (armijo | flat) & (slope[todo] < 0)
-            T[idx[ok]], loss[idx[ok]], G[idx[ok]] = trial[ok], t_loss[ok], t_G[ok]
-            todo = todo[~ok]
-            if not todo.size:
-                break
-            alpha[todo] *= 0.5
-        stalled[active[todo]] = True  # no decrease found: as far as precision goes
+        taken, rounding = _line_search(objective, T, loss, G, active, step, eps)
+        g_before, g_max = g_max[active], optimality(objective, T, G)
+        # Near the optimum Newton's steps shrink the gradient many times over; a
+        # step that only rounds the objective and does not shrink the gradient
+        # tenfold is noise, and a few of them mean the dtype's precision is reached.
+        slow = rounding & (g_max[active] > 0.1 * g_before)
+        rounding_steps[active] += slow
+        at_precision[active] = ~taken | (rounding_steps[active] >= _PRECISION_STEPS)
         n_iter[active] += 1
         if K == 1:
             history.append(float(loss[0]))
@@ -102,10 +92,16 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
                     f"Newton problem {k} iteration {n_iter[k]}: "
                     f"objective {loss[k]:.10g}"
                 )
-        active = running()
+        active = np.flatnonzero((g_max > tol) & ~at_precision & (n_iter < max_iter))
 
-    g_max = optimality(objective, T, G)
-    converged = bool(np.all((g_max <= tol) | stalled))
+    met = g_max <= tol
+    converged = bool(np.all(met))
+    if converged:
+        message = "converged"
+    elif np.any(~met & ~at_precision):
+        message = "iteration limit reached"
+    else:
+        message = "precision of the data's dtype reached before tol"
     return SolverResult(
         x=T.ravel(),
         n_iter=n_iter,
@@ -113,8 +109,52 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         fun=float(loss.sum()),
         grad_norm=float(g_max.max()) if K else 0.0,
         history=history,
-        message="converged" if converged else "iteration limit reached",
+        message=message,
+        tol_ratio=_tol_ratio(g_max, tol, at_precision & ~met),
     )
+
+
+def _tol_ratio(g_max, tol, limited):
+    """How many times ``tol`` the problems stopped by precision reached (0: none)."""
+    if not np.any(limited):
+        return 0.0
+    return float(np.max(g_max[limited] / np.maximum(tol[limited], 1e-300)))
+
+
+def _line_search(objective, T, loss, G, active, step, eps):
+    """Backtracking (Armijo) along ``step`` for the active problems, in place.
+
+    ``T``, ``loss`` and ``G`` are updated for the problems whose step is taken.
+    At the optimum the decrease drowns in rounding, so a step that changes the
+    objective by rounding only and shrinks the gradient is taken too. Returns,
+    per active problem, whether a step was taken and whether it was such a
+    rounding-level step.
+    """
+    K = objective.K
+    slope = np.einsum("ij,ij->i", step, G[active])  # < 0 unless at precision
+    alpha = np.ones(active.size)
+    taken = np.zeros(active.size, dtype=bool)
+    rounding = np.zeros(active.size, dtype=bool)
+    todo = np.arange(active.size)
+    for _ in range(_MAX_HALVINGS + 1):
+        idx = active[todo]
+        trial = T[idx] + alpha[todo, None] * step[todo]
+        t_loss, t_G = objective.loss_gradient_problems(
+            trial, cols=None if idx.size == K else idx
+        )
+        armijo = t_loss <= loss[idx] + 1e-4 * alpha[todo] * slope[todo]
+        flat = (np.abs(t_loss - loss[idx]) <= 8 * eps * np.abs(loss[idx])) & (
+            np.abs(t_G).sum(axis=1) < np.abs(G[idx]).sum(axis=1)
+        )
+        ok = (armijo | flat) & (slope[todo] < 0)
+        T[idx[ok]], loss[idx[ok]], G[idx[ok]] = trial[ok], t_loss[ok], t_G[ok]
+        taken[todo[ok]] = True
+        rounding[todo[ok]] = ~armijo[ok]
+        todo = todo[~ok]
+        if not todo.size:
+            break
+        alpha[todo] *= 0.5
+    return taken, rounding
 
 
 def _newton_step(H, g):
