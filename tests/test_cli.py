@@ -147,6 +147,25 @@ def test_saved_model_predicts_from_csv(default_run, tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_csv(target), printed)
 
 
+def test_predict_into_a_closed_pipe_exits_quietly(default_run, tmp_path):
+    # `sklearn-bce predict model rows.csv | head`: the reader stops after a few
+    # lines, long before the output ends.
+    out = default_run[3]
+    data = load_breast_cancer(as_frame=True)
+    pd.concat([data.data] * 50).to_csv(tmp_path / "rows.csv", index=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sklearn_bce", "predict", str(out / "model.skops"),
+         str(tmp_path / "rows.csv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    head = [proc.stdout.readline() for _ in range(3)]
+    proc.stdout.close()  # as `head` does once it has its lines
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert head[0] == b"prediction,proba_0,proba_1\n"
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def test_saved_model_is_the_chosen_pipeline(default_run):
     _, _, stderr, out = default_run
     model = load_model(out / "model.skops")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -194,4 +195,11 @@ def main(argv=None):
     except CommandError as exc:
         print(f"sklearn-bce: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader closed the pipe (``sklearn-bce predict ... | head``): stop
+        # quietly. Point stdout at devnull so that the interpreter's final flush
+        # does not fail again on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return 0
