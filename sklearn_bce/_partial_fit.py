@@ -138,5 +138,10 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
     estimator.n_iter_ = estimator.n_iter_ + 1
     estimator.solver_ = "sgd"
     estimator.loss_curve_.append(float(fun.sum()))
+    if estimator.verbose:
+        print(
+            f"SGD partial_fit epoch {int(estimator.n_iter_.max())} over "
+            f"{X.shape[0]} rows: objective on the chunk {fun.sum():.10g}"
+        )
     estimator.validation_loss_curve_ = None
     return estimator

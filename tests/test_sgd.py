@@ -783,6 +783,22 @@ def test_verbose_prints_the_objective_of_each_epoch(capsys):
     assert lines[0].startswith(f"SGD epoch 1: objective {clf.loss_curve_[0]:.10g}")
 
 
+def test_partial_fit_verbose_prints_the_objective_of_each_call(capsys):
+    X, y = DATASETS["iris"]()
+    clf = BCELogisticClassifier(solver="sgd", verbose=1, random_state=0)
+    for rows in (slice(0, 75), slice(75, 150)):
+        clf.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"SGD partial_fit epoch {i} over 75 rows: objective on the chunk "
+        f"{clf.loss_curve_[i - 1]:.10g}"
+        for i in (1, 2)
+    ]
+    quiet = BCELogisticClassifier(solver="sgd", random_state=0)
+    quiet.partial_fit(X, y, classes=[0, 1, 2])
+    assert capsys.readouterr().out == ""
+
+
 def test_predict_proba_is_the_sigmoid_of_the_fitted_logits():
     X, y = DATASETS["breast_cancer"]()
     clf = BCELogisticClassifier(solver="sgd", random_state=0).fit(X, y)
