@@ -532,6 +532,90 @@ def test_auto_solver_rule_sparse():
     assert auto_solver(make_objective(small.tocsc(), y)) == "lbfgs"  # no row blocks
 
 
+class _ProcessBlas:
+    """A stand-in for threadpoolctl's BLAS controller: one thread count for the
+    whole process, as OpenBLAS has, whatever the thread that sets it."""
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def select(self, user_api):
+        return self
+
+    def info(self):
+        return [{"num_threads": self.threads}]
+
+    def limit(self, limits):
+        blas = self
+
+        class Limiter:
+            def __init__(self):
+                self.saved, blas.threads = blas.threads, limits
+
+            def restore_original_limits(self):
+                blas.threads = self.saved
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.restore_original_limits()
+
+        return Limiter()
+
+
+def test_concurrent_fits_leave_blas_threads_as_they_found_them(monkeypatch):
+    # Fit 1 starts, fit 2 starts while it runs, fit 1 ends first. BLAS, held at
+    # one thread while they run, gets its two threads back when fit 2 ends, and
+    # both fits run their row blocks on two threads.
+    import threading
+
+    import sklearn_bce._objective.memory as memory_module
+
+    blas = _ProcessBlas(threads=2)
+    monkeypatch.setattr(memory_module, "_threadpool_controller", lambda: blas)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 10))
+    y = (X[:, 0] + rng.normal(size=20_000) > 0).astype(int)
+    first_in, second_in, first_done = (threading.Event() for _ in range(3))
+    seen = {}
+    original = InMemoryBackend.mean_loss_gradient
+
+    def spy(self, *args, **kwargs):
+        name = threading.current_thread().name
+        if name not in seen:
+            seen[name] = (self.n_workers, blas.threads)
+            if name == "first":
+                first_in.set()
+                assert second_in.wait(timeout=60)
+            else:
+                second_in.set()
+                assert first_done.wait(timeout=60)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(InMemoryBackend, "mean_loss_gradient", spy)
+    fits = {}
+
+    def fit(name, done=None):
+        fits[name] = BCELogisticClassifier(solver="lbfgs").fit(X, y)
+        if done is not None:
+            done.set()
+
+    one = threading.Thread(target=fit, args=("first", first_done), name="first")
+    two = threading.Thread(target=fit, args=("second",), name="second")
+    one.start()
+    assert first_in.wait(timeout=60)
+    two.start()
+    one.join(timeout=120)
+    two.join(timeout=120)
+    # each fit: two threads of row blocks, BLAS at one thread meanwhile
+    assert seen == {"first": (2, 1), "second": (2, 1)}
+    assert blas.threads == 2
+    ref = LogisticRegression(tol=1e-10, max_iter=1000).fit(X, y)
+    for est in fits.values():
+        np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-4)
+
+
 @pytest.mark.parametrize("dtype, atol", [(np.float64, 1e-9), (np.float32, 3e-6)])
 def test_newton_with_weights_matches_logistic_regression(dtype, atol):
     # tol=1e-10 is beyond float32: Newton stops at the rounding level within a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -35,6 +36,43 @@ def _threadpool_controller():
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
+
+
+class _BlasLimit:
+    """BLAS held at one thread while any fit in the process runs its row blocks.
+
+    BLAS thread pools belong to the whole process, so fits running concurrently
+    in threads share one limit: the first to start records BLAS's threads and
+    limits them to one, the last to end restores them, and all of them use the
+    recorded number of threads for their row blocks.
+    """
+
+    lock = threading.Lock()
+    users = 0
+    limiter = None
+    threads = 1
+
+
+@contextmanager
+def _single_threaded_blas():
+    """Context holding BLAS at one thread; yields BLAS's threads before it."""
+    with _BlasLimit.lock:
+        if _BlasLimit.users == 0:
+            blas = _threadpool_controller().select(user_api="blas")
+            _BlasLimit.threads = max(
+                (lib["num_threads"] for lib in blas.info()), default=1
+            )
+            _BlasLimit.limiter = blas.limit(limits=1)
+        _BlasLimit.users += 1
+        threads = _BlasLimit.threads
+    try:
+        yield threads
+    finally:
+        with _BlasLimit.lock:
+            _BlasLimit.users -= 1
+            if _BlasLimit.users == 0:
+                _BlasLimit.limiter.restore_original_limits()
+                _BlasLimit.limiter = None
 
 
 class InMemoryBackend:
@@ -191,8 +229,10 @@ class InMemoryBackend:
         products, while the element-wise part of each evaluation runs on one
         core. Here the row blocks of every evaluation (products and element-wise
         work) run concurrently on as many threads as BLAS was set to use, with
-        BLAS itself limited to one thread meanwhile. Results do not depend on
-        thread timing (block sums are added in a fixed order).
+        BLAS itself limited to one thread meanwhile: one limit for the whole
+        process, shared by fits running concurrently in threads and lifted when
+        the last of them ends. Results do not depend on thread timing (block sums
+        are added in a fixed order).
 
         Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there is
         nothing to run concurrently, and the set-up (a few milliseconds) would
@@ -205,14 +245,13 @@ class InMemoryBackend:
         if self.n_samples < THREADED_ROWS:
             yield
             return
-        blas = _threadpool_controller().select(user_api="blas")
-        n_threads = max((lib["num_threads"] for lib in blas.info()), default=1)
-        if n_threads <= 1:
-            yield
-            return
-        with blas.limit(limits=1), ThreadPoolExecutor(n_threads) as executor:
-            self.executor, self.n_workers = executor, n_threads
-            try:
+        with _single_threaded_blas() as n_threads:
+            if n_threads <= 1:
                 yield
-            finally:
-                self.executor, self.n_workers = None, 1
+                return
+            with ThreadPoolExecutor(n_threads) as executor:
+                self.executor, self.n_workers = executor, n_threads
+                try:
+                    yield
+                finally:
+                    self.executor, self.n_workers = None, 1
