@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import fit, prepare_in_memory
+from ._fit import check_namespace, fit, prepare_in_memory
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._partial_fit import partial_fit
 from ._predict import is_dask_collection, labels, log_proba, proba, scores
@@ -531,6 +531,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             The objective value.
         """
         check_is_fitted(self)
+        check_namespace(X)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=False,
@@ -572,6 +573,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         if is_dask_collection(X):
             return _dask_predict(self, X, "decision_function")
         check_is_fitted(self)
+        check_namespace(X)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             reset=False,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.validation import validate_data
 
@@ -37,6 +38,7 @@ __all__ = [
     "NEWTON_WORK",
     "FitData",
     "auto_solver",
+    "check_namespace",
     "fit",
     "prepare_in_memory",
     "set_coef",
@@ -76,6 +78,46 @@ class FitData:
     validation: object = None
 
 
+def check_namespace(X):
+    """Refuse, with a clear error, arrays that array API dispatch would pass on.
+
+    Under ``sklearn.config_context(array_api_dispatch=True)`` an array of another
+    namespace (torch, CuPy, array-api-strict, ...) reaches the estimator as it is;
+    the estimator computes with NumPy and SciPy only, so it names the namespace
+    and says what to do. Without dispatch such arrays are converted to NumPy by
+    scikit-learn's validation, as for ``LogisticRegression``.
+
+    Parameters
+    ----------
+    X : object
+        The input.
+
+    Raises
+    ------
+    TypeError
+        For an array of a namespace other than NumPy under dispatch.
+    """
+    if not get_config().get("array_api_dispatch", False):
+        return
+    if isinstance(X, np.ndarray) or sp.issparse(X):
+        return
+    if hasattr(X, "__array_namespace__"):
+        name = X.__array_namespace__().__name__
+    else:
+        name = type(X).__module__.split(".")[0]
+        if name not in ("torch", "cupy", "jax", "jaxlib", "dpctl", "mlx"):
+            return  # lists, pandas, polars, ...: converted by validation
+    if name.split(".")[0] == "numpy":
+        return
+    raise TypeError(
+        f"X is an array of the {name!r} namespace, and array API dispatch is "
+        "on: BCELogisticClassifier computes with NumPy and does not support array "
+        "API dispatch. Convert X to a NumPy array (for example with "
+        "np.asarray(X), after moving it to the CPU), or fit outside "
+        "sklearn.config_context(array_api_dispatch=True)."
+    )
+
+
 def prepare_in_memory(estimator, X, y, sample_weight):
     """Validate NumPy / SciPy input and hold it in an in-memory backend.
 
@@ -94,6 +136,7 @@ def prepare_in_memory(estimator, X, y, sample_weight):
     -------
     data : FitData
     """
+    check_namespace(X)
     X, y = validate_data(
         estimator, X, y, accept_sparse=["csr", "csc"],
         dtype=[np.float64, np.float32], multi_output=True,

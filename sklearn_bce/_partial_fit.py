@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from ._fit import set_coef
+from ._fit import check_namespace, set_coef
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._solvers.stream import sgd_partial_fit, start_stream, stream_average
 from ._targets import encode_targets, validate_sample_weight
@@ -58,6 +58,7 @@ def _validated_chunk(estimator, X, y, classes, sample_weight):
             "frequencies of the whole stream are not known. Compute them with "
             "sklearn.utils.class_weight.compute_class_weight and pass a dict."
         )
+    check_namespace(X)
     X, y = validate_data(
         estimator, X, y, accept_sparse=["csr", "csc"],
         dtype=[np.float64, np.float32], reset=first_call,

@@ -1,5 +1,6 @@
 """BCELogisticClassifier against LogisticRegression and OneVsRestClassifier."""
 
+import os
 import pickle
 import warnings
 
@@ -339,6 +340,49 @@ def test_numbers_held_as_objects_are_weights_like_in_logistic_regression():
         X, y, sample_weight=w.astype(object)
     )
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+
+
+def test_arrays_of_another_namespace_under_dispatch_are_a_clear_type_error():
+    # scikit-learn enables dispatch only with SCIPY_ARRAY_API=1 set before scipy
+    # is imported: a fresh interpreter. Without dispatch such arrays are
+    # converted to NumPy, as LogisticRegression converts them.
+    import subprocess
+    import sys
+
+    code = """
+import numpy as np, sklearn, array_api_strict as xp
+from sklearn.datasets import load_iris
+from sklearn_bce import BCELogisticClassifier
+X, y = load_iris(return_X_y=True)
+Xa, ya = xp.asarray(X), xp.asarray(y)
+fitted = BCELogisticClassifier().fit(X, y)
+calls = {
+    "fit": lambda: BCELogisticClassifier().fit(Xa, ya),
+    "predict_proba": lambda: fitted.predict_proba(Xa),
+    "partial_fit": lambda: BCELogisticClassifier(solver="sgd").partial_fit(
+        Xa, ya, classes=[0, 1, 2]),
+}
+with sklearn.config_context(array_api_dispatch=True):
+    for name, call in calls.items():
+        try:
+            call()
+            print(name, "no error")
+        except TypeError as exc:
+            print(name, "TypeError", exc)
+ours = BCELogisticClassifier().fit(Xa, ya)
+print("converted", np.abs(ours.coef_ - fitted.coef_).max())
+"""
+    env = dict(os.environ, SCIPY_ARRAY_API="1")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True,
+        timeout=300, check=True,
+    ).stdout.splitlines()
+    for line, name in zip(out, ["fit", "predict_proba", "partial_fit"], strict=False):
+        assert line.startswith(
+            f"{name} TypeError X is an array of the 'array_api_strict' namespace, "
+            "and array API dispatch is on"
+        ), out
+    assert out[3] == "converted 0.0", out
 
 
 def test_unknown_class_weight_key_raises():
