@@ -227,7 +227,7 @@ def test_predict_log_proba_is_exact_for_confident_predictions():
 
 
 def test_feature_names_in():
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     X, y = DATASETS["wine"]()
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     clf = BCELogisticClassifier().fit(df, y)
@@ -383,6 +383,26 @@ print("converted", np.abs(ours.coef_ - fitted.coef_).max())
             "and array API dispatch is on"
         ), out
     assert out[3] == "converted 0.0", out
+
+
+def test_pandas_nullable_columns_behave_as_in_logistic_regression():
+    import pandas as pd
+    X, y = DATASETS["breast_cancer"]()
+    X = StandardScaler().fit_transform(X)[:, :4]
+    frame = pd.DataFrame({
+        "a": pd.array(np.round(X[:, 0] * 10).astype(int), dtype="Int64"),
+        "b": pd.array(X[:, 1], dtype="Float64"),
+        "c": X[:, 2],
+    })
+    ref = LogisticRegression(tol=1e-10, max_iter=1000).fit(frame, y)
+    ours = BCELogisticClassifier(tol=1e-8).fit(frame, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(ours.feature_names_in_, ["a", "b", "c"])
+    frame.loc[3, "b"] = pd.NA  # a missing value: the same error as scikit-learn's
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        LogisticRegression().fit(frame, y)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        BCELogisticClassifier().fit(frame, y)
 
 
 def test_unknown_class_weight_key_raises():
