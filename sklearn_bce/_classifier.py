@@ -10,19 +10,22 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import check_namespace, fit, prepare_in_memory
-from ._objective import InMemoryBackend, Objective, Penalty
+from ._fit import (
+    check_namespace,
+    check_sgd_schedule,
+    fit,
+    objective_value,
+    prepare_in_memory,
+)
 from ._partial_fit import partial_fit
 from ._predict import is_dask_collection, labels, log_proba, proba, scores
 from ._solvers import SOLVERS
 from ._solvers.minibatch import LEARNING_RATES
-from ._targets import encode_targets, validate_sample_weight
 
 __all__ = ["BCELogisticClassifier"]
 
@@ -432,7 +435,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
                 "solver='sgd', or l1_ratio=0."
             )
         if self.solver == "sgd":
-            self._check_sgd_schedule()
+            check_sgd_schedule(self)
         self._stream = None
         for name in ("loss_curve_", "validation_loss_curve_"):
             if hasattr(self, name):
@@ -444,14 +447,6 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         else:
             data = prepare_in_memory(self, X, y, sample_weight)
         return fit(self, data)
-
-    def _check_sgd_schedule(self):
-        if self.learning_rate == "optimal" and not np.isfinite(self.C):
-            raise ValueError(
-                "learning_rate='optimal' needs a finite C: its steps "
-                "1 / (alpha * (t0 + t)) use the L2 strength alpha = 1 / (C * S). "
-                "Use another learning_rate with C=np.inf."
-            )
 
     def _check_partial_fit(self):
         if self.solver != "sgd":
@@ -499,7 +494,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        self._check_sgd_schedule()
+        check_sgd_schedule(self)
         return partial_fit(self, X, y, classes, sample_weight)
 
     # ---------------------------------------------------------------- predicting
@@ -530,29 +525,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         value : float
             The objective value.
         """
-        check_is_fitted(self)
-        check_namespace(X)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        y = np.asarray(y.toarray() if sp.issparse(y) else y)
-        if not self.multilabel_:
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
-            if unknown.size:
-                raise ValueError(
-                    f"y has labels the model was not fitted on: {unknown.tolist()}."
-                )
-        sample_weight = validate_sample_weight(sample_weight, X.shape[0])
-        Y, sw = encode_targets(
-            y, self.classes_, self.multilabel_, sample_weight, self.class_weight
-        )
-        backend = InMemoryBackend(X, Y, sample_weight=sw)
-        penalty = Penalty(self.C, self.l1_ratio, backend.weight_totals())
-        objective = Objective(
-            backend, penalty, fit_intercept=self.fit_intercept, precondition=False
-        )
-        return objective.loss(objective.from_coef(self.coef_, self.intercept_))
+        return objective_value(self, X, y, sample_weight)
 
     def decision_function(self, X):
         """Logits ``X @ coef_.T + intercept_``.

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._diagnostics import (
     sgd_advice,
@@ -39,7 +39,9 @@ __all__ = [
     "FitData",
     "auto_solver",
     "check_namespace",
+    "check_sgd_schedule",
     "fit",
+    "objective_value",
     "prepare_in_memory",
     "set_coef",
     "start_point",
@@ -327,6 +329,65 @@ def fit(estimator, data):
     if not np.isfinite(estimator.C):
         warn_if_separable(backend, W, b if estimator.fit_intercept else None)
     return estimator
+
+
+def check_sgd_schedule(estimator):
+    """Raise a clear error for ``learning_rate='optimal'`` without a penalty.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+    """
+    if estimator.learning_rate == "optimal" and not np.isfinite(estimator.C):
+        raise ValueError(
+            "learning_rate='optimal' needs a finite C: its steps "
+            "1 / (alpha * (t0 + t)) use the L2 strength alpha = 1 / (C * S). "
+            "Use another learning_rate with C=np.inf."
+        )
+
+
+def objective_value(estimator, X, y, sample_weight=None):
+    """The fitted estimator's objective on ``(X, y)`` (see its ``objective``).
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        A fitted estimator.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Samples.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Labels from ``classes_``, or an indicator matrix for a multilabel model.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    value : float
+    """
+    check_is_fitted(estimator)
+    check_namespace(X)
+    X = validate_data(
+        estimator, X, accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32], reset=False,
+    )
+    y = np.asarray(y.toarray() if sp.issparse(y) else y)
+    if not estimator.multilabel_:
+        unknown = np.setdiff1d(np.unique(y), estimator.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels the model was not fitted on: {unknown.tolist()}."
+            )
+    sample_weight = validate_sample_weight(sample_weight, X.shape[0])
+    Y, sw = encode_targets(
+        y, estimator.classes_, estimator.multilabel_, sample_weight,
+        estimator.class_weight,
+    )
+    backend = InMemoryBackend(X, Y, sample_weight=sw)
+    penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
+    objective = Objective(
+        backend, penalty, fit_intercept=estimator.fit_intercept, precondition=False
+    )
+    return objective.loss(objective.from_coef(estimator.coef_, estimator.intercept_))
 
 
 def set_coef(estimator, W, b, classes, multilabel, dtype):
