@@ -25,8 +25,8 @@ class Penalty:
     unbiased estimate of the mean loss), and a chunk of a stream: the objective of
     a chunk is its weighted mean loss plus the penalty of the **whole** stream, so
     the chunks' objectives, weighted by their share of the weight, add up to the
-    whole objective. A stream builds its penalty with the stream's total weight
-    (:meth:`with_total_weight`), never with the chunk's.
+    whole objective. A stream builds its penalty with the stream's total weight,
+    never with the chunk's.
 
     Parameters
     ----------
@@ -70,20 +70,6 @@ class Penalty:
     def smooth(self):
         """bool: Whether the penalty has no L1 part (it is then differentiable)."""
         return not np.any(self.l1 > 0)
-
-    def with_total_weight(self, total_weight):
-        """The same ``C`` and ``l1_ratio`` for data of another total weight.
-
-        Parameters
-        ----------
-        total_weight : float or array-like of shape (K,)
-            The total sample weight of the data (for a stream, of all of it).
-
-        Returns
-        -------
-        penalty : Penalty
-        """
-        return Penalty(self.C, self.l1_ratio, total_weight)
 
     def per_problem(self, values, k, cols=None):
         """``values`` (one per problem) for ``k`` problems, or those in ``cols``.
