@@ -317,7 +317,7 @@ def fit(estimator, data):
         warn_not_converged(
             name, result, estimator.max_iter, advice, estimator.tol, data.dtype
         )
-    W, b = objective.to_coef(result.x)
+    W, b = objective.to_coef(objective.settle_flat_directions(result.x))
     set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
     estimator.solver_ = name

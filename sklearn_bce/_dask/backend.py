@@ -7,8 +7,10 @@ from contextlib import nullcontext
 import dask.array as da
 import numpy as np
 
+from .._objective.indicators import candidate_blocks
 from .chunks import (
     all_of,
+    chunk_indicator_check,
     chunk_moments,
     chunk_separated,
     chunk_setup,
@@ -123,6 +125,7 @@ class DaskBackend:
         self._totals = np.broadcast_to(self._sw_sum, (K,)).copy()
         self._positive = positive
         self._moments = (mean, std) if fused else None
+        self._groups = None
 
     @property
     def n_workers(self):
@@ -195,6 +198,26 @@ class DaskBackend:
     def hessian_work(self):
         """``inf``: Hessian blocks are not offered, see ``DataBackend``."""
         return np.inf
+
+    def indicator_groups(self):
+        """One-hot encoded column blocks, checked on the cluster (found once).
+
+        The candidates come from the feature moments; one pass over the chunks
+        checks their rows. See ``DataBackend``.
+
+        Returns
+        -------
+        blocks : ndarray of int of shape (n_blocks, 2)
+        """
+        if self._groups is None:
+            blocks = candidate_blocks(*self.feature_moments())
+            if blocks.shape[0]:
+                ok = self.chunks.map_reduce(
+                    chunk_indicator_check, all_of, blocks=blocks
+                )
+                blocks = blocks[np.asarray(ok, dtype=bool)]
+            self._groups = blocks
+        return self._groups.copy()
 
     def separated(self, W, b):
         """Whether each model separates its problem (one pass), see ``DataBackend``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .._objective.indicators import rows_sum_to_one
 from .._objective.kernels import bce_sums, separated
 from .._objective.moments import weighted_feature_moments
 
@@ -244,3 +245,8 @@ def chunk_separated(chunk, Wb, fit_intercept):
 def all_of(*parts):
     """Element-wise logical and of boolean arrays (a reduction step)."""
     return np.logical_and.reduce(parts)
+
+
+def chunk_indicator_check(chunk, blocks):
+    """Whether the chunk's rows add up to one in each candidate one-hot block."""
+    return rows_sum_to_one(chunk[0], blocks)

@@ -201,6 +201,20 @@ class DataBackend(Protocol):
             positive weight): the data of that problem are linearly separable.
         """
 
+    def indicator_groups(self) -> np.ndarray:
+        """Blocks of adjacent columns that one-hot encode a categorical feature.
+
+        Every row's entries in such a block add up to exactly one, so with an
+        intercept the data term is flat along "raise the block's coefficients,
+        lower the intercept by as much" (see ``_objective/indicators.py``).
+        Computed once, from the feature moments and one check of the rows.
+
+        Returns
+        -------
+        blocks : ndarray of int of shape (n_blocks, 2)
+            ``(start, stop)`` column ranges; empty where none is found.
+        """
+
     def parallel(self) -> AbstractContextManager:
         """Context in which evaluations use the backend's threads or workers.
 

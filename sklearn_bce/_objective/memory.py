@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 
+from .indicators import indicator_groups
 from .kernels import (
     FUSE_BYTES,
     bce_sums,
@@ -136,6 +137,8 @@ class InMemoryBackend:
             np.multiply(sw, 1.0 / totals, out=self._sw, casting="same_kind")
             self._totals = np.broadcast_to(totals, (K,)).copy()
         self._positive = None
+        self._groups = None
+        self._moments = None
 
     @property
     def uniform(self):
@@ -162,12 +165,14 @@ class InMemoryBackend:
         return self._positive.copy()
 
     def feature_moments(self):
-        """Weighted mean and standard deviation of every feature."""
+        """Weighted mean and standard deviation of every feature (computed once)."""
         sw = self._sw[:, 0]
         if self._sw.shape[1] > 1:  # per-problem weights: the mean of their shares
             sw = self._sw.mean(axis=1)
             sw /= sw.sum()
-        return weighted_feature_moments(self.X, sw)
+        if self._moments is None:
+            self._moments = weighted_feature_moments(self.X, sw)
+        return tuple(a.copy() for a in self._moments)
 
     def mean_loss_gradient(self, W, b, cols=None, rows=None):
         """Weighted mean BCE of some problems and its gradient, see ``DataBackend``."""
@@ -216,6 +221,13 @@ class InMemoryBackend:
             lengths = np.diff(X.indptr).astype(np.float64)
             return float(lengths @ lengths)
         return float(X.shape[0]) * X.shape[1] ** 2
+
+    def indicator_groups(self):
+        """One-hot encoded column blocks (found once), see ``DataBackend``."""
+        if self._groups is None:
+            mean, std = self.feature_moments()
+            self._groups = indicator_groups(self.X, mean, std)
+        return self._groups.copy()
 
     def separated(self, W, b):
         """Whether each model separates its problem, see ``DataBackend``."""

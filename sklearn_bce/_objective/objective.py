@@ -175,6 +175,45 @@ class Objective:
             T[:, -1] = b + W @ self.shift
         return T.ravel()
 
+    def settle_flat_directions(self, theta):
+        """Minimise exactly along the directions where only the penalty curves.
+
+        The data term does not depend on the coefficient of a feature that is
+        zero in every sample of positive weight; with an intercept, it is also
+        flat along "raise the coefficients of a one-hot encoded block by ``c``,
+        lower the intercept by ``c``" (see ``_objective/indicators.py``). A pure
+        L2 penalty is least there when such a coefficient is zero and when the
+        block's coefficients have mean zero, so these moves can only lower the
+        objective; first-order solvers stop long before reaching them. With an
+        L1 part or without a penalty, ``theta`` is returned unchanged.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_params,)
+
+        Returns
+        -------
+        theta : ndarray of shape (n_params,)
+        """
+        theta = np.asarray(theta, dtype=np.float64)
+        if not (self.penalty.smooth and np.all(self.penalty.l2 > 0)):
+            return theta
+        mean, std = self.backend.feature_moments()
+        empty = (mean == 0) & (std == 0)
+        blocks = (
+            self.backend.indicator_groups() if self.fit_intercept
+            else np.empty((0, 2), dtype=np.intp)
+        )
+        if blocks.shape[0] == 0 and not empty.any():
+            return theta
+        W, b = self.to_coef(theta)
+        W[:, empty] = 0.0
+        for start, stop in blocks:
+            c = W[:, start:stop].mean(axis=1)
+            W[:, start:stop] -= c[:, None]
+            b += c
+        return self.from_coef(W, b if self.fit_intercept else None)
+
     # --------------------------------------------------------------- the prior
     def positive_fraction(self):
         """Weighted fraction of positive targets of every problem (kept once known).

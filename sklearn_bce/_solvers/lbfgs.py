@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ._base import SolverResult, requires
+from .stopping import tol_ratio
 
 
 @requires("smooth")
@@ -73,7 +74,9 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         results = _minimize_together(objective, T0, tol, max_iter, verbose)
 
     n_iter = np.array([r[1] for r in results], dtype=np.int32)
-    converged = all(r[2] for r in results)
+    met = np.array([r[2] for r in results])
+    converged = bool(met.all())
+    g_max = np.array([r[4] for r in results])
     return SolverResult(
         x=np.concatenate([r[0] for r in results]),
         n_iter=n_iter,
@@ -82,6 +85,7 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         grad_norm=max(r[4] for r in results),
         history=results[0][5] if K == 1 else [],
         message="; ".join(sorted({r[6] for r in results})),
+        tol_ratio=tol_ratio(g_max, tol, ~met & (n_iter < max_iter)),
     )
 
 
@@ -111,11 +115,20 @@ def _minimize(fun, x0, k, tol, max_iter, verbose):
         },
     )
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
-    # status 0: converged (gtol or ftol); 1: iteration limit; 2: the line search
-    # could not decrease the objective any further at floating-point precision.
-    converged = res.status != 1
     n_iter = min(int(res.nit), max_iter)
-    return res.x, n_iter, converged, float(res.fun), grad_norm, history, res.message
+    # status 0: the gradient met tol, or an iteration lowered the objective by
+    # rounding only (scipy's ftol: the objective is at its minimum to the
+    # precision of float64, which LogisticRegression counts as converged too);
+    # 1: iteration limit; 2: the line search found no decrease before either,
+    # which counts as converged only if the gradient met tol.
+    converged = grad_norm <= tol or res.status == 0
+    if converged:
+        message = "converged"
+    elif res.status == 1 or n_iter >= max_iter:
+        message = "iteration limit reached"
+    else:
+        message = "precision of the arithmetic reached before tol"
+    return res.x, n_iter, converged, float(res.fun), grad_norm, history, message
 
 
 def _minimize_together(objective, T0, tol, max_iter, verbose):

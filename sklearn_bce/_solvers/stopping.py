@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NoImprovement", "optimality"]
+__all__ = ["NoImprovement", "optimality", "tol_ratio"]
 
 
 def optimality(objective, theta, grad):
@@ -111,3 +111,25 @@ class NoImprovement:
         mask : ndarray of bool of shape (K,)
         """
         self.count = np.where(mask, 0, self.count).astype(np.int32)
+
+
+def tol_ratio(g_max, tol, limited):
+    """How far above ``tol`` the problems stopped by the arithmetic's precision are.
+
+    Parameters
+    ----------
+    g_max : ndarray of shape (K,)
+        Final gradient max-norm of every problem.
+    tol : ndarray of shape (K,)
+        Their tolerances.
+    limited : ndarray of bool of shape (K,)
+        The problems that stopped at precision before meeting ``tol``.
+
+    Returns
+    -------
+    ratio : float
+        The largest ``g_max / tol`` among them; 0 when there are none.
+    """
+    if not np.any(limited):
+        return 0.0
+    return float(np.max(g_max[limited] / np.maximum(tol[limited], 1e-300)))
