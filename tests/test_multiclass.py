@@ -39,9 +39,9 @@ def test_builtin_ovr_matches_one_vs_rest_logistic_regression(name):
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
 
 
-# at the default tol, largest difference to scikit-learn's coefficients: 7.6e-4
-# (iris), 2.0e-3 (digits)
-@pytest.mark.parametrize("name, atol", [("iris", 5e-3), ("digits", 2e-2)])
+# at the default tol, largest difference to scikit-learn's coefficients and
+# intercepts: 7.6e-4 (iris), 3.7e-4 (wine)
+@pytest.mark.parametrize("name, atol", [("iris", 5e-3), ("wine", 3e-3)])
 def test_each_class_stops_on_its_own(name, atol):
     """Iterations per class equal those of the binary problem fitted alone, and
     every class reaches its binary LogisticRegression optimum."""
