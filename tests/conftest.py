@@ -1,7 +1,29 @@
-"""Shared data sets for the tests: small, shipped with scikit-learn or synthetic."""
+"""Shared data sets, independent references and hypothesis profiles for the tests.
+
+Data sets are small, shipped with scikit-learn or synthetic. Every number a test
+checks is compared with a reference this package did not compute: scikit-learn's
+``LogisticRegression(solver="newton-cholesky")`` converged far past the package's
+tolerance (:func:`lr_reference`, :func:`ovr_reference`) and the objective written
+out with NumPy (:func:`bce_objective`).
+
+Hypothesis profiles (deadline off in all of them; the fits' timing varies with
+the machine's load):
+
+- ``ci`` (the default): 100 examples for every property test that does not set
+  its own budget, derandomised so that a run is reproducible;
+- ``dev``: 20 examples, for a quick local run;
+- ``thorough``: 1000 random examples, for a long run that looks for new
+  counter-examples.
+
+Choose one with the environment variable ``SKLEARN_BCE_HYPOTHESIS_PROFILE`` or
+hypothesis' own option ``pytest --hypothesis-profile=NAME``.
+"""
+
+import os
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
@@ -9,9 +31,24 @@ from sklearn.datasets import (
     load_wine,
     make_classification,
 )
+from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
+
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", max_examples=20, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("SKLEARN_BCE_HYPOTHESIS_PROFILE", "ci"))
 
 
 def _standardised(loader):
@@ -58,4 +95,102 @@ def make_objective(
     return Objective(
         backend, penalty, fit_intercept=fit_intercept, precondition=precondition,
         preconditioner=preconditioner,
+    )
+
+
+# ------------------------------------------------------------ independent references
+REFERENCE_TOL = 1e-10
+
+
+def lr_reference(X, y, C=1.0, sample_weight=None, fit_intercept=True):
+    """scikit-learn's Newton-Cholesky fit of the same objective, in float64.
+
+    ``LogisticRegression(C=C)`` minimises ``C * sum_i s_i bce_i + ||w||^2 / 2``,
+    which is this package's objective times ``C * S`` (docs/objective.rst): the
+    same minimiser for the same ``C``. Its Newton steps converge quadratically, so
+    at ``tol=1e-10`` the coefficients are exact to about rounding. A reference that
+    did not converge raises (ConvergenceWarning is an error in the test config).
+    """
+    return LogisticRegression(
+        C=C, solver="newton-cholesky", tol=REFERENCE_TOL, max_iter=1000,
+        fit_intercept=fit_intercept,
+    ).fit(np.asarray(X, dtype=np.float64), y, sample_weight=sample_weight)
+
+
+def balanced_factor(y01, sw):
+    """Closed form of class_weight='balanced' for a 0/1 vector with weights."""
+    S = sw.sum()
+    S1 = sw[y01 == 1].sum()
+    return np.where(y01 == 1, S / (2 * S1), S / (2 * (S - S1)))
+
+
+def ovr_reference(X, y, C=1.0, sample_weight=None, class_weight=None,
+                  fit_intercept=True):
+    """One-vs-rest references: one :func:`lr_reference` per class (or label).
+
+    ``y`` is a label vector or an indicator matrix. ``class_weight`` is None, a
+    dict (each sample's weight times its class's) or ``"balanced"`` (each binary
+    problem balanced on its own, as ``OneVsRestClassifier`` does). Returns
+    ``(coef, intercept, proba)`` with the rows of the classes in sorted order
+    (for two classes a single row, of the larger class) and ``proba`` the
+    per-class sigmoids divided by their sum (one column per label for an
+    indicator matrix, and two for a binary target).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    n = X.shape[0]
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+    if y.ndim == 2:
+        targets = [y[:, k].astype(int) for k in range(y.shape[1])]
+        base = [sw] * len(targets)
+    else:
+        classes = np.unique(y)
+        if isinstance(class_weight, dict):
+            sw = sw * np.array([class_weight.get(c, 1.0) for c in y])
+        labels = classes[1:] if classes.size == 2 else classes
+        targets = [(y == c).astype(int) for c in labels]
+        base = [sw] * len(targets)
+    coef, intercept, sig = [], [], []
+    for yk, w in zip(targets, base, strict=True):
+        if class_weight == "balanced":
+            w = w * balanced_factor(yk, w)
+        ref = lr_reference(X, yk, C, w, fit_intercept=fit_intercept)
+        coef.append(ref.coef_[0])
+        intercept.append(ref.intercept_[0])
+        sig.append(ref.predict_proba(X)[:, 1])
+    coef, intercept, sig = np.array(coef), np.array(intercept), np.array(sig).T
+    if y.ndim == 2:
+        proba = sig
+    elif len(targets) == 1:
+        proba = np.column_stack([1 - sig[:, 0], sig[:, 0]])
+    else:
+        proba = sig / sig.sum(axis=1, keepdims=True)
+    return coef, intercept, proba
+
+
+def bce_objective(X, y01, coef, intercept, C, sample_weight=None, l1_ratio=0.0):
+    """The objective of one binary problem, written out (docs/objective.rst).
+
+    ``(1/S) sum_i s_i [log(1 + exp(z_i)) - y_i z_i] + penalty / (C S)`` with the
+    penalty ``(1 - l1_ratio) ||w||^2 / 2 + l1_ratio ||w||_1``, in float64.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y01 = np.asarray(y01, dtype=np.float64)
+    sw = np.ones(len(y01)) if sample_weight is None else np.asarray(sample_weight)
+    w = np.ravel(coef).astype(np.float64)
+    z = X @ w + float(np.ravel(intercept)[0])
+    data = np.sum(sw * (np.logaddexp(0, z) - y01 * z)) / sw.sum()
+    if not np.isfinite(C):
+        return data
+    penalty = (1 - l1_ratio) / 2 * w @ w + l1_ratio * np.abs(w).sum()
+    return data + penalty / (C * sw.sum())
+
+
+def ovr_objective(X, y, coef, intercept, C, sample_weight=None):
+    """Sum over the one-vs-rest problems of :func:`bce_objective`."""
+    classes = np.unique(y)
+    labels = classes[1:] if classes.size == 2 else classes
+    return sum(
+        bce_objective(X, (y == c), coef[k], intercept[[k]], C, sample_weight)
+        for k, c in enumerate(labels)
     )

@@ -13,14 +13,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import skops.io as sio
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
 from sklearn_bce import BCELogisticClassifier, binary_cross_entropy
+
+from .conftest import lr_reference, ovr_reference
 
 SOLVERS = ["lbfgs", "newton-cholesky", "sgd"]
 TIGHT = {
@@ -28,10 +29,11 @@ TIGHT = {
     "newton-cholesky": dict(tol=1e-10, max_iter=1000),
     "sgd": dict(tol=1e-10, max_iter=300, random_state=0),
 }
-FEW = settings(max_examples=4, deadline=None, derandomize=True)
-# coefficient agreement each solver reaches at TIGHT
 STRICT = dict(over="raise", invalid="raise", divide="raise")
-RTOL = {"lbfgs": 1e-6, "newton-cholesky": 1e-6, "sgd": 1e-4}
+# Largest difference to scikit-learn's coefficients and probabilities on the small
+# problems of the property tests at TIGHT, over 25 random draws: 2.4e-7 (lbfgs),
+# 1.2e-9 (newton-cholesky), 3.3e-5 (sgd).
+ATOL = {"lbfgs": 1e-6, "newton-cholesky": 1e-8, "sgd": 1e-4}
 
 
 def small_binary(n=60, d=4, seed=0):
@@ -268,9 +270,7 @@ def test_metric_bad_input(y_true, y_prob, match):
 
 # ---------------------------------------------------------------- hard data
 def reference_lr(X, y, C, sample_weight=None):
-    return LogisticRegression(
-        C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000
-    ).fit(X, y, sample_weight=sample_weight)
+    return lr_reference(X, y, C, sample_weight)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -284,7 +284,9 @@ def test_separable_data_finite_C_bounded_by_the_penalty(solver):
     # At the optimum ||w||^2 / (2 C n) <= objective(0) = log(2), whatever the data.
     assert np.sum(clf.coef_**2) <= 2 * C * len(y) * np.log(2)
     ref = reference_lr(X, y, C)
-    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+    # reached: 3.5e-9, 1.6e-12, 1.3e-6 (relative)
+    rtol = {"lbfgs": 3e-8, "newton-cholesky": 1e-10, "sgd": 1e-5}[solver]
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=rtol, atol=0)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -313,20 +315,23 @@ def test_extreme_feature_magnitudes(solver, scale):
     )
     assert_sane(scaled, X * scale)
     # The penalty is on the raw coefficients: compare with the same objective.
-    ref = reference_lr(X * scale, y, 1.0) if scale < 1 else None
-    if ref is not None:
+    if scale < 1:
+        # tiny features: the coefficients would need to be huge, the penalty
+        # keeps the model at the constant one (reached: 1.1e-16)
+        ref = reference_lr(X * scale, y, 1.0)
         np.testing.assert_allclose(
-            scaled.predict_proba(X * scale), ref.predict_proba(X * scale), atol=1e-6
+            scaled.predict_proba(X * scale), ref.predict_proba(X * scale),
+            rtol=0, atol=1e-14,
         )
     else:
         # Huge features: the penalty is negligible, the fit is the unpenalised
-        # one on the rescaled data, whose logits equal those of a C=inf fit on X.
-        unpen = fit_strict(
-            BCELogisticClassifier(C=np.inf, solver=solver, **TIGHT[solver]), X, y
-        )
+        # one on the rescaled data, whose logits equal those of a C=inf fit on X
+        # (reached: 4.3e-7, 1.8e-15, 4.3e-7).
+        ref = reference_lr(X, y, np.inf)
+        atol = {"lbfgs": 3e-6, "newton-cholesky": 1e-12, "sgd": 3e-6}[solver]
         np.testing.assert_allclose(
-            scaled.decision_function(X * scale), unpen.decision_function(X),
-            rtol=1e-4, atol=1e-4,
+            scaled.decision_function(X * scale), ref.decision_function(X),
+            rtol=0, atol=atol,
         )
 
 
@@ -339,11 +344,14 @@ def test_constant_and_duplicated_columns_and_rows(solver):
     clf = fit_strict(BCELogisticClassifier(solver=solver, **TIGHT[solver]), Xh, yh)
     assert_sane(clf, Xh)
     ref = reference_lr(Xh, yh, 1.0)
-    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-5, atol=1e-6)
+    # reached: 1.4e-8, 4.1e-11, 7.1e-8
+    atol = {"lbfgs": 1e-7, "newton-cholesky": 1e-9, "sgd": 5e-7}[solver]
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=atol)
+    np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=0, atol=atol)
     # the duplicated column splits its weight evenly, the zero column gets none
-    np.testing.assert_allclose(clf.coef_[0, 0], clf.coef_[0, 4], rtol=1e-6)
-    assert abs(clf.coef_[0, 5]) < 1e-8
+    # (a closed form: reached to rounding, 3e-15)
+    np.testing.assert_allclose(clf.coef_[0, 0], clf.coef_[0, 4], rtol=1e-12)
+    assert abs(clf.coef_[0, 5]) < 1e-12
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -355,8 +363,10 @@ def test_many_more_features_than_samples(solver):
         BCELogisticClassifier(C=0.5, solver=solver, **TIGHT[solver]), X, y
     )
     assert_sane(clf, X)
-    ref = LogisticRegression(C=0.5, tol=1e-12, max_iter=10_000).fit(X, y)
-    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-4, atol=1e-6)
+    ref = reference_lr(X, y, 0.5)
+    # reached: 1.3e-7, 4e-17, 1.1e-6
+    atol = {"lbfgs": 1e-6, "newton-cholesky": 1e-12, "sgd": 1e-5}[solver]
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=atol)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -405,6 +415,12 @@ def test_a_class_without_weight_warns(solver):
             )
 
 
+# docs/solvers.rst: the logits "agree with a tightly converged LogisticRegression
+# to 1e-4". Over seeds 0 to 4 Newton reaches 6.6e-5; L-BFGS reaches 1.4e-4 and SGD
+# 1.2e-4, above the documented figure, so they are held to what they reach.
+RARE_CLASS_ATOL = {"lbfgs": 3e-4, "newton-cholesky": 1e-4, "sgd": 3e-4}
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", range(3))
 def test_rare_class_at_the_default_tolerance(solver, seed):
@@ -424,7 +440,8 @@ def test_rare_class_at_the_default_tolerance(solver, seed):
     clf = fit_strict(BCELogisticClassifier(solver=solver, random_state=0), X, y)
     ref = reference_lr(X, y, 1.0)
     np.testing.assert_allclose(
-        clf.decision_function(X), ref.decision_function(X), rtol=0, atol=1e-3
+        clf.decision_function(X), ref.decision_function(X), rtol=0,
+        atol=RARE_CLASS_ATOL[solver],
     )
 
 
@@ -437,7 +454,9 @@ def test_one_positive_in_ten_thousand(solver):
     clf = fit_strict(BCELogisticClassifier(solver=solver, **TIGHT[solver]), X, y)
     P = assert_sane(clf, X)
     ref = reference_lr(X, y, 1.0)
-    np.testing.assert_allclose(P[:, 1], ref.predict_proba(X)[:, 1], rtol=1e-3)
+    # reached: 2.4e-5, 1.9e-12, 1.3e-7 (relative)
+    rtol = {"lbfgs": 2e-4, "newton-cholesky": 1e-10, "sgd": 1e-6}[solver]
+    np.testing.assert_allclose(P[:, 1], ref.predict_proba(X)[:, 1], rtol=rtol)
     assert 0 < P[:, 1].mean() < 1e-2
 
 
@@ -455,14 +474,16 @@ def test_float32_close_to_its_range(solver):
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-def test_sgd_and_lbfgs_agree_on_hard_data(solver):
-    """Constant column, duplicated rows, wildly different column scales."""
+def test_every_solver_reaches_the_optimum_on_hard_data(solver):
+    """Constant column, wildly different column scales."""
     X, y = small_binary(n=80)
     X = np.column_stack([X[:, 0] * 1e6, X[:, 1] * 1e-6, X[:, 2:], np.ones(80)])
     clf = fit_strict(BCELogisticClassifier(solver=solver, **TIGHT[solver]), X, y)
     ref = reference_lr(X, y, 1.0)
+    # reached: 8.2e-9, 2.6e-15, 1.1e-7
+    atol = {"lbfgs": 1e-7, "newton-cholesky": 1e-12, "sgd": 1e-6}[solver]
     np.testing.assert_allclose(
-        clf.predict_proba(X), ref.predict_proba(X), rtol=1e-5, atol=1e-7
+        clf.predict_proba(X), ref.predict_proba(X), rtol=0, atol=atol
     )
 
 
@@ -477,9 +498,13 @@ def test_convergence_warning_tells_what_to_change(solver):
 
 
 # ---------------------------------------------------------------- properties
-@pytest.mark.parametrize("solver", SOLVERS)
-@FEW
-@given(seed=st.integers(0, 10_000))
+# Each property is checked against scikit-learn's fit of the transformed problem,
+# one fit of ours per example, with the solver drawn among the three: the
+# hypothesis profile's budget (100 examples in CI) covers every solver.
+solvers = st.sampled_from(SOLVERS)
+
+
+@given(solver=solvers, seed=st.integers(0, 10_000))
 def test_integer_weights_equal_repeated_rows(solver, seed):
     rng = np.random.default_rng(seed)
     X, y = small_binary(n=30, seed=seed % 50)
@@ -489,19 +514,15 @@ def test_integer_weights_equal_repeated_rows(solver, seed):
     weighted = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
         X, y, sample_weight=counts
     )
-    repeated = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
-        np.repeat(X, counts, axis=0), np.repeat(y, counts)
-    )
-    tol = RTOL[solver]
-    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=tol, atol=tol)
+    repeated = reference_lr(np.repeat(X, counts, axis=0), np.repeat(y, counts), 1.0)
+    tol = ATOL[solver]
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=0, atol=tol)
     np.testing.assert_allclose(
-        weighted.intercept_, repeated.intercept_, rtol=tol, atol=tol
+        weighted.intercept_, repeated.intercept_, rtol=0, atol=tol
     )
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@FEW
-@given(seed=st.integers(0, 10_000), factor=st.floats(1e-3, 1e3))
+@given(solver=solvers, seed=st.integers(0, 10_000), factor=st.floats(1e-3, 1e3))
 def test_scaling_all_weights_is_scaling_C(solver, seed, factor):
     """The objective is LogisticRegression's, whose penalty does not grow with the
     weights: multiplying every weight by k is multiplying C by k (an integer k is
@@ -509,65 +530,48 @@ def test_scaling_all_weights_is_scaling_C(solver, seed, factor):
     rng = np.random.default_rng(seed)
     X, y = small_binary(n=40, seed=seed % 50)
     sw = rng.uniform(0.1, 3.0, size=len(y))
-    a = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
-        X, y, sample_weight=sw
-    )
-    b = BCELogisticClassifier(C=1.0 / factor, solver=solver, **TIGHT[solver]).fit(
-        X, y, sample_weight=sw * factor
-    )
-    tol = RTOL[solver]
-    np.testing.assert_allclose(a.coef_, b.coef_, rtol=tol, atol=tol)
-    np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=tol, atol=tol)
-    if solver == "lbfgs":  # the scaled weights give LogisticRegression's optimum
-        ref = LogisticRegression(
-            C=1.0, solver="newton-cholesky", tol=1e-12, max_iter=1000
-        ).fit(X, y, sample_weight=sw * factor)
-        c = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
-            X, y, sample_weight=sw * factor
-        )
-        np.testing.assert_allclose(c.coef_, ref.coef_, rtol=1e-5, atol=1e-6)
+    scaled = BCELogisticClassifier(
+        C=1.0 / factor, solver=solver, **TIGHT[solver]
+    ).fit(X, y, sample_weight=sw * factor)
+    ref = reference_lr(X, y, 1.0, sample_weight=sw)
+    tol = ATOL[solver]
+    np.testing.assert_allclose(scaled.coef_, ref.coef_, rtol=0, atol=tol)
+    np.testing.assert_allclose(scaled.intercept_, ref.intercept_, rtol=0, atol=tol)
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@FEW
-@given(seed=st.integers(0, 10_000))
+@given(solver=solvers, seed=st.integers(0, 10_000))
 def test_permuting_rows_and_relabelling_classes(solver, seed):
+    """Rows in another order and classes under new names in another sort order:
+    the model is one-vs-rest LogisticRegression's on the original data, its rows
+    following the classes."""
     rng = np.random.default_rng(seed)
     X, y = small_multiclass(n=60, seed=seed % 50)
-    clf = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(X, y)
     perm = rng.permutation(len(y))
-    permuted = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
-        X[perm], y[perm]
-    )
-    tol = RTOL[solver]
-    np.testing.assert_allclose(permuted.coef_, clf.coef_, rtol=tol, atol=tol)
-    # new names in another sort order: the model follows the classes
     names = np.array(["z", "m", "a"])
-    relabelled = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
-        X, names[y]
+    clf = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(
+        X[perm], names[y][perm]
     )
-    order = np.searchsorted(relabelled.classes_, names)  # row of each old class
+    coef, intercept, proba = ovr_reference(X, y)
+    order = np.searchsorted(clf.classes_, names)  # row of each original class
+    tol = ATOL[solver]
+    np.testing.assert_allclose(clf.coef_[order], coef, rtol=0, atol=tol)
+    np.testing.assert_allclose(clf.intercept_[order], intercept, rtol=0, atol=tol)
     np.testing.assert_allclose(
-        relabelled.coef_[order], clf.coef_, rtol=tol, atol=tol
-    )
-    np.testing.assert_allclose(
-        relabelled.predict_proba(X)[:, order], clf.predict_proba(X), atol=tol
+        clf.predict_proba(X)[:, order], proba, rtol=0, atol=tol
     )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_binary_relabelling_flips_the_sign(solver):
     X, y = small_binary()
-    clf = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(X, y)
     flipped = BCELogisticClassifier(solver=solver, **TIGHT[solver]).fit(X, 1 - y)
-    tol = RTOL[solver]
-    np.testing.assert_allclose(flipped.coef_, -clf.coef_, rtol=tol, atol=tol)
-    np.testing.assert_allclose(
-        flipped.intercept_, -clf.intercept_, rtol=tol, atol=tol
-    )
+    ref = reference_lr(X, y, 1.0)
+    # reached: 3.5e-9, 1.3e-9, 4.8e-7
+    tol = {"lbfgs": 3e-8, "newton-cholesky": 1e-8, "sgd": 3e-6}[solver]
+    np.testing.assert_allclose(flipped.coef_, -ref.coef_, rtol=0, atol=tol)
+    np.testing.assert_allclose(flipped.intercept_, -ref.intercept_, rtol=0, atol=tol)
 
 
-@FEW
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(2, 30),

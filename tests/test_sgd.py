@@ -29,9 +29,23 @@ from sklearn_bce import BCELogisticClassifier
 from sklearn_bce._solvers.minibatch import auto_batch_size
 from sklearn_bce._solvers.sgd import sgd
 
-from .conftest import DATASETS, make_objective
+from .conftest import (
+    DATASETS,
+    bce_objective,
+    lr_reference,
+    make_objective,
+    ovr_objective,
+    ovr_reference,
+)
 
-REFERENCE = dict(tol=1e-10, max_iter=10_000)
+REFERENCE = dict(tol=1e-10, max_iter=10_000)  # saga's, for the elastic net
+
+
+def lr_reference_estimator(C=1.0):
+    """The unfitted estimator of :func:`lr_reference`, for OneVsRestClassifier."""
+    return LogisticRegression(
+        C=C, solver="newton-cholesky", tol=1e-10, max_iter=1000
+    )
 SKLEARN_18 = parse_version(sklearn.__version__) >= parse_version("1.8")
 
 
@@ -48,29 +62,21 @@ TARGET_DATA = {
 }
 
 
-def objective(X, y, coef, intercept, C, sample_weight=None, l1_ratio=0.0):
-    """DESIGN.md's objective of one binary problem, written out (elastic net)."""
-    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
-    w = np.ravel(coef)
-    z = X @ w + float(np.ravel(intercept)[0])
-    data = np.sum(sw * (np.logaddexp(0, z) - y * z)) / sw.sum()
-    if not np.isfinite(C):
-        return data
-    penalty = (1 - l1_ratio) / 2 * w @ w + l1_ratio * np.abs(w).sum()
-    return data + penalty / (C * sw.sum())
+objective = bce_objective  # the objective of one binary problem, written out
+# A relative gap below zero can only be rounding: the reference is exact to ~1e-16.
+BELOW = -1e-12
 
 
-def ovr_objective(X, y, clf, C):
-    """Sum over classes of the one-vs-rest objectives of a fitted model."""
-    return sum(
-        objective(X, (y == c).astype(float), clf.coef_[k], clf.intercept_[k], C)
-        for k, c in enumerate(clf.classes_)
-    )
+def ovr_gap(X, y, clf, C):
+    """Relative gap of a one-vs-rest model's summed objective to the reference's."""
+    coef, intercept, _ = ovr_reference(X, y, C)
+    f_star = ovr_objective(X, y, coef, intercept, C)
+    return ovr_objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1
 
 
-def reference_optimum(X, y, C, sample_weight=None):
-    """The optimum of LogisticRegression (an independent implementation)."""
-    ref = LogisticRegression(C=C, **REFERENCE).fit(X, y, sample_weight=sample_weight)
+def reference_optimum(X, y, C, sample_weight=None, fit_intercept=True):
+    """The optimum of scikit-learn's Newton-Cholesky LogisticRegression."""
+    ref = lr_reference(X, y, C, sample_weight, fit_intercept=fit_intercept)
     return objective(X, y, ref.coef_, ref.intercept_, C, sample_weight), ref
 
 
@@ -95,34 +101,46 @@ def chunked_partial_fit(clf, X, y, n_chunks, n_epochs, seed=0, sample_weight=Non
 
 
 # ------------------------------------------------------------------ the optimum
+# (relative objective gap, largest probability error) at default settings; over
+# random_state 0 to 4 the fits reached at most 1.5e-5 and 4.3e-3 (breast_cancer,
+# C=1), 4.5e-8 and 3.2e-4 (breast_cancer, C=0.1), 3.7e-9 and 1.2e-4 (3000 x 40).
+DEFAULT_SGD_BOUNDS = {
+    ("breast_cancer", 0.1): (3e-7, 2e-3),
+    ("breast_cancer", 1.0): (1e-4, 2e-2),
+    ("synthetic_3000x40", 0.1): (3e-8, 1e-3),
+    ("synthetic_3000x40", 1.0): (3e-8, 1e-3),
+}
+
+
 @pytest.mark.parametrize("data", list(TARGET_DATA))
 @pytest.mark.parametrize("C", [0.1, 1.0])
-def test_default_sgd_reaches_the_lbfgs_optimum(data, C):
+def test_default_sgd_reaches_the_optimum(data, C):
     X, y = TARGET_DATA[data]()
     f_star, ref = reference_optimum(X, y, C)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # converges at default settings
         clf = BCELogisticClassifier(C=C, solver="sgd", random_state=0).fit(X, y)
     gap = objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1
-    assert -1e-8 < gap < 1e-3
-    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=2e-2)
+    max_gap, max_proba = DEFAULT_SGD_BOUNDS[data, C]
+    assert BELOW < gap < max_gap
+    np.testing.assert_allclose(
+        clf.predict_proba(X), ref.predict_proba(X), rtol=0, atol=max_proba
+    )
 
 
 @pytest.mark.parametrize("data", ["iris", "wine"])
 def test_multiclass_sgd_reaches_the_one_vs_rest_optimum(data):
+    # reached over random_state 0 to 4: gaps 3.7e-8 (iris), 4.8e-7 (wine);
+    # probabilities within 1.3e-4 and 3.6e-4
     X, y = DATASETS[data]()
     C = 1.0
-    ref = OneVsRestClassifier(LogisticRegression(C=C, **REFERENCE)).fit(X, y)
-    f_star = sum(
-        objective(X, (y == c).astype(float), est.coef_, est.intercept_, C)
-        for c, est in zip(ref.classes_, ref.estimators_, strict=True)
-    )
+    _, _, proba = ovr_reference(X, y, C)
     clf = BCELogisticClassifier(C=C, solver="sgd", random_state=0).fit(X, y)
-    assert ovr_objective(X, y, clf, C) / f_star - 1 < 1e-3
+    assert BELOW < ovr_gap(X, y, clf, C) < {"iris": 3e-7, "wine": 3e-6}[data]
+    np.testing.assert_allclose(clf.predict_proba(X), proba, rtol=0, atol=2e-3)
     k = np.unique(y).size
     assert clf.coef_.shape == (k, X.shape[1])
     assert clf.n_iter_.shape == (k,)
-    assert np.mean(clf.predict(X) == ref.predict(X)) > 0.99
 
 
 def test_sample_weights_and_class_weights_reach_the_weighted_optimum():
@@ -132,15 +150,16 @@ def test_sample_weights_and_class_weights_reach_the_weighted_optimum():
     cw = {0: 2.0, 1: 0.5}
     w = sw * np.where(y == 0, 2.0, 0.5)
     f_star, _ = reference_optimum(X, y, 1.0, sample_weight=w)
-    clf = BCELogisticClassifier(
-        solver="sgd", class_weight=cw, tol=1e-4, max_iter=300, random_state=0
-    )
+    # reached over random_state 0 to 4: gaps up to 7.9e-5 (weights), 4.1e-5 (rows)
+    clf = BCELogisticClassifier(solver="sgd", class_weight=cw, random_state=0)
     clf.fit(X, y, sample_weight=sw)
-    assert objective(X, y, clf.coef_, clf.intercept_, 1.0, w) / f_star - 1 < 1e-3
+    gap = objective(X, y, clf.coef_, clf.intercept_, 1.0, w) / f_star - 1
+    assert BELOW < gap < 5e-4
     # integer weights are repetitions: the same optimum
     rep = clone(clf)
     rep.fit(np.repeat(X, sw.astype(int), axis=0), np.repeat(y, sw.astype(int)))
-    assert objective(X, y, rep.coef_, rep.intercept_, 1.0, w) / f_star - 1 < 1e-3
+    gap = objective(X, y, rep.coef_, rep.intercept_, 1.0, w) / f_star - 1
+    assert BELOW < gap < 5e-4
 
 
 @pytest.mark.parametrize(
@@ -151,23 +170,25 @@ def test_no_intercept_and_sparse_input(sparse_format, fit_intercept):
     X, y = DATASETS["synthetic"]()
     X = np.where(np.abs(X) < 0.5, 0.0, X)
     Xf = X if sparse_format is None else sp.csr_matrix(X).asformat(sparse_format)
-    ref = LogisticRegression(fit_intercept=fit_intercept, **REFERENCE).fit(X, y)
-    f_star = objective(X, y, ref.coef_, ref.intercept_, 1.0)
+    f_star, _ = reference_optimum(X, y, 1.0, fit_intercept=fit_intercept)
     clf = BCELogisticClassifier(
         solver="sgd", fit_intercept=fit_intercept, random_state=0
     ).fit(Xf, y)
-    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 1e-3
+    # reached over random_state 0 to 4: 4.2e-5 in every layout
+    gap = objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1
+    assert BELOW < gap < 3e-4
     if not fit_intercept:
         np.testing.assert_array_equal(clf.intercept_, [0.0])
 
 
-def test_sparse_input_follows_the_same_path_as_dense():
+def test_sparse_and_dense_input_reach_the_one_vs_rest_optimum():
     X, y = DATASETS["iris"]()
     X = np.where(np.abs(X) < 0.5, 0.0, X)
     dense = BCELogisticClassifier(solver="sgd", random_state=3).fit(X, y)
     csr = BCELogisticClassifier(solver="sgd", random_state=3).fit(sp.csr_matrix(X), y)
-    np.testing.assert_array_equal(csr.n_iter_, dense.n_iter_)
-    np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=1e-6, atol=1e-9)
+    # reached over random_state 0 to 4, either layout: at most 3.6e-8
+    for clf in (dense, csr):
+        assert BELOW < ovr_gap(X, y, clf, 1.0) < 3e-7
 
 
 def test_float32_input_gives_float32_model_at_the_same_optimum():
@@ -178,7 +199,7 @@ def test_float32_input_gives_float32_model_at_the_same_optimum():
     f_star, _ = reference_optimum(X, y, 1.0)
     coef = m32.coef_.astype(np.float64)
     gap = objective(X, y, coef, m32.intercept_.astype(np.float64), 1.0) / f_star - 1
-    assert gap < 2e-3
+    assert BELOW < gap < 1e-4  # reached over random_state 0 to 4: 1.2e-5
 
 
 def test_no_penalty_with_infinite_C():
@@ -186,18 +207,23 @@ def test_no_penalty_with_infinite_C():
     X = X[:, :3]  # not separable: the unpenalised optimum is finite
     f_star, ref = reference_optimum(X, y, np.inf)
     clf = BCELogisticClassifier(C=np.inf, solver="sgd", random_state=0).fit(X, y)
-    assert objective(X, y, clf.coef_, clf.intercept_, np.inf) / f_star - 1 < 1e-5
-    np.testing.assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=5e-3)
+    # reached over random_state 0 to 4: gap 8.3e-10, probabilities 4.7e-5
+    gap = objective(X, y, clf.coef_, clf.intercept_, np.inf) / f_star - 1
+    assert BELOW < gap < 1e-8
+    np.testing.assert_allclose(
+        clf.predict_proba(X), ref.predict_proba(X), rtol=0, atol=3e-4
+    )
 
 
-@settings(max_examples=6, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
-    n=st.integers(20, 300),
-    d=st.integers(1, 8),
+    n=st.integers(20, 80),
+    d=st.integers(1, 6),
     log_C=st.floats(-2, 2),
 )
 def test_property_tight_sgd_matches_logistic_regression(seed, n, d, log_C):
+    # the hypothesis profile's budget (100 examples in CI); the largest gap found
+    # was 1.2e-7 (n=20, d=3, C=100, nearly separable), most are below 4e-9
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2, size=d)
     y = (X @ rng.normal(size=d) + rng.normal(size=n) > 0).astype(int)
@@ -208,18 +234,17 @@ def test_property_tight_sgd_matches_logistic_regression(seed, n, d, log_C):
     clf = BCELogisticClassifier(
         C=C, solver="sgd", tol=1e-9, max_iter=2000, random_state=seed
     ).fit(X, y)
-    assert objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1 < 1e-6
+    assert BELOW < objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1 < 1e-6
 
 
 def small_weighted_problem(seed, n, C, weighted):
-    """A small, noisy, weakly penalised problem and its L-BFGS optimum."""
+    """A small, noisy, weakly penalised problem and scikit-learn's optimum."""
     X, y = make_classification(
         n_samples=n, n_features=4, n_informative=2, n_redundant=0, flip_y=0.1,
         random_state=seed,
     )
     w = np.random.default_rng(seed).uniform(0.1, 3, size=n) if weighted else None
-    ref = BCELogisticClassifier(C=C, **REFERENCE).fit(X, y, sample_weight=w)
-    return X, y, w, ref
+    return X, y, w, lr_reference(X, y, C, sample_weight=w)
 
 
 def test_minibatch_objective_is_unbiased_with_uneven_weights():
@@ -262,7 +287,8 @@ def test_small_weighted_weakly_penalised_problem_reaches_the_lbfgs_optimum():
         ).fit(X, y, sample_weight=w)
     f_star = objective(X, y, ref.coef_, ref.intercept_, 214.0, w)
     f_sgd = objective(X, y, clf.coef_, clf.intercept_, 214.0, w)
-    assert abs(f_sgd / f_star - 1) < 1e-8
+    # reached over random_state 0 to 4: gap 4.6e-10, coefficients 6e-5 relative
+    assert BELOW < f_sgd / f_star - 1 < 3e-9
     np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=1e-4)
     np.testing.assert_allclose(clf.intercept_, ref.intercept_, rtol=1e-4)
 
@@ -313,16 +339,31 @@ def test_property_small_weighted_problems_reach_the_optimum_or_warn(
 
 
 # ------------------------------------------------------------------ partial_fit
+# 30 epochs over 6 chunks: the largest gap over random_state and chunk seeds 0 to 4
+# was 1.6e-2 (breast_cancer, C=1; 3.7e-3 at best), 1.3e-3 (breast_cancer, C=0.1),
+# 3.2e-3 and 2.0e-4 (3000 x 40, C=1 and 0.1).
+PARTIAL_FIT_BOUNDS = {
+    ("breast_cancer", 0.1): 3e-3,
+    ("breast_cancer", 1.0): 3e-2,
+    ("synthetic_3000x40", 0.1): 5e-4,
+    ("synthetic_3000x40", 1.0): 6e-3,
+}
+
+
 @pytest.mark.parametrize("data", list(TARGET_DATA))
 @pytest.mark.parametrize("C", [0.1, 1.0])
-def test_partial_fit_epochs_over_chunks_reach_the_optimum(data, C):
+@pytest.mark.parametrize("seed", [0, 1])
+def test_partial_fit_epochs_over_chunks_reach_the_optimum(data, C, seed):
     X, y = TARGET_DATA[data]()
     f_star, _ = reference_optimum(X, y, C)
-    clf = BCELogisticClassifier(C=C, solver="sgd", random_state=0, stream_size=len(y))
+    clf = BCELogisticClassifier(
+        C=C, solver="sgd", random_state=seed, stream_size=len(y)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no spurious warning from partial_fit
-        chunked_partial_fit(clf, X, y, n_chunks=6, n_epochs=30)
-    assert objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1 < 1e-2
+        chunked_partial_fit(clf, X, y, n_chunks=6, n_epochs=30, seed=seed)
+    gap = objective(X, y, clf.coef_, clf.intercept_, C) / f_star - 1
+    assert BELOW < gap < PARTIAL_FIT_BOUNDS[data, C]
     assert clf.n_iter_.tolist() == [180]
     assert len(clf.loss_curve_) == 180
 
@@ -354,18 +395,15 @@ def test_partial_fit_penalty_is_scaled_by_stream_size_or_the_weight_seen(stream_
 def test_partial_fit_one_vs_rest_with_averaging(learning_rate):
     X, y = DATASETS["wine"]()
     C = 1.0
-    ref = OneVsRestClassifier(LogisticRegression(C=C, **REFERENCE)).fit(X, y)
-    f_star = sum(
-        objective(X, (y == c).astype(float), est.coef_, est.intercept_, C)
-        for c, est in zip(ref.classes_, ref.estimators_, strict=True)
-    )
+    ref = OneVsRestClassifier(lr_reference_estimator(C)).fit(X, y)
     clf = BCELogisticClassifier(
         C=C, solver="sgd", learning_rate=learning_rate, average=True,
         random_state=0, stream_size=len(y),
     )
     chunked_partial_fit(clf, X, y, n_chunks=4, n_epochs=30)
     assert clf.coef_.shape == (3, X.shape[1])
-    assert ovr_objective(X, y, clf, C) / f_star - 1 < 1e-2
+    # reached over random_state and chunk seeds 0 to 4: 5.9e-3 (auto), 4.0e-3
+    assert BELOW < ovr_gap(X, y, clf, C) < 1e-2
     assert clf.score(X, y) == pytest.approx(ref.score(X, y), abs=0.02)
 
 
@@ -378,8 +416,11 @@ def test_partial_fit_with_sample_and_class_weights():
     clf = BCELogisticClassifier(
         C=0.1, solver="sgd", class_weight=cw, random_state=0, stream_size=w.sum()
     )
-    chunked_partial_fit(clf, X, y, 6, 10, sample_weight=sw)
-    assert objective(X, y, clf.coef_, clf.intercept_, 0.1, w) / f_star - 1 < 1e-2
+    chunked_partial_fit(clf, X, y, 6, 30, sample_weight=sw)
+    # 30 epochs, random_state and chunk seeds 0 to 4: 9.3e-4 to 1.3e-2 (10 epochs
+    # reached 5e-3 to 4.3e-2)
+    gap = objective(X, y, clf.coef_, clf.intercept_, 0.1, w) / f_star - 1
+    assert BELOW < gap < 3e-2
 
 
 def test_partial_fit_first_chunk_may_miss_classes():
@@ -400,7 +441,8 @@ def test_partial_fit_continues_fit_and_fit_restarts():
     n_fit = clf.n_iter_.copy()
     curve = list(clf.loss_curve_)
     clf.partial_fit(X, y)
-    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 2e-3
+    # reached over random_state 0 to 4: 5.1e-5
+    assert BELOW < objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 3e-4
     np.testing.assert_array_equal(clf.n_iter_, n_fit + 1)
     assert clf.loss_curve_[:-1] == curve
     clf.fit(X, y)  # a new fit forgets the stream
@@ -416,7 +458,8 @@ def test_partial_fit_continues_an_lbfgs_fit():
     clf.partial_fit(X, y)
     assert clf.n_iter_.tolist() == [1]
     assert len(clf.loss_curve_) == 1
-    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 1e-3
+    # an epoch from the optimum stays there (reached: 6.7e-16)
+    assert BELOW < objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 1e-12
 
 
 def test_partial_fit_only_with_the_sgd_solver():
@@ -517,7 +560,9 @@ def test_warm_start_from_lbfgs_and_from_a_stream():
     f_star, _ = reference_optimum(X, y, 1.0)
     stream.fit(X, y)
     assert not np.array_equal(stream.coef_, before)
-    assert objective(X, y, stream.coef_, stream.intercept_, 1.0) / f_star - 1 < 1e-3
+    # reached over random_state 0 to 4: 1.7e-5
+    gap = objective(X, y, stream.coef_, stream.intercept_, 1.0) / f_star - 1
+    assert BELOW < gap < 1e-4
 
 
 def test_convergence_warning_counts_epochs():
@@ -584,16 +629,17 @@ def test_adaptive_divides_the_step_by_five_when_progress_stalls():
         batch_size=len(y), max_iter=200, n_iter_no_change=2, tol=1e-4,
         random_state=0,
     )
-    lr = LogisticRegression(**REFERENCE).fit(X, y)
-    f_star = objective(X, y, lr.coef_, lr.intercept_, 1.0)
+    f_star, _ = reference_optimum(X, y, 1.0)
     assert res.converged
-    assert res.fun / f_star - 1 < 1e-2
+    assert BELOW < res.fun / f_star - 1 < 5e-3  # reached: 8.5e-4
 
 
+# reached over random_state 0 to 4: 5.0e-4, 3.9e-4, 4.2e-4 and 1.7e-4
 @pytest.mark.parametrize(
-    "learning_rate", ["constant", "optimal", "invscaling", "adaptive"]
+    "learning_rate, bound",
+    [("constant", 3e-3), ("optimal", 3e-3), ("invscaling", 3e-3), ("adaptive", 1e-3)],
 )
-def test_plain_schedules_with_averaging_approach_the_optimum(learning_rate):
+def test_plain_schedules_with_averaging_approach_the_optimum(learning_rate, bound):
     X, y = synthetic_3000x40()
     f_star, _ = reference_optimum(X, y, 1.0)
     clf = BCELogisticClassifier(
@@ -602,7 +648,7 @@ def test_plain_schedules_with_averaging_approach_the_optimum(learning_rate):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
-    assert objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < 5e-3
+    assert BELOW < objective(X, y, clf.coef_, clf.intercept_, 1.0) / f_star - 1 < bound
 
 
 def test_average_int_starts_averaging_after_that_many_samples():
@@ -632,7 +678,8 @@ def test_shuffle_false_visits_rows_in_order():
     X, y = DATASETS["breast_cancer"]()
     a = BCELogisticClassifier(solver="sgd", shuffle=False, random_state=0).fit(X, y)
     f_star, _ = reference_optimum(X, y, 1.0)
-    assert objective(X, y, a.coef_, a.intercept_, 1.0) / f_star - 1 < 1e-3
+    # reached over random_state 0 to 4: 6.9e-6
+    assert BELOW < objective(X, y, a.coef_, a.intercept_, 1.0) / f_star - 1 < 5e-5
 
 
 # ------------------------------------------------------------------ early stopping
@@ -652,7 +699,7 @@ def test_early_stopping_keeps_the_best_epoch_on_a_stratified_split():
     best = log_loss(y[val], clf.predict_proba(X[val]))
     assert best == pytest.approx(min(curve), rel=1e-9)
     # the fit used the training rows only
-    ref = LogisticRegression(**REFERENCE).fit(X[train], y[train])
+    ref = lr_reference(X[train], y[train])
     assert clf.score(X[val], y[val]) == pytest.approx(
         ref.score(X[val], y[val]), abs=0.05
     )
@@ -666,8 +713,12 @@ def test_early_stopping_split_errors():
 
 
 # ------------------------------------------------------------------ elastic net
-@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
-def test_elastic_net_matches_logistic_regression(l1_ratio):
+# reached over random_state 0 to 4: gaps 1.2e-9 and 8.3e-8, coefficients within
+# 1.3e-4 and 2.6e-3 of saga's (the L1 optimum is flat along the zeros' edges)
+@pytest.mark.parametrize(
+    "l1_ratio, max_gap, coef_atol", [(0.5, 1e-8, 1e-3), (1.0, 1e-6, 1e-2)]
+)
+def test_elastic_net_matches_logistic_regression(l1_ratio, max_gap, coef_atol):
     X, y = DATASETS["breast_cancer"]()
     C = 0.1
     ref = elastic_net_reference(C, l1_ratio).fit(X, y)
@@ -676,8 +727,8 @@ def test_elastic_net_matches_logistic_regression(l1_ratio):
         C=C, solver="sgd", l1_ratio=l1_ratio, tol=1e-6, max_iter=500, random_state=0
     ).fit(X, y)
     f = objective(X, y, clf.coef_, clf.intercept_, C, l1_ratio=l1_ratio)
-    assert f / f_star - 1 < 1e-4
-    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=2e-2)
+    assert f / f_star - 1 < max_gap
+    np.testing.assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=coef_atol)
     # soft-thresholding gives exact zeros, where the reference has them
     zeros = clf.coef_[0] == 0
     assert zeros.sum() >= 5
@@ -691,9 +742,9 @@ def test_elastic_net_default_settings_and_partial_fit():
     f_star = objective(X, y, ref.coef_, ref.intercept_, C, l1_ratio=l1_ratio)
     clf = BCELogisticClassifier(C=C, solver="sgd", l1_ratio=l1_ratio, random_state=0)
     clf.fit(X, y)
-    assert objective(X, y, clf.coef_, clf.intercept_, C, l1_ratio=l1_ratio) / (
-        f_star
-    ) - 1 < 1e-3
+    # reached over random_state 0 to 4: 1.6e-6 (fit), 1.5e-3 (5 epochs of chunks)
+    f = objective(X, y, clf.coef_, clf.intercept_, C, l1_ratio=l1_ratio)
+    assert f / f_star - 1 < 1e-5
     stream = clone(clf).set_params(stream_size=len(y))
     chunked_partial_fit(stream, X, y, 6, 5)
     f = objective(X, y, stream.coef_, stream.intercept_, C, l1_ratio=l1_ratio)
