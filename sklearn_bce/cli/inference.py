@@ -49,10 +49,17 @@ def coef_table_of(model, X, y, kind="nonrobust"):
     if hasattr(table, "reset_index"):
         table = table.reset_index().to_records(index=False)
     names = _feature_names(model[:-1], classifier)
-    if names is not None:
-        terms = names + (["intercept"] if classifier.fit_intercept else [])
-        table["term"] = np.asarray(np.tile(terms, len(table) // len(terms)))
-    return table
+    if names is None:
+        return table
+    terms = names + (["intercept"] if classifier.fit_intercept else [])
+    terms = np.tile(terms, len(table) // len(terms))
+    fields = [
+        (f, terms.dtype if f == "term" else table.dtype[f]) for f in table.dtype.names
+    ]
+    named = np.empty(len(table), dtype=fields)  # the names may be longer: new field
+    for f in table.dtype.names:
+        named[f] = terms if f == "term" else table[f]
+    return named
 
 
 def _feature_names(preprocessing, classifier):
