@@ -399,7 +399,7 @@ def _to_original(objective, cov):
     cov = (cov + np.swapaxes(cov, 1, 2)) / 2.0
     variances = np.diagonal(cov, axis1=1, axis2=2)
     if not np.all(np.isfinite(cov)) or np.any(variances < 0):
-        raise FloatingPointError(
+        raise ValueError(
             "The covariance matrix has non-finite or negative variances: the "
             "information matrix is too ill-conditioned for the precision of the "
             "data. Standardise the features, or drop nearly collinear ones."
