@@ -40,6 +40,7 @@ __all__ = [
     "auto_solver",
     "check_namespace",
     "check_sgd_schedule",
+    "evaluation_data",
     "fit",
     "objective_value",
     "prepare_in_memory",
@@ -346,6 +347,58 @@ def check_sgd_schedule(estimator):
         )
 
 
+def evaluation_data(estimator, X, y, sample_weight=None):
+    """Validate in-memory data for an evaluation of a fitted estimator.
+
+    ``X`` is checked against the fitted features (never refitted on), ``y``
+    against the fitted classes, and the targets and weights are encoded as in
+    ``fit`` (class weights included).
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        A fitted estimator.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Samples.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Labels from ``classes_``, or an indicator matrix for a multilabel model.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Validated, float32 or float64.
+    Y : ndarray of int8 of shape (n_samples, K)
+        The 0/1 targets of the binary problems.
+    sample_weight : ndarray of shape (n_samples,) or (n_samples, K), or None
+        Their weights (None for uniform weights).
+    """
+    check_is_fitted(estimator)
+    check_namespace(X)
+    X = validate_data(
+        estimator, X, accept_sparse=["csr", "csc"],
+        dtype=[np.float64, np.float32], reset=False,
+    )
+    y = np.asarray(y.toarray() if sp.issparse(y) else y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"y has {y.shape[0]} samples but X has {X.shape[0]}: they must "
+            "have the same number of rows."
+        )
+    if not estimator.multilabel_:
+        unknown = np.setdiff1d(np.unique(y), estimator.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels the model was not fitted on: {unknown.tolist()}."
+            )
+    sample_weight = validate_sample_weight(sample_weight, X.shape[0])
+    return (X, *encode_targets(
+        y, estimator.classes_, estimator.multilabel_, sample_weight,
+        estimator.class_weight,
+    ))
+
+
 def objective_value(estimator, X, y, sample_weight=None):
     """The fitted estimator's objective on ``(X, y)`` (see its ``objective``).
 
@@ -364,24 +417,7 @@ def objective_value(estimator, X, y, sample_weight=None):
     -------
     value : float
     """
-    check_is_fitted(estimator)
-    check_namespace(X)
-    X = validate_data(
-        estimator, X, accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32], reset=False,
-    )
-    y = np.asarray(y.toarray() if sp.issparse(y) else y)
-    if not estimator.multilabel_:
-        unknown = np.setdiff1d(np.unique(y), estimator.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y has labels the model was not fitted on: {unknown.tolist()}."
-            )
-    sample_weight = validate_sample_weight(sample_weight, X.shape[0])
-    Y, sw = encode_targets(
-        y, estimator.classes_, estimator.multilabel_, sample_weight,
-        estimator.class_weight,
-    )
+    X, Y, sw = evaluation_data(estimator, X, y, sample_weight)
     backend = InMemoryBackend(X, Y, sample_weight=sw)
     penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
     objective = Objective(

@@ -168,7 +168,8 @@ def test_row_subsets(kind, client_for, weights):
 
 
 @pytest.mark.parametrize("weights", [None, "problem"])
-def test_hessian_blocks(kind, client_for, weights):
+@pytest.mark.parametrize("factor", ["curvature", "residual"])
+def test_hessian_blocks(kind, client_for, weights, factor):
     X, Y, sw = make_data(weights, seed=5)
     backend = make_backend(kind, X, Y, sw, client_for)
     rng = np.random.default_rng(6)
@@ -176,16 +177,20 @@ def test_hessian_blocks(kind, client_for, weights):
     shift, scale = rng.normal(size=D), rng.uniform(0.5, 2, size=D)
     if not backend.has_hessian:
         assert backend.hessian_work() == np.inf
+        with pytest.raises(NotImplementedError, match="no Hessian blocks"):
+            backend.hessian_blocks(W, b, shift, scale, weights=factor)
         return
     S = full_weights(sw)
     Z = X @ W.T + b
     P = expit(Z)
-    Dw = S / S.sum(axis=0) * P * (1 - P)
+    # sigmoid'(z) for the Hessian; the squared residual for the gradients' outer
+    # products
+    Dw = S / S.sum(axis=0) * (P * (1 - P) if factor == "curvature" else (P - Y) ** 2)
     Xs = (X - shift) * scale
     cols = np.array([1, 2])
     with backend.parallel():
         gram, cross, total = backend.hessian_blocks(
-            W[cols], b[cols], shift, scale, cols
+            W[cols], b[cols], shift, scale, cols, weights=factor
         )
     for j, k in enumerate(cols):
         np.testing.assert_allclose(

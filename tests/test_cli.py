@@ -3,6 +3,7 @@ CSV file written by the tests."""
 
 import contextlib
 import io
+import re
 import subprocess
 import sys
 import warnings
@@ -231,6 +232,46 @@ def test_csv_multiclass_target(tmp_path):
     assert stderr == ""  # --quiet
     assert "BCELogisticClassifier" in stdout
     assert_png(tmp_path / PLOT_FILES["reliability"])
+
+
+def test_coef_table_of_the_chosen_model(tmp_path):
+    from sklearn_bce.cli import build_parser, run
+
+    X, y = make_classification(n_samples=150, n_features=4, n_informative=3,
+                               n_redundant=0, n_classes=3, random_state=1)
+    df = pd.DataFrame(X, columns=list("abcd")).assign(kind=np.array(list("xyz"))[y])
+    df.to_csv(tmp_path / "three.csv", index=False)
+    args = build_parser().parse_args([
+        "--data", str(tmp_path / "three.csv"), "--target", "kind", "--cv", "3",
+        "--C", "0.5", "--out", str(tmp_path), "--coef-table", "--cov", "HC1",
+    ])
+    stdout = io.StringIO()
+    result = run(args, Progress(enabled=False), stdout=stdout)
+    text = stdout.getvalue()
+    assert "covariance HC1" in text and "note: C = 0.5 is finite" in text
+    table = result["coef_table"]
+    assert table["term"].tolist()[:5] == [
+        "numeric__a", "numeric__b", "numeric__c", "numeric__d", "intercept"
+    ]
+    # the written-out HC1 of the penalised fit on the preprocessed features
+    model = result["search"].best_estimator_
+    Xt = np.column_stack([model[:-1].transform(df[list("abcd")]), np.ones(150)])
+    clf = model[-1]
+    penalty = np.diag([2.0] * 4 + [0.0])  # 1 / C on the coefficients
+    for k, label in enumerate("xyz"):
+        yk = (df["kind"] == label).to_numpy(float)
+        p = 1 / (1 + np.exp(-Xt @ np.append(clf.coef_[k], clf.intercept_[k])))
+        Hinv = np.linalg.inv(Xt.T @ (Xt * (p * (1 - p))[:, None]) + penalty)
+        meat = Xt.T @ (Xt * ((p - yk) ** 2)[:, None])
+        se = np.sqrt(np.diag(Hinv @ meat @ Hinv) * 150 / (150 - 5))
+        rows = table["class"] == label
+        np.testing.assert_allclose(table["se"][rows], se, rtol=1e-8)
+        assert re.search(rf"^{label} +numeric__a +-?[0-9]", text, re.MULTILINE)
+
+
+def test_cov_needs_coef_table():
+    status, _, stderr = run_main(["--cov", "HC0"])
+    assert status == 2 and "--cov chooses the covariance of --coef-table" in stderr
 
 
 @pytest.mark.parametrize(

@@ -191,7 +191,7 @@ class DaskBackend:
         d = self.n_features
         return total[:, d + 1], total[:, :d], total[:, d]
 
-    def hessian_blocks(self, W, b, shift, scale, cols=None):
+    def hessian_blocks(self, W, b, shift, scale, cols=None, weights="curvature"):
         """Not offered on a cluster (``has_hessian`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no Hessian blocks.")
 

@@ -145,6 +145,7 @@ class DataBackend(Protocol):
         shift: np.ndarray,
         scale: np.ndarray,
         cols: np.ndarray | None = None,
+        weights: str = "curvature",
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Blocks of the Hessian of the mean BCE in standardised coordinates.
 
@@ -152,6 +153,11 @@ class DataBackend(Protocol):
         the standardised features ``X_s = (X - shift) * scale``, the Hessian of
         problem ``k`` in the coefficients of ``X_s`` and the intercept is
         ``[[X_s' D_k X_s, X_s' D_k], [D_k' X_s, sum D_k]]``.
+
+        With ``weights="residual"``, ``D_ik = (s_ik / S_k) (sigmoid(z_ik) -
+        y_ik)^2`` instead: the same blocks then hold the weighted sum of the outer
+        products of the per-sample gradients, the "meat" of the sandwich
+        covariance of :mod:`sklearn_bce._inference`.
 
         Parameters
         ----------
@@ -163,6 +169,9 @@ class DataBackend(Protocol):
             The standardisation.
         cols : ndarray of int of shape (k,), default=None
             Which problems; all ``K`` when None.
+        weights : {"curvature", "residual"}, default="curvature"
+            The factor of ``D_ik`` besides the normalised weight:
+            ``sigmoid'(z_ik)`` (the Hessian) or ``(sigmoid(z_ik) - y_ik)^2``.
 
         Returns
         -------

@@ -290,13 +290,18 @@ def _block_loss_residual(Z, S, sw, b):
     return loss_k, Z
 
 
-def weighted_gram(X, sw, W, b, shift, scale, executor=None, n_threads=1):
-    """Curvature-weighted Gram sums of ``k`` linear models, for their Hessians.
+def weighted_gram(
+    X, sw, W, b, shift, scale, executor=None, n_threads=1, signs=None
+):
+    """Curvature- or residual-weighted Gram sums of ``k`` linear models.
 
     With ``D_ij = sw_ij * sigmoid'(z_ij)`` and the standardised features
     ``X_s = (X - shift) * scale``, returns ``X_s.T D_j X_s``, ``X_s.T D_j`` and the
     sum of ``D_j`` for every model ``j``: the blocks of the Hessian of the data term
-    in the coordinates of ``X_s`` and the intercept. One pass over ``X`` in row
+    in the coordinates of ``X_s`` and the intercept. Given the targets' ``signs``,
+    ``D_ij = sw_ij * (sigmoid(z_ij) - y_ij)^2`` instead: the blocks of the sum of
+    the outer products of the per-sample gradients (the "meat" of a sandwich
+    covariance). One pass over ``X`` in row
     blocks (two (rows, n_features) temporaries per thread, in ``BLOCK_BYTES`` and at
     most 1/16 of ``X`` for all threads together). Dense blocks are centred exactly;
     a sparse ``X`` (CSR; CSC must be converted first) stays sparse, is only
@@ -319,6 +324,9 @@ def weighted_gram(X, sw, W, b, shift, scale, executor=None, n_threads=1):
         Threads for the row blocks (sums still added in block order).
     n_threads : int, default=1
         Threads of ``executor``.
+    signs : ndarray of shape (n_rows, k), default=None
+        The targets of the ``k`` models as ``1 - 2 * y``; when given, the weights
+        are the squared residuals instead of the curvatures.
 
     Returns
     -------
@@ -349,7 +357,12 @@ def weighted_gram(X, sw, W, b, shift, scale, executor=None, n_threads=1):
         Z = np.asarray(Xb @ Wt) + bx
         # sigmoid'(z) = p (1 - p) = e^{-|z|} / (1 + e^{-|z|})^2: no overflow
         t = np.exp(-np.abs(Z))
-        Dw = t / (1 + t) ** 2 * np.broadcast_to(sw[rows], Z.shape)
+        if signs is None:
+            Dw = t / (1 + t) ** 2
+        else:  # |sigmoid(z) - y| = sigmoid(s z), s = 1 - 2y; e^{-|u|} over or 1
+            U = Z * signs[rows]
+            Dw = (np.where(U >= 0, 1.0, t) / (1 + t)) ** 2
+        Dw = Dw * np.broadcast_to(sw[rows], Z.shape)
         if sparse:
             Xs = Xb @ sp.diags(scale_x)
         else:

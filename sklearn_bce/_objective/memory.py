@@ -198,8 +198,12 @@ class InMemoryBackend:
             signs=self.signs[rows],
         )
 
-    def hessian_blocks(self, W, b, shift, scale, cols=None):
+    def hessian_blocks(self, W, b, shift, scale, cols=None, weights="curvature"):
         """Hessian blocks, see ``DataBackend``; CSC ``X`` is converted to CSR once."""
+        if weights not in ("curvature", "residual"):
+            raise ValueError(
+                f"weights must be 'curvature' or 'residual', got {weights!r}."
+            )
         X = self.X
         if sp.issparse(X) and X.format != "csr":
             if self._csr is None:
@@ -208,8 +212,13 @@ class InMemoryBackend:
         sw = self._sw
         if cols is not None and sw.shape[1] > 1:
             sw = sw[:, np.asarray(cols, dtype=np.intp)]
+        signs = None
+        if weights == "residual":
+            signs = self.signs
+            if cols is not None:
+                signs = signs[:, np.asarray(cols, dtype=np.intp)]
         return weighted_gram(
-            X, sw, W, b, shift, scale, self.executor, self.n_workers
+            X, sw, W, b, shift, scale, self.executor, self.n_workers, signs=signs
         )
 
     def hessian_work(self):

@@ -6,6 +6,7 @@ import argparse
 
 from .. import __version__
 from .errors import EXTRA_HINT
+from .inference import COV_KINDS
 from .search import DEFAULT_CS
 
 
@@ -98,6 +99,17 @@ def build_parser():
             "BLAS threads per fit (default: 1, the fastest for the many small fits "
             "of a grid search; 0 keeps the BLAS library's own default)"
         ),
+    )
+    parser.add_argument(
+        "--coef-table", action="store_true",
+        help=(
+            "also print the coefficients of the chosen model with standard errors, "
+            "z, p-values and 95%% intervals (penalised ones, since C is finite)"
+        ),
+    )
+    parser.add_argument(
+        "--cov", choices=list(COV_KINDS), default=None,
+        help="covariance of --coef-table (default: nonrobust)",
     )
     parser.add_argument(
         "--quiet", action="store_true",

@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 from .args import build_parser, build_predict_parser
 from .data import categorical_as_strings, load_csv, load_default_data, read_table
 from .errors import EXTRA_HINT, CommandError, import_optional, require_optional
+from .inference import coef_table_of, format_coef_table
 from .model import categorical_columns, make_model
 from .persistence import load_model, save_model
 from .plots import write_plots
@@ -94,11 +95,16 @@ def run(args, progress, stdout=None):
     -------
     result : dict
         ``search`` (GridSearchCV), ``rows`` (the table), ``oof_proba`` and
-        ``plots`` (paths of the files written).
+        ``plots`` (paths of the files written); with ``--coef-table``, also
+        ``coef_table`` (a structured array).
     """
     from sklearn.model_selection import StratifiedKFold
 
     start = time.perf_counter()
+    coef_table = getattr(args, "coef_table", False)
+    cov = getattr(args, "cov", None)
+    if cov is not None and not coef_table:
+        raise CommandError("--cov chooses the covariance of --coef-table; add it")
     if args.save is not None:
         require_optional("skops.io", "--save")
     X, y, tabular = _load_data(args, progress)
@@ -115,6 +121,12 @@ def run(args, progress, stdout=None):
     print(f"means over {args.cv} cross-validation folds, C = {chosen_C(search):g}",
           file=stdout)
     print(format_table(rows), file=stdout, flush=True)
+    if coef_table:
+        kind = cov or "nonrobust"
+        table = coef_table_of(search.best_estimator_, X, y, kind)
+        print("", file=stdout)
+        print(format_coef_table(table, chosen_C(search), kind), file=stdout,
+              flush=True)
 
     plots = {}
     if plotting:
@@ -123,7 +135,10 @@ def run(args, progress, stdout=None):
     if args.save is not None:
         _save(search.best_estimator_, args.save, progress)
     progress.note(f"done in {time.perf_counter() - start:.1f} s")
-    return {"search": search, "rows": rows, "oof_proba": oof, "plots": plots}
+    result = {"search": search, "rows": rows, "oof_proba": oof, "plots": plots}
+    if coef_table:
+        result["coef_table"] = table
+    return result
 
 
 def predict(argv, stdout=None):
