@@ -29,10 +29,18 @@ __all__ = [
     "xp_sigmoid",
 ]
 
-#: Target size in bytes of the row blocks in which the Hessian blocks and the
-#: feature moments are computed: each block needs a standardised copy, so the
-#: memory taken on the device beyond ``X`` stays bounded.
-BLOCK_BYTES = 1 << 25
+#: Target size in bytes of the row blocks of ``X`` (with their temporaries) that
+#: an evaluation processes at once on a CPU device: large enough that the
+#: namespace's per-call costs (a parallel region each) are small next to the
+#: work, small enough to bound the temporaries. On 200k x 100 with torch, blocks
+#: of 8 to 64 MB evaluated as fast as the in-memory kernel, and 64 MB blocks
+#: suffered least from a loaded machine.
+CPU_BLOCK_BYTES = 1 << 26
+
+#: Target size in bytes of the row blocks on other devices (GPUs), where each
+#: operation costs a kernel launch: a block of at most this size, usually all of
+#: ``X``. It also bounds the standardised copies made for the Hessian blocks.
+DEVICE_BLOCK_BYTES = 1 << 28
 
 
 def namespace_and_device(*arrays):
@@ -193,6 +201,7 @@ class ArrayAPIBackend:
         n, d = X.shape
         self.n_samples, self.n_features = int(n), int(d)
         self.nbytes = self.n_samples * self.n_features * self.dtype.itemsize
+        self._cpu = "cpu" in str(device).lower()
         Y = self._device(to_numpy(Y), self.dtype)
         Y = Y[:, None] if Y.ndim == 1 else Y
         self.n_problems = K = int(Y.shape[1])
@@ -293,49 +302,66 @@ class ArrayAPIBackend:
     def feature_moments(self):
         """Weighted mean and standard deviation of every feature, on the device.
 
-        Features are divided by their max-abs before anything is squared, so
-        values near the floating-point range do not overflow.
+        Two passes over ``X`` in row blocks: the weighted mean (a matrix-vector
+        product), then the weighted squares of the centred block. Should a square
+        overflow (values near the floating-point range), the features are divided
+        by their max-abs first and the passes are made again.
         """
         xp = self.xp
-        n, d = self.n_samples, self.n_features
         if self._sw is None:
-            r = None
+            r = xp.full(self.n_samples, 1.0 / max(self.n_samples, 1),
+                        dtype=self.X.dtype, device=self.device)
         else:
             r = xp.mean(xp.astype(self._sw, self._acc), axis=1)
-            r = r / xp.sum(r)
-        acc = self._acc
-        blocks = self._row_blocks()
-        absmax = xp.zeros(d, dtype=self.X.dtype, device=self.device)
-        for rows in blocks:
-            absmax = xp.maximum(absmax, xp.max(xp.abs(self.X[rows, :]), axis=0))
-        unit = xp.where(absmax > 0, absmax, xp.ones_like(absmax))
+            r = xp.astype(r / xp.sum(r), self.X.dtype)
+        mean, sq = self._moments(r, None)
+        unit = np.ones(self.n_features)
+        if not np.all(np.isfinite(sq)):
+            blocks = self._row_blocks(self.n_features)
+            absmax = xp.zeros(self.n_features, dtype=self.X.dtype, device=self.device)
+            for rows in blocks:
+                Xb = self.X[rows, :]
+                absmax = xp.maximum(absmax, xp.max(Xb, axis=0))
+                absmax = xp.maximum(absmax, -xp.min(Xb, axis=0))
+            unit = xp.where(absmax > 0, absmax, xp.ones_like(absmax))
+            mean, sq = self._moments(r, unit)
+            unit = self._host(unit)
+        return mean * unit, np.sqrt(np.clip(sq, 0.0, None)) * unit
 
-        def weighted_sum(A, rows):  # sum_i r_i A_i in the accumulation dtype
-            A = xp.astype(A, acc)
-            if r is None:
-                return xp.sum(A, axis=0) / n
-            return r[rows] @ A
+    def _moments(self, r, unit):
+        """Weighted mean and centred second moment of ``X / unit`` (host float64)."""
+        xp, acc = self.xp, self._acc
+        blocks = self._row_blocks(self.n_features)
 
-        mean_s = xp.zeros(d, dtype=acc, device=self.device)
-        for rows in blocks:
-            mean_s = mean_s + weighted_sum(self.X[rows, :] / unit, rows)
-        sq = xp.zeros(d, dtype=acc, device=self.device)
-        centre = xp.astype(mean_s, self.X.dtype)
-        for rows in blocks:
-            dev = self.X[rows, :] / unit - centre
-            sq = sq + weighted_sum(dev * dev, rows)
-        out = self._host(xp.stack([mean_s, sq, xp.astype(unit, acc)]))
-        mean_s, sq, unit = out
-        return mean_s * unit, np.sqrt(np.clip(sq, 0.0, None)) * unit
+        def scaled(rows):
+            Xb = self.X[rows, :]
+            return Xb if unit is None else Xb / unit
 
-    def _row_blocks(self):
-        """Row slices whose (rows, n_features) copies take about ``BLOCK_BYTES``."""
-        n = self.n_samples
-        row_bytes = max(1, self.n_features * self.dtype.itemsize)
-        step = max(256, BLOCK_BYTES // row_bytes)
-        return [slice(a, min(n, a + step)) for a in range(0, n, step)] or [
-            slice(0, 0)
-        ]
+        mean = xp.zeros(self.n_features, dtype=acc, device=self.device)
+        for rows in blocks:
+            mean = mean + xp.astype(r[rows] @ scaled(rows), acc)
+        centre = xp.astype(mean, self.X.dtype)
+        sq = xp.zeros(self.n_features, dtype=acc, device=self.device)
+        for rows in blocks:
+            dev = scaled(rows) - centre
+            sq = sq + xp.astype(r[rows] @ (dev * dev), acc)
+        mean, sq = self._host(xp.stack([mean, sq]))
+        return mean, sq
+
+    def _row_blocks(self, width):
+        """Row slices of blocks of ``X`` (and ``width`` temporaries per row).
+
+        On a CPU the blocks stay in cache; elsewhere they are as large as
+        ``DEVICE_BLOCK_BYTES`` allows.
+        """
+        n, step = self.n_samples, self._block_step(width)
+        return [slice(a, min(n, a + step)) for a in range(0, n, step)]
+
+    def _block_step(self, width):
+        """Rows of the blocks of :meth:`_row_blocks`."""
+        row_bytes = max(1, (self.n_features + width) * self.dtype.itemsize)
+        target = CPU_BLOCK_BYTES if self._cpu else DEVICE_BLOCK_BYTES
+        return int(max(256, target // row_bytes))
 
     def mean_loss_gradient(self, W, b, cols=None, rows=None):
         """Weighted mean BCE of some problems and its gradient, see ``DataBackend``.
@@ -343,24 +369,36 @@ class ArrayAPIBackend:
         With the signs ``s = 1 - 2 y`` and ``u = s z``, the loss is
         ``max(u, 0) + log1p(exp(-|u|))`` and the residual ``sigmoid(z) - y`` is
         ``s sigmoid(u)``: one ``exp`` per element, nothing overflows or cancels.
+        ``X`` is read once, in row blocks (cache-sized on a CPU) whose sums are
+        added in float64 where the device has it.
         """
-        xp = self.xp
+        xp, acc = self.xp, self._acc
         X, S, sw, unit = self._select(cols, rows)
-        U = self._logits(X, W, b) * S
-        t = xp.exp(-xp.abs(U))
-        loss = (U + xp.abs(U)) / 2 + xp.log1p(t)
-        R = xp.where(U >= 0, xp.ones_like(t), t) / (1 + t) * S
-        if sw is not None:
-            loss, R = loss * sw, R * sw
-        acc = self._acc
-        sums = xp.concat(
-            [
-                xp.sum(xp.astype(loss, acc), axis=0)[:, None],
-                xp.astype(R.T @ X, acc),
-                xp.sum(xp.astype(R, acc), axis=0)[:, None],
-            ],
-            axis=1,
-        )
+        k = W.shape[0]
+        Wt = self._device(W, self.dtype).T
+        bx = None if b is None else self._device(b, self.dtype)
+        sums = xp.zeros((k, self.n_features + 2), dtype=acc, device=self.device)
+        n_rows = int(X.shape[0])
+        step = self._block_step(6 * k)
+        for start in range(0, n_rows, step):
+            blk = slice(start, min(n_rows, start + step))
+            Xb = X[blk, :]
+            Z = Xb @ Wt
+            U = (Z if bx is None else Z + bx) * S[blk, :]
+            a = xp.abs(U)
+            t = xp.exp(-a)
+            loss = (U + a) / 2 + xp.log1p(t)
+            R = xp.where(U >= 0, xp.ones_like(t), t) / (1 + t) * S[blk, :]
+            if sw is not None:
+                loss, R = loss * sw[blk, :], R * sw[blk, :]
+            sums = sums + xp.concat(
+                [
+                    xp.sum(xp.astype(loss, acc), axis=0)[:, None],
+                    xp.astype(R.T @ Xb, acc),
+                    xp.sum(xp.astype(R, acc), axis=0)[:, None],
+                ],
+                axis=1,
+            )
         sums = self._host(sums)  # the one transfer: k x (n_features + 2)
         if sw is None:
             sums *= 1.0 / max(self.n_samples, 1) if unit is None else unit
@@ -381,7 +419,7 @@ class ArrayAPIBackend:
         G = xp.zeros((k, d, d), dtype=acc, device=self.device)
         v = xp.zeros((k, d), dtype=acc, device=self.device)
         s = xp.zeros(k, dtype=acc, device=self.device)
-        for rows in self._row_blocks():
+        for rows in self._row_blocks(2 * self.n_features):
             Xb = self.X[rows, :]
             Z = self._logits(Xb, W, b)
             # sigmoid'(z) = e^{-|z|} / (1 + e^{-|z|})^2: no overflow
