@@ -37,6 +37,12 @@ __all__ = [
 #: suffered least from a loaded machine.
 CPU_BLOCK_BYTES = 1 << 26
 
+#: Target size in bytes of the row blocks on a CPU device when each block needs
+#: a (rows, n_features) temporary (feature moments, Hessian blocks): small
+#: enough for the allocator to reuse the memory of one block for the next
+#: (larger temporaries are mapped afresh, and every page of them faults).
+CPU_COPY_BYTES = 1 << 23
+
 #: Target size in bytes of the row blocks on other devices (GPUs), where each
 #: operation costs a kernel launch: a block of at most this size, usually all of
 #: ``X``. It also bounds the standardised copies made for the Hessian blocks.
@@ -351,8 +357,9 @@ class ArrayAPIBackend:
     def _row_blocks(self, width):
         """Row slices of blocks of ``X`` (and ``width`` temporaries per row).
 
-        On a CPU the blocks stay in cache; elsewhere they are as large as
-        ``DEVICE_BLOCK_BYTES`` allows.
+        On a CPU, ``CPU_BLOCK_BYTES`` or, for blocks with temporaries as wide as
+        ``X``, ``CPU_COPY_BYTES``; elsewhere as large as ``DEVICE_BLOCK_BYTES``
+        allows.
         """
         n, step = self.n_samples, self._block_step(width)
         return [slice(a, min(n, a + step)) for a in range(0, n, step)]
@@ -360,7 +367,11 @@ class ArrayAPIBackend:
     def _block_step(self, width):
         """Rows of the blocks of :meth:`_row_blocks`."""
         row_bytes = max(1, (self.n_features + width) * self.dtype.itemsize)
-        target = CPU_BLOCK_BYTES if self._cpu else DEVICE_BLOCK_BYTES
+        if not self._cpu:
+            target = DEVICE_BLOCK_BYTES
+        else:
+            copies = width >= self.n_features
+            target = CPU_COPY_BYTES if copies else CPU_BLOCK_BYTES
         return int(max(256, target // row_bytes))
 
     def mean_loss_gradient(self, W, b, cols=None, rows=None):
