@@ -378,35 +378,35 @@ class ArrayAPIBackend:
         """Weighted mean BCE of some problems and its gradient, see ``DataBackend``.
 
         With the signs ``s = 1 - 2 y`` and ``u = s z``, the loss is
-        ``max(u, 0) + log1p(exp(-|u|))`` and the residual ``sigmoid(z) - y`` is
-        ``s sigmoid(u)``: one ``exp`` per element, nothing overflows or cancels.
-        ``X`` is read once, in row blocks (cache-sized on a CPU) whose sums are
-        added in float64 where the device has it.
+        ``softplus(u) = logaddexp(0, u)`` and the residual ``sigmoid(z) - y`` is
+        ``s sigmoid(u) = s exp(u - softplus(u))``: nothing overflows, whatever
+        ``z``, and each block takes few operations of the namespace (each may be
+        a parallel region or a kernel launch). ``X`` is read in row blocks whose
+        sums are added in float64 where the device has it.
         """
         xp, acc = self.xp, self._acc
         X, S, sw, unit = self._select(cols, rows)
         k = W.shape[0]
         Wt = self._device(W, self.dtype).T
         bx = None if b is None else self._device(b, self.dtype)
+        zero = xp.zeros((), dtype=self.X.dtype, device=self.device)
         sums = xp.zeros((k, self.n_features + 2), dtype=acc, device=self.device)
         n_rows = int(X.shape[0])
         step = self._block_step(6 * k)
         for start in range(0, n_rows, step):
             blk = slice(start, min(n_rows, start + step))
-            Xb = X[blk, :]
+            Xb, Sb = X[blk, :], S[blk, :]
             Z = Xb @ Wt
-            U = (Z if bx is None else Z + bx) * S[blk, :]
-            a = xp.abs(U)
-            t = xp.exp(-a)
-            loss = (U + a) / 2 + xp.log1p(t)
-            R = xp.where(U >= 0, xp.ones_like(t), t) / (1 + t) * S[blk, :]
+            U = (Z if bx is None else Z + bx) * Sb
+            loss = xp.logaddexp(zero, U)
+            R = xp.exp(U - loss) * Sb
             if sw is not None:
                 loss, R = loss * sw[blk, :], R * sw[blk, :]
             sums = sums + xp.concat(
                 [
-                    xp.sum(xp.astype(loss, acc), axis=0)[:, None],
+                    xp.sum(loss, axis=0, dtype=acc)[:, None],
                     xp.astype(R.T @ Xb, acc),
-                    xp.sum(xp.astype(R, acc), axis=0)[:, None],
+                    xp.sum(R, axis=0, dtype=acc)[:, None],
                 ],
                 axis=1,
             )
