@@ -43,6 +43,13 @@ __all__ = [
 ]
 
 
+#: Names of NumPy's namespace as scikit-learn returns it (NumPy itself or
+#: array-api-compat's wrapper, vendored by scikit-learn 1.8 and later).
+_NUMPY_NAMES = frozenset({
+    "numpy", "array_api_compat.numpy", "sklearn.externals.array_api_compat.numpy",
+})
+
+
 def _namespace_name(X):
     """The name of ``X``'s array namespace, or None for NumPy and non-arrays."""
     if X is None or isinstance(X, np.ndarray) or sp.issparse(X):
@@ -52,7 +59,7 @@ def _namespace_name(X):
     except (TypeError, ValueError):
         return None  # data frames, lists, ...: validation converts them
     name = xp.__name__
-    return None if name.split(".")[-1] == "numpy" else name
+    return None if name in _NUMPY_NAMES else name
 
 
 def array_api_input(X):

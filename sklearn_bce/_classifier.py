@@ -402,7 +402,11 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             dask.distributed cluster of the current client without gathering it;
             its classes, weights and NaN / infinity checks are computed there, in
             the passes over the data that precede the first solver iteration (see
-            the "dask" page of the user guide).
+            the "dask" page of the user guide). Under
+            ``sklearn.config_context(array_api_dispatch=True)``, an array of
+            another array API namespace (torch, CuPy, ...) is fitted on its
+            device, and ``coef_`` and ``intercept_`` are arrays of its namespace
+            there (see the "Arrays on GPU" page of the user guide).
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (any hashable type with at least two distinct values), or
@@ -511,7 +515,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
@@ -529,7 +535,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
@@ -550,7 +558,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
@@ -572,7 +582,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------

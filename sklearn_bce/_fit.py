@@ -124,13 +124,13 @@ def check_namespace(X, method="partial_fit"):
             return  # lists, pandas, polars, ...: converted by validation
     if name.split(".")[0] == "numpy":
         return
+    others = "" if method == "fit" else " (fit and the predict methods do)"
     raise TypeError(
         f"X is an array of the {name!r} namespace, and array API dispatch is "
         f"on: BCELogisticClassifier.{method} computes with NumPy and does not "
-        "support array API dispatch (fit and the predict methods do). Convert X "
-        "to a NumPy array (for example with np.asarray(X), after moving it to the "
-        f"CPU), or call {method} outside "
-        "sklearn.config_context(array_api_dispatch=True)."
+        f"support array API dispatch{others}. Convert X to a NumPy array (for "
+        "example with np.asarray(X), after moving it to the CPU), or call "
+        f"{method} outside sklearn.config_context(array_api_dispatch=True)."
     )
 
 
