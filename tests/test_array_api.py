@@ -276,6 +276,35 @@ def test_sparse_and_partial_fit_under_dispatch():
         BCELogisticClassifier(solver="sgd").partial_fit(
             torch.asarray(X), torch.asarray(y), classes=[0, 1]
         )
+    with dispatch(), pytest.raises(TypeError, match="objective computes with NumPy"):
+        est.objective(torch.asarray(X), torch.asarray(y))
+
+
+def test_one_transfer_of_sums_per_evaluation(monkeypatch):
+    # Only the sums come back: k x (n_features + 2) numbers in one transfer per
+    # evaluation, whatever the solver; X never leaves the device.
+    from sklearn_bce._objective import array_api
+
+    X, y, _ = multiclass_data()
+    shapes = []
+
+    def host(self, a):
+        shapes.append(tuple(a.shape))
+        return np.asarray(to_numpy(a), dtype=np.float64)
+
+    backend = array_api.ArrayAPIBackend(torch.asarray(X.astype(np.float32)), y == 1)
+    monkeypatch.setattr(array_api.ArrayAPIBackend, "_host", host)
+    W = np.ones((2, X.shape[1]))
+    loss, gW, gb = backend.mean_loss_gradient(W, np.zeros(2), cols=np.array([0, 0]))
+    assert shapes == [(2, X.shape[1] + 2)]
+    assert backend.X.dtype == torch.float32  # float32 stays float32
+    shapes.clear()
+    with dispatch():
+        BCELogisticClassifier(solver="lbfgs").fit(torch.asarray(X), torch.asarray(y))
+    d = X.shape[1]
+    # the set-up (weight totals, moments) and then one (k, d + 2) per evaluation
+    assert all(s[-1] == d + 2 or s[-1] == d or len(s) == 1 for s in shapes)
+    assert max(np.prod(s) for s in shapes) <= 3 * (d + 2)
 
 
 def test_estimator_checks_with_values():
