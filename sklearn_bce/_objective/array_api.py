@@ -177,12 +177,13 @@ class ArrayAPIBackend:
     X : array of shape (n_samples, n_features)
         Design matrix of an array API namespace, float32 or float64; used as is.
     Y : array of shape (n_samples, K) or (n_samples,)
-        0/1 targets, one column per binary problem: a NumPy array or an array of
-        ``X``'s namespace; moved to ``X``'s device once, as the signs ``1 - 2 Y``
-        in ``X``'s dtype.
+        0/1 targets, one column per binary problem, on the host (NumPy; an array
+        of another namespace is read there first); sent to ``X``'s device once,
+        as the signs ``1 - 2 Y`` in ``X``'s dtype.
     sample_weight : array of shape (n_samples,) or (n_samples, K), default=None
-        Non-negative weights (NumPy or ``X``'s namespace); a 2-d array gives each
-        problem its own weights (and its own total ``S_k``).
+        Non-negative weights, on the host like ``Y`` (their totals are taken
+        there); a 2-d array gives each problem its own weights (and its own
+        total ``S_k``). Sent to the device once, divided by their totals.
 
     Attributes
     ----------
@@ -228,7 +229,7 @@ class ArrayAPIBackend:
                 )
             self._sw = self._device(sw / totals, self.dtype)
             self._totals = np.broadcast_to(totals, (K,)).copy()
-        positive = self._weighted_sums(xp.astype(self.signs < 0, X.dtype))
+        positive = self._weighted_mean(xp.astype(self.signs < 0, X.dtype))
         self._positive = positive * self._totals
 
     # ------------------------------------------------------------ transfers
@@ -248,18 +249,16 @@ class ArrayAPIBackend:
         return self._device(np.asarray(idx, dtype=np.int64))
 
     # ------------------------------------------------------------ helpers
-    def _weighted_sums(self, A, sw=None, unit=None):
-        """``sum_i sw_ik A_ik`` per column on the host (``sw`` the data's weights).
+    def _weighted_mean(self, A):
+        """``sum_i (s_ik / S_k) A_ik`` per column, on the host.
 
         The sums are taken in float64 where the device has it.
         """
-        xp = self.xp
-        sw = self._sw if sw is None else sw
-        if sw is not None:
-            A = A * sw
-        total = self._host(xp.sum(xp.astype(A, self._acc), axis=0))
-        if sw is None:
-            total *= 1.0 / max(self.n_samples, 1) if unit is None else unit
+        if self._sw is not None:
+            A = A * self._sw
+        total = self._host(self.xp.sum(A, axis=0, dtype=self._acc))
+        if self._sw is None:
+            total *= 1.0 / max(self.n_samples, 1)
         return total
 
     def _select(self, cols, rows):
