@@ -84,9 +84,9 @@ def test_parity_with_logistic_regression(namespace, device, dtype, solver, data)
     tol = dict(float64=1e-6, float32=1e-4)[dtype]
     if dtype == "float32" and solver == "lbfgs":
         # L-BFGS stops where float32 arithmetic no longer lowers the objective
-        # (line search at rounding level), about 1e-3 away on these data: the
-        # same as the in-memory float32 fit.
-        tol = 1e-3
+        # (line search at rounding level): 2e-5 to 2e-4 away on these data, as
+        # the in-memory float32 fit (5e-4 on the binary data).
+        tol = 5e-4
     est = BCELogisticClassifier(
         solver=solver, tol=1e-10 if dtype == "float64" else 1e-6, max_iter=10_000
     )
