@@ -342,3 +342,25 @@ def test_cuda_fit_stays_on_the_gpu():
     np.testing.assert_allclose(
         to_numpy(est.coef_), coef_ref, atol=1e-4 * np.abs(coef_ref).max()
     )
+
+
+def test_dask_input_under_dispatch_fits_as_without():
+    pytest.importorskip("distributed")
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    X, y, _ = binary_data()
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster),
+    ):
+        Xd, yd = da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
+        ref = BCELogisticClassifier().fit(Xd, yd)
+        with dispatch():
+            est = BCELogisticClassifier().fit(Xd, yd)
+            proba = est.predict_proba(Xd).compute()
+    assert isinstance(est.coef_, np.ndarray)
+    np.testing.assert_array_equal(est.coef_, ref.coef_)
+    np.testing.assert_allclose(proba, ref.predict_proba(X), atol=1e-12)
