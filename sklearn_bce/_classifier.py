@@ -9,22 +9,14 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._fit import (
-    check_namespace,
-    check_sgd_schedule,
-    fit,
-    objective_value,
-    prepare_in_memory,
-)
+from ._dispatch import predict, prepare
+from ._fit import check_fit_parameters, check_sgd_schedule, fit, objective_value
 from ._inference import coef_table, covariance_matrix
 from ._partial_fit import partial_fit
-from ._predict import is_dask_collection, labels, log_proba, proba, scores
 from ._solvers import SOLVERS
 from ._solvers.minibatch import LEARNING_RATES
 
@@ -391,6 +383,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = True
+        tags.array_api_support = True
         return tags
 
     # ---------------------------------------------------------------- fitting
@@ -410,7 +403,11 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             dask.distributed cluster of the current client without gathering it;
             its classes, weights and NaN / infinity checks are computed there, in
             the passes over the data that precede the first solver iteration (see
-            the "dask" page of the user guide).
+            the "dask" page of the user guide). Under
+            ``sklearn.config_context(array_api_dispatch=True)``, an array of
+            another array API namespace (torch, CuPy, ...) is fitted on its
+            device, and ``coef_`` and ``intercept_`` are arrays of its namespace
+            there (see the "Arrays on GPU" page of the user guide).
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (any hashable type with at least two distinct values), or
@@ -429,25 +426,8 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        if self.l1_ratio > 0 and self.solver != "sgd":
-            raise ValueError(
-                f"l1_ratio={self.l1_ratio!r} needs solver='sgd': solver="
-                f"{self.solver!r} only handles the (smooth) L2 penalty. Set "
-                "solver='sgd', or l1_ratio=0."
-            )
-        if self.solver == "sgd":
-            check_sgd_schedule(self)
-        self._stream = None
-        for name in ("loss_curve_", "validation_loss_curve_"):
-            if hasattr(self, name):
-                delattr(self, name)
-        if is_dask_collection(X):
-            from ._dask import prepare
-
-            data = prepare(self, X, y, sample_weight)
-        else:
-            data = prepare_in_memory(self, X, y, sample_weight)
-        return fit(self, data)
+        check_fit_parameters(self)
+        return fit(self, prepare(self, X, y, sample_weight))
 
     def _check_partial_fit(self):
         if self.solver != "sgd":
@@ -675,7 +655,9 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
@@ -683,15 +665,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
             For a binary problem, the logit of ``classes_[1]``; otherwise one logit
             per class (one-vs-rest).
         """
-        if is_dask_collection(X):
-            return _dask_predict(self, X, "decision_function")
-        check_is_fitted(self)
-        check_namespace(X)
-        X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
-            reset=False,
-        )
-        return scores(X, self.coef_, self.intercept_)
+        return predict(self, X, "decision_function")
 
     def predict(self, X):
         """Predict class labels.
@@ -701,16 +675,16 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
         y_pred : ndarray or dask array of shape (n_samples,)
             Predicted labels: the class with the largest logit.
         """
-        if is_dask_collection(X):
-            return _dask_predict(self, X, "predict")
-        return labels(self.decision_function(X), self.classes_, self.multilabel_)
+        return predict(self, X, "predict")
 
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed from the logits.
@@ -724,16 +698,16 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
         log_proba : ndarray or dask array of shape (n_samples, n_classes)
             Log-probabilities, columns in the order of ``classes_``.
         """
-        if is_dask_collection(X):
-            return _dask_predict(self, X, "predict_log_proba")
-        return log_proba(self.decision_function(X), self.multilabel_)
+        return predict(self, X, "predict_log_proba")
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -748,19 +722,14 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
             Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked).
+            the row chunks of ``X`` (nothing is computed until asked); for an
+            array of the fit's array API namespace (under dispatch), an array of
+            that namespace on its device.
 
         Returns
         -------
         proba : ndarray or dask array of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        if is_dask_collection(X):
-            return _dask_predict(self, X, "predict_proba")
-        return proba(self.decision_function(X), self.multilabel_)
+        return predict(self, X, "predict_proba")
 
-
-def _dask_predict(estimator, X, method):
-    from ._dask import predict
-
-    return predict(estimator, X, method)

@@ -14,6 +14,7 @@ Whatever holds the data, a fit is::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ from ._diagnostics import (
     warn_not_converged,
 )
 from ._objective import InMemoryBackend, Objective, Penalty
+from ._objective.array_api import to_numpy
 from ._solvers import get_solver
 from ._solvers.stream import stream_average
 from ._targets import check_targets, encode_targets, validate_sample_weight
@@ -38,6 +40,7 @@ __all__ = [
     "NEWTON_WORK",
     "FitData",
     "auto_solver",
+    "check_fit_parameters",
     "check_namespace",
     "check_sgd_schedule",
     "evaluation_data",
@@ -46,6 +49,7 @@ __all__ = [
     "prepare_in_memory",
     "set_coef",
     "start_point",
+    "validation_split",
 ]
 
 #: ``solver='auto'`` takes Newton's method while the Hessian of one problem costs
@@ -72,6 +76,10 @@ class FitData:
         The dtype of ``X``, and of the fitted coefficients.
     validation : DataBackend or None, default=None
         Held-out data for ``early_stopping`` (SGD only).
+    place : callable or None, default=None
+        Called with the fitted estimator at the end of :func:`fit` to put its
+        fitted attributes where the data live (the array API backend's
+        namespace and device); None keeps NumPy attributes.
     """
 
     backend: object
@@ -79,21 +87,26 @@ class FitData:
     multilabel: bool
     dtype: np.dtype
     validation: object = None
+    place: Callable | None = None
 
 
-def check_namespace(X):
+def check_namespace(X, method="partial_fit"):
     """Refuse, with a clear error, arrays that array API dispatch would pass on.
 
     Under ``sklearn.config_context(array_api_dispatch=True)`` an array of another
-    namespace (torch, CuPy, array-api-strict, ...) reaches the estimator as it is;
-    the estimator computes with NumPy and SciPy only, so it names the namespace
-    and says what to do. Without dispatch such arrays are converted to NumPy by
-    scikit-learn's validation, as for ``LogisticRegression``.
+    namespace (torch, CuPy, array-api-strict, ...) reaches the estimator as it is.
+    ``fit`` and the prediction methods compute on it with the namespace's own
+    operations; the methods that compute with NumPy and SciPy only (``method``)
+    name the namespace and say what to do. Without dispatch such arrays are
+    converted to NumPy by scikit-learn's validation, as for
+    ``LogisticRegression``.
 
     Parameters
     ----------
     X : object
         The input.
+    method : str, default="partial_fit"
+        The method that refuses such arrays, for the message.
 
     Raises
     ------
@@ -112,12 +125,13 @@ def check_namespace(X):
             return  # lists, pandas, polars, ...: converted by validation
     if name.split(".")[0] == "numpy":
         return
+    others = "" if method == "fit" else " (fit and the predict methods do)"
     raise TypeError(
         f"X is an array of the {name!r} namespace, and array API dispatch is "
-        "on: BCELogisticClassifier computes with NumPy and does not support array "
-        "API dispatch. Convert X to a NumPy array (for example with "
-        "np.asarray(X), after moving it to the CPU), or fit outside "
-        "sklearn.config_context(array_api_dispatch=True)."
+        f"on: BCELogisticClassifier.{method} computes with NumPy and does not "
+        f"support array API dispatch{others}. Convert X to a NumPy array (for "
+        "example with np.asarray(X), after moving it to the CPU), or call "
+        f"{method} outside sklearn.config_context(array_api_dispatch=True)."
     )
 
 
@@ -139,7 +153,7 @@ def prepare_in_memory(estimator, X, y, sample_weight):
     -------
     data : FitData
     """
-    check_namespace(X)
+    check_namespace(X, "fit")
     X, y = validate_data(
         estimator, X, y, accept_sparse=["csr", "csc"],
         dtype=[np.float64, np.float32], multi_output=True,
@@ -153,7 +167,7 @@ def prepare_in_memory(estimator, X, y, sample_weight):
         X = X.tocsr()  # mini-batches are row slices
     validation = None
     if estimator.solver == "sgd" and estimator.early_stopping:
-        train, val = _validation_split(estimator, y, sw, multilabel)
+        train, val = validation_split(estimator, y, sw, multilabel)
         validation = InMemoryBackend(
             X[val], Y[val], sample_weight=None if sw is None else sw[val]
         )
@@ -162,10 +176,26 @@ def prepare_in_memory(estimator, X, y, sample_weight):
     return FitData(backend, classes, multilabel, X.dtype, validation)
 
 
-def _validation_split(estimator, y, sw, multilabel):
+def validation_split(estimator, y, sw, multilabel):
     """Train/validation row indices for ``early_stopping``, stratified by class.
 
     Multilabel targets are split at random (label sets are not classes).
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        Gives ``validation_fraction`` and ``random_state``.
+    y : ndarray or sparse matrix
+        The validated target.
+    sw : ndarray of shape (n_samples,) or (n_samples, K), or None
+        The weights of the binary problems.
+    multilabel : bool
+        Whether ``y`` is an indicator matrix.
+
+    Returns
+    -------
+    train, val : ndarray of int
+        Row indices of the two sets.
     """
     split = ShuffleSplit if multilabel else StratifiedShuffleSplit
     splitter = split(
@@ -238,12 +268,11 @@ def start_point(estimator, objective, classes, multilabel, prior):
     """
     if not (estimator.warm_start and hasattr(estimator, "coef_")):
         return objective.initial_point(prior)
-    if estimator.multilabel_ != multilabel or not np.array_equal(
-        estimator.classes_, classes
-    ):
+    previous = to_numpy(estimator.classes_)
+    if estimator.multilabel_ != multilabel or not np.array_equal(previous, classes):
         raise ValueError(
             "warm_start=True needs the same classes as the previous fit: it "
-            f"was fitted on {estimator.classes_.tolist()}, now given "
+            f"was fitted on {previous.tolist()}, now given "
             f"{classes.tolist()}. Set warm_start=False to fit from scratch."
         )
     if estimator.coef_.shape[1] != objective.n_features:
@@ -251,7 +280,9 @@ def start_point(estimator, objective, classes, multilabel, prior):
             "warm_start=True needs the same number of features as the "
             f"previous fit ({estimator.coef_.shape[1]}), got {objective.n_features}."
         )
-    return objective.from_coef(estimator.coef_, estimator.intercept_)
+    return objective.from_coef(
+        to_numpy(estimator.coef_), to_numpy(estimator.intercept_)
+    )
 
 
 def _solver_options(estimator, name, objective, validation):
@@ -329,7 +360,31 @@ def fit(estimator, data):
         )
     if not np.isfinite(estimator.C):
         warn_if_separable(backend, W, b if estimator.fit_intercept else None)
+    if data.place is not None:
+        data.place(estimator)
     return estimator
+
+
+def check_fit_parameters(estimator):
+    """Refuse combinations of parameters, and clear the state of an earlier fit.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        The estimator about to be fitted (parameters validated one by one).
+    """
+    if estimator.l1_ratio > 0 and estimator.solver != "sgd":
+        raise ValueError(
+            f"l1_ratio={estimator.l1_ratio!r} needs solver='sgd': solver="
+            f"{estimator.solver!r} only handles the (smooth) L2 penalty. Set "
+            "solver='sgd', or l1_ratio=0."
+        )
+    if estimator.solver == "sgd":
+        check_sgd_schedule(estimator)
+    estimator._stream = None
+    for name in ("loss_curve_", "validation_loss_curve_"):
+        if hasattr(estimator, name):
+            delattr(estimator, name)
 
 
 def check_sgd_schedule(estimator):
@@ -347,7 +402,7 @@ def check_sgd_schedule(estimator):
         )
 
 
-def evaluation_data(estimator, X, y, sample_weight=None):
+def evaluation_data(estimator, X, y, sample_weight=None, method="objective"):
     """Validate in-memory data for an evaluation of a fitted estimator.
 
     ``X`` is checked against the fitted features (never refitted on), ``y``
@@ -364,6 +419,8 @@ def evaluation_data(estimator, X, y, sample_weight=None):
         Labels from ``classes_``, or an indicator matrix for a multilabel model.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
+    method : str, default="objective"
+        The method that asks, for the message of arrays it cannot take.
 
     Returns
     -------
@@ -375,7 +432,7 @@ def evaluation_data(estimator, X, y, sample_weight=None):
         Their weights (None for uniform weights).
     """
     check_is_fitted(estimator)
-    check_namespace(X)
+    check_namespace(X, method)
     X = validate_data(
         estimator, X, accept_sparse=["csr", "csc"],
         dtype=[np.float64, np.float32], reset=False,
@@ -387,14 +444,14 @@ def evaluation_data(estimator, X, y, sample_weight=None):
             "have the same number of rows."
         )
     if not estimator.multilabel_:
-        unknown = np.setdiff1d(np.unique(y), estimator.classes_)
+        unknown = np.setdiff1d(np.unique(y), to_numpy(estimator.classes_))
         if unknown.size:
             raise ValueError(
                 f"y has labels the model was not fitted on: {unknown.tolist()}."
             )
     sample_weight = validate_sample_weight(sample_weight, X.shape[0])
     return (X, *encode_targets(
-        y, estimator.classes_, estimator.multilabel_, sample_weight,
+        y, to_numpy(estimator.classes_), estimator.multilabel_, sample_weight,
         estimator.class_weight,
     ))
 
@@ -423,7 +480,9 @@ def objective_value(estimator, X, y, sample_weight=None):
     objective = Objective(
         backend, penalty, fit_intercept=estimator.fit_intercept, precondition=False
     )
-    return objective.loss(objective.from_coef(estimator.coef_, estimator.intercept_))
+    return objective.loss(
+        objective.from_coef(to_numpy(estimator.coef_), to_numpy(estimator.intercept_))
+    )
 
 
 def set_coef(estimator, W, b, classes, multilabel, dtype):

@@ -78,7 +78,9 @@ def covariance_matrix(
         One matrix per row of ``coef_``, the intercept last.
     """
     _check_request(estimator, X, y, kind, groups)
-    X, Y, sw = evaluation_data(estimator, X, y, sample_weight)
+    X, Y, sw = evaluation_data(
+        estimator, X, y, sample_weight, method="covariance_matrix"
+    )
     codes = None if kind != "cluster" else _group_codes(groups, X.shape[0])
     backend = InMemoryBackend(X, Y, sample_weight=sw)
     penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())

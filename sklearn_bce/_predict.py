@@ -6,10 +6,19 @@ import sys
 
 import numpy as np
 from scipy.special import expit, logsumexp
+from sklearn.utils.validation import validate_data
 
 from ._loss import log_sigmoid
+from ._objective.array_api import to_numpy
 
-__all__ = ["is_dask_collection", "labels", "log_proba", "proba", "scores"]
+__all__ = [
+    "is_dask_collection",
+    "labels",
+    "log_proba",
+    "predict_in_memory",
+    "proba",
+    "scores",
+]
 
 
 def is_dask_collection(obj):
@@ -117,3 +126,36 @@ def proba(Z, multilabel=False):
     if multilabel:
         return expit(Z)
     return np.exp(log_proba(Z))
+
+
+def predict_in_memory(estimator, X, method):
+    """The output of a prediction method on NumPy / SciPy input.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        A fitted estimator. Its attributes are read as NumPy arrays (a model
+        fitted on another array namespace predicts NumPy input outside array
+        API dispatch, as its attributes are small).
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Samples (arrays of other namespaces are converted by the validation).
+    method : {"decision_function", "predict", "predict_proba", \
+            "predict_log_proba"}
+
+    Returns
+    -------
+    out : ndarray
+    """
+    X = validate_data(
+        estimator, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+        reset=False,
+    )
+    Z = scores(X, to_numpy(estimator.coef_), to_numpy(estimator.intercept_))
+    multilabel = estimator.multilabel_
+    if method == "decision_function":
+        return Z
+    if method == "predict":
+        return labels(Z, to_numpy(estimator.classes_), multilabel)
+    if method == "predict_log_proba":
+        return log_proba(Z, multilabel)
+    return proba(Z, multilabel)

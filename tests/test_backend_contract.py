@@ -1,6 +1,7 @@
 """The data-backend contract, checked the same way on every backend.
 
-Every backend (in memory: dense float64 and float32, CSR, CSC; dask) must give the
+Every backend (in memory: dense float64 and float32, CSR, CSC; dask; array API on
+array-api-strict and torch, float64 and float32) must give the
 numbers written out below from the raw arrays with NumPy, whatever it computes
 them with: weight and positive totals, weighted feature moments, the mean BCE and
 its gradient (all problems, a subset, a mini-batch), Hessian blocks, separation.
@@ -46,6 +47,16 @@ def make_data(weights, seed=0):
 
 
 def make_backend(kind, X, Y, sw, client=None):
+    if kind.startswith("xp-"):
+        from sklearn_bce._objective.array_api import ArrayAPIBackend
+
+        _, namespace, dtype = kind.split("-")
+        xp = pytest.importorskip(namespace)
+        # array-api-strict's float32 data on its second device (as scikit-learn's
+        # checks do), where mixing devices is an error
+        device = xp.Device("device1") if kind == "xp-array_api_strict-float32" else None
+        X = xp.asarray(X.astype(dtype), device=device)
+        return ArrayAPIBackend(X, Y, sample_weight=sw)
     if kind == "dask":
         import dask.array as da
 
@@ -84,7 +95,11 @@ def reference_loss_gradient(X, Y, S, W, b, rows=None):
     return (norm * bce).sum(axis=0), R.T @ X, R.sum(axis=0)
 
 
-KINDS = ["dense64", "dense32", "csr", "csc", "dask"]
+KINDS = [
+    "dense64", "dense32", "csr", "csc", "dask",
+    "xp-array_api_strict-float64", "xp-array_api_strict-float32",
+    "xp-torch-float64", "xp-torch-float32",
+]
 
 
 @pytest.fixture(params=KINDS)
@@ -99,8 +114,12 @@ def client_for(kind, request):
     return request.getfixturevalue("cluster_client")
 
 
+def is32(kind):
+    return kind == "dense32" or kind.endswith("float32")
+
+
 def tolerance(kind):
-    return dict(rtol=2e-5, atol=1e-6) if kind == "dense32" else dict(rtol=1e-11)
+    return dict(rtol=2e-5, atol=1e-6) if is32(kind) else dict(rtol=1e-11)
 
 
 @pytest.mark.parametrize("weights", [None, "sample", "problem"])
@@ -114,7 +133,7 @@ def test_totals_and_moments(kind, client_for, weights):
     # (float32 data keep their normalised weights in float32)
     np.testing.assert_allclose(
         backend.positive_totals(), (S * Y).sum(axis=0),
-        rtol=1e-7 if kind == "dense32" else 1e-12,
+        rtol=1e-7 if is32(kind) else 1e-12,
     )
     row = (S / S.sum(axis=0)).mean(axis=1)  # the mean over problems of s_ik / S_k
     mean = row @ X / row.sum()

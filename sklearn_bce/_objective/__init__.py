@@ -3,14 +3,19 @@
 * :class:`DataBackend` (``backend.py``): the contract a data backend fulfils;
 * :class:`InMemoryBackend` (``memory.py``): NumPy / SciPy data, threaded row blocks
   running the kernels of ``kernels.py`` and ``moments.py``;
+* :class:`ArrayAPIBackend` (``array_api.py``): arrays of any array API namespace
+  (torch, CuPy, array-api-strict), evaluated on their device;
 * :class:`Penalty` (``penalty.py``): the elastic net on the scale of ``C``;
 * :class:`Objective` (``objective.py``): one backend, one penalty and the
   preconditioning change of variables; what the solvers minimise.
 """
 
+from .array_api import ArrayAPIBackend
 from .backend import DataBackend
 from .memory import InMemoryBackend
 from .objective import Objective
 from .penalty import Penalty
 
-__all__ = ["DataBackend", "InMemoryBackend", "Objective", "Penalty"]
+__all__ = [
+    "ArrayAPIBackend", "DataBackend", "InMemoryBackend", "Objective", "Penalty",
+]

@@ -38,7 +38,8 @@ class DataBackend(Protocol):
     Attributes
     ----------
     name : str
-        Where the data live, for messages (``"in-memory"``, ``"dask"``, ...).
+        Where the data live, for messages (``"in-memory"``, ``"array-api"``,
+        ``"dask"``).
     n_samples : int
         Number of rows of ``X``.
     n_features : int

@@ -1,0 +1,80 @@
+"""Which backend holds an input: dask, array API (device) or in memory.
+
+The estimator's ``fit`` and prediction methods hand their input here;
+:func:`prepare` returns the :class:`~sklearn_bce._fit.FitData` of the backend
+that fits it and :func:`predict` computes a prediction method's output where the
+input lives:
+
+* a dask collection: ``sklearn_bce._dask`` (imported only then);
+* under ``array_api_dispatch=True``, an array of a namespace other than NumPy
+  (or, for predictions, a model fitted on one): ``_array_api.py``;
+* anything else (NumPy, SciPy sparse, lists, data frames): in memory.
+"""
+
+from __future__ import annotations
+
+from sklearn.utils.validation import check_is_fitted
+
+from ._array_api import (
+    array_api_input,
+    predict_array_api,
+    prepare_array_api,
+    uses_array_api,
+)
+from ._fit import prepare_in_memory
+from ._predict import is_dask_collection, predict_in_memory
+
+__all__ = ["predict", "prepare"]
+
+
+def prepare(estimator, X, y, sample_weight):
+    """Validate the training data and hold them in the backend for their kind.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        The estimator being fitted.
+    X : {array-like, sparse matrix, array API array, dask collection}
+        Training data.
+    y : array-like
+        Targets.
+    sample_weight : array-like or None
+        Sample weights.
+
+    Returns
+    -------
+    data : FitData
+    """
+    if is_dask_collection(X):
+        from ._dask import prepare as prepare_dask
+
+        return prepare_dask(estimator, X, y, sample_weight)
+    if array_api_input(X):
+        return prepare_array_api(estimator, X, y, sample_weight)
+    return prepare_in_memory(estimator, X, y, sample_weight)
+
+
+def predict(estimator, X, method):
+    """The output of a prediction method: lazily on dask, on the device, or here.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        The estimator.
+    X : {array-like, sparse matrix, array API array, dask collection}
+        Samples.
+    method : {"decision_function", "predict", "predict_proba", \
+            "predict_log_proba"}
+
+    Returns
+    -------
+    out : ndarray, array of X's namespace, or dask array
+    """
+    if is_dask_collection(X):
+        from ._dask import predict as predict_dask
+
+        return predict_dask(estimator, X, method)
+    check_is_fitted(estimator)
+    if uses_array_api(estimator, X):
+        return predict_array_api(estimator, X, method)
+    return predict_in_memory(estimator, X, method)

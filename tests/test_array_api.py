@@ -1,0 +1,366 @@
+"""Fits on arrays of other array API namespaces (array-api-strict, torch), on device.
+
+Under ``sklearn.config_context(array_api_dispatch=True)`` the estimator fits and
+predicts such arrays where they live. The references are scikit-learn's:
+``LogisticRegression`` (one-vs-rest: ``OneVsRestClassifier``) fitted on NumPy
+float64 to a tight tolerance, its array API estimator checks, and the outputs of
+the in-memory path, itself tested against scikit-learn elsewhere.
+"""
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import check_array_api_input
+
+from sklearn_bce import BCELogisticClassifier
+from sklearn_bce._objective.array_api import to_numpy
+
+from .array_api_devices import available, cuda_available
+
+xp_strict = pytest.importorskip("array_api_strict")
+torch = pytest.importorskip("torch")
+
+def dispatch():
+    return sklearn.config_context(array_api_dispatch=True)
+
+#: (namespace, device, dtype): every namespace the parity tests run on.
+SPACES = [
+    ("array_api_strict", "CPU_DEVICE", "float64"),
+    ("array_api_strict", "device1", "float32"),
+    ("torch", "cpu", "float64"),
+    ("torch", "cpu", "float32"),
+]
+if cuda_available():
+    SPACES += [("torch", "cuda", "float64"), ("torch", "cuda", "float32")]
+
+
+def make_space(namespace, device):
+    """``(convert, xp, device)`` for a namespace and device name."""
+    if namespace == "array_api_strict":
+        dev = xp_strict.Device(device)
+        return lambda a: xp_strict.asarray(a, device=dev), xp_strict, dev
+    return lambda a: torch.asarray(a, device=device), torch, torch.device(device)
+
+
+def binary_data():
+    X, y = make_classification(
+        n_samples=400, n_features=8, n_informative=5, random_state=0
+    )
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=y.size)
+    return StandardScaler().fit_transform(X), y, w
+
+
+def multiclass_data():
+    X, y = load_iris(return_X_y=True)
+    w = np.random.default_rng(1).uniform(0.5, 2.0, size=y.size)
+    return StandardScaler().fit_transform(X), y, w
+
+
+def reference(X, y, w):
+    """scikit-learn's fit on NumPy float64: coefficients and intercepts."""
+    lr = LogisticRegression(tol=1e-14, max_iter=100_000)
+    if np.unique(y).size == 2:
+        lr.fit(X, y, sample_weight=w)
+        return lr.coef_, lr.intercept_
+    # one-vs-rest, as OneVsRestClassifier fits it (with the sample weights)
+    fits = [clone(lr).fit(X, y == c, sample_weight=w) for c in np.unique(y)]
+    return np.vstack([f.coef_ for f in fits]), np.concatenate(
+        [f.intercept_ for f in fits]
+    )
+
+
+@pytest.mark.parametrize("namespace, device, dtype", SPACES)
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
+@pytest.mark.parametrize("data", [binary_data, multiclass_data])
+def test_parity_with_logistic_regression(namespace, device, dtype, solver, data):
+    X, y, w = data()
+    coef_ref, intercept_ref = reference(X, y, w)
+    convert, xp, dev = make_space(namespace, device)
+    Xd = convert(X.astype(dtype))
+    tol = dict(float64=1e-6, float32=1e-4)[dtype]
+    if dtype == "float32" and solver == "lbfgs":
+        # L-BFGS stops where float32 arithmetic no longer lowers the objective
+        # (line search at rounding level): 2e-5 to 2e-4 away on these data, as
+        # the in-memory float32 fit (5e-4 on the binary data).
+        tol = 5e-4
+    est = BCELogisticClassifier(
+        solver=solver, tol=1e-10 if dtype == "float64" else 1e-6, max_iter=10_000
+    )
+    with dispatch():
+        est.fit(Xd, convert(y), sample_weight=convert(w))
+    # the fitted attributes are arrays of X's namespace, on its device, in its dtype
+    for name in ("coef_", "intercept_"):
+        attr = getattr(est, name)
+        assert attr.dtype == getattr(xp, dtype)
+        assert attr.device == dev
+    assert est.n_iter_.dtype == xp.int32 and est.n_iter_.device == dev
+    assert est.classes_.device == dev  # y's namespace and device
+    scale = np.abs(coef_ref).max()
+    np.testing.assert_allclose(to_numpy(est.coef_), coef_ref, rtol=0, atol=tol * scale)
+    np.testing.assert_allclose(
+        to_numpy(est.intercept_), intercept_ref, rtol=0, atol=tol * scale
+    )
+
+
+@pytest.mark.parametrize("namespace, device, dtype", SPACES)
+def test_predictions_in_the_input_namespace(namespace, device, dtype):
+    X, y, _ = multiclass_data()
+    convert, xp, dev = make_space(namespace, device)
+    X = X.astype(dtype)
+    ours = BCELogisticClassifier().fit(X, y)  # in memory, NumPy
+    with dispatch():
+        on_device = clone(ours).fit(convert(X), convert(y))
+    atol = dict(float64=1e-9, float32=1e-4)[dtype]
+    for method in ("decision_function", "predict_proba", "predict_log_proba"):
+        with dispatch():
+            got = getattr(on_device, method)(convert(X))
+        assert got.dtype == getattr(xp, dtype) and got.device == dev, method
+        np.testing.assert_allclose(
+            to_numpy(got), getattr(ours, method)(X), rtol=1e-4, atol=atol
+        )
+    with dispatch():
+        labels = on_device.predict(convert(X))
+        accuracy = on_device.score(convert(X), convert(y))
+    assert labels.device == dev
+    np.testing.assert_array_equal(to_numpy(labels), ours.predict(X))
+    assert accuracy == pytest.approx(ours.score(X, y))
+
+
+def test_string_labels_and_multilabel_targets():
+    X, y, _ = multiclass_data()
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    with dispatch():
+        est = BCELogisticClassifier().fit(torch.asarray(X), names)
+        pred = est.predict(torch.asarray(X))
+    assert isinstance(est.classes_, np.ndarray)  # strings stay NumPy
+    assert pred.tolist() == BCELogisticClassifier().fit(X, names).predict(X).tolist()
+    Y = np.column_stack([y == 0, y == 2, X[:, 0] > 0]).astype(int)
+    with dispatch():
+        est = BCELogisticClassifier().fit(torch.asarray(X), torch.asarray(Y))
+        pred = est.predict(torch.asarray(X))
+        proba = est.predict_proba(torch.asarray(X))
+    ref = BCELogisticClassifier().fit(X, Y)
+    np.testing.assert_array_equal(to_numpy(pred), ref.predict(X))
+    np.testing.assert_allclose(to_numpy(proba), ref.predict_proba(X), atol=1e-9)
+
+
+def test_no_overflow_at_huge_logits():
+    # Separable data scaled so that the logits reach |z| ~ 1e4 and more.
+    X, y, _ = binary_data()
+    X = X * 1e4
+    W = np.zeros((1, X.shape[1]))
+    W[0, 0] = 1.0
+    from sklearn_bce._objective.array_api import ArrayAPIBackend, xp_log_sigmoid
+
+    for dtype in ("float64", "float32"):
+        backend = ArrayAPIBackend(torch.asarray(X.astype(dtype)), y)
+        loss, gW, gb = backend.mean_loss_gradient(W, np.array([3.0]))
+        assert np.all(np.isfinite(loss)) and np.all(np.isfinite(gW))
+        assert np.isfinite(gb).all()
+        z = torch.asarray(np.array([-1e4, 0.0, 1e4], dtype=dtype))
+        out = to_numpy(xp_log_sigmoid(torch, z))
+        np.testing.assert_allclose(out, [-1e4, -np.log(2), 0.0], rtol=1e-6)
+    with dispatch():
+        est = BCELogisticClassifier(C=1e6).fit(torch.asarray(X), torch.asarray(y))
+        proba = est.predict_proba(torch.asarray(X))
+        log_proba = est.predict_log_proba(torch.asarray(X))
+    assert not np.isnan(to_numpy(proba)).any()
+    assert np.isfinite(to_numpy(log_proba)).all()
+
+
+def test_sgd_fits_on_device():
+    X, y, w = binary_data()
+    ref = BCELogisticClassifier(solver="sgd", random_state=0, tol=1e-6).fit(
+        X, y, sample_weight=w
+    )
+    with dispatch():
+        est = BCELogisticClassifier(solver="sgd", random_state=0, tol=1e-6).fit(
+            torch.asarray(X), torch.asarray(y), sample_weight=torch.asarray(w)
+        )
+    # the same draws and steps: the same path as in memory, up to rounding
+    np.testing.assert_allclose(to_numpy(est.coef_), ref.coef_, rtol=1e-6, atol=1e-8)
+    with dispatch():
+        est = BCELogisticClassifier(
+            solver="sgd", early_stopping=True, random_state=0
+        ).fit(xp_strict.asarray(X), xp_strict.asarray(y))
+    assert est.validation_loss_curve_
+
+
+def test_warm_start_and_moving_the_model():
+    X, y, _ = multiclass_data()
+    with dispatch():
+        est = BCELogisticClassifier(warm_start=True)
+        est.fit(torch.asarray(X), torch.asarray(y))
+        first = to_numpy(est.coef_).copy()
+        est.fit(torch.asarray(X), torch.asarray(y))
+    np.testing.assert_allclose(to_numpy(est.coef_), first, atol=1e-8)
+    assert est.n_iter_.max() <= 2
+    # outside dispatch, a model fitted on torch predicts NumPy input in NumPy
+    expected = to_numpy(est.predict(torch.asarray(X)))
+    np.testing.assert_array_equal(est.predict(X), expected)
+    move = pytest.importorskip("sklearn.utils._array_api").__dict__.get(
+        "move_estimator_to"
+    )
+    if move is None:  # scikit-learn < 1.9
+        return
+    with dispatch():
+        moved = move(est, xp_strict, xp_strict.Device("CPU_DEVICE"))
+        pred = moved.predict_proba(xp_strict.asarray(X))
+    assert type(pred).__module__.startswith("array_api_strict")
+    with dispatch():
+        expected = est.predict_proba(torch.asarray(X))
+    np.testing.assert_allclose(to_numpy(pred), to_numpy(expected), atol=1e-12)
+
+
+def test_prediction_on_another_namespace_is_scikit_learns_error():
+    X, y, _ = binary_data()
+    with dispatch():
+        est = BCELogisticClassifier().fit(torch.asarray(X), torch.asarray(y))
+        for method in ("predict", "predict_proba", "decision_function"):
+            with pytest.raises(ValueError, match="must use the same namespace"):
+                getattr(est, method)(xp_strict.asarray(X))
+            with pytest.raises(ValueError, match="must use the same namespace"):
+                getattr(est, method)(X)
+    numpy_fit = BCELogisticClassifier().fit(X, y)
+    with dispatch(), pytest.raises(ValueError, match="must use the same namespace"):
+        numpy_fit.predict(torch.asarray(X))
+
+
+def _fit_error(X, y, sample_weight=None, **params):
+    with dispatch():
+        BCELogisticClassifier(**params).fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("convert", [torch.asarray, xp_strict.asarray])
+def test_bad_input_gets_the_in_memory_errors(convert):
+    X, y, _ = binary_data()
+    Xbad, Xinf = X.copy(), X.copy()
+    Xbad[3, 2] = np.nan
+    Xinf[5, 1] = np.inf
+    cases = [
+        (ValueError, "Input X contains NaN", (convert(Xbad), convert(y))),
+        (ValueError, "Input X contains infinity", (convert(Xinf), convert(y))),
+        (ValueError, "only one class", (convert(X), convert(np.zeros_like(y)))),
+        (ValueError, "inconsistent numbers of samples", (convert(X), convert(y[:-1]))),
+        (ValueError, "0 sample", (convert(X[:0]), convert(y[:0]))),
+        (ValueError, "Negative values in sample_weight",
+         (convert(X), convert(y), convert(-np.ones(y.size)))),
+        (ValueError, "sample_weight sums to zero",
+         (convert(X), convert(y), convert(np.zeros(y.size)))),
+        (ValueError, r"sample_weight must have shape \(400,\)",
+         (convert(X), convert(y), convert(np.ones(3)))),
+    ]
+    for error, match, args in cases:
+        with pytest.raises(error, match=match):
+            _fit_error(*args)
+        with pytest.raises(error, match=match):  # the same error in memory
+            BCELogisticClassifier().fit(*(to_numpy(a) for a in args))
+    with dispatch():
+        est = BCELogisticClassifier().fit(convert(X), convert(y))
+        with pytest.raises(ValueError, match="is expecting 8 features"):
+            est.predict(convert(X[:, :5]))
+
+
+def test_sparse_and_partial_fit_under_dispatch():
+    import scipy.sparse as sp
+
+    X, y, _ = binary_data()
+    with dispatch():  # sparse input stays in memory, as without dispatch
+        est = BCELogisticClassifier().fit(sp.csr_matrix(X), y)
+    assert isinstance(est.coef_, np.ndarray)
+    with dispatch(), pytest.raises(TypeError, match="partial_fit computes with NumPy"):
+        BCELogisticClassifier(solver="sgd").partial_fit(
+            torch.asarray(X), torch.asarray(y), classes=[0, 1]
+        )
+    with dispatch(), pytest.raises(TypeError, match="objective computes with NumPy"):
+        est.objective(torch.asarray(X), torch.asarray(y))
+
+
+def test_one_transfer_of_sums_per_evaluation(monkeypatch):
+    # Only the sums come back: k x (n_features + 2) numbers in one transfer per
+    # evaluation, whatever the solver; X never leaves the device.
+    from sklearn_bce._objective import array_api
+
+    X, y, _ = multiclass_data()
+    shapes = []
+
+    def host(self, a):
+        shapes.append(tuple(a.shape))
+        return np.asarray(to_numpy(a), dtype=np.float64)
+
+    backend = array_api.ArrayAPIBackend(torch.asarray(X.astype(np.float32)), y == 1)
+    monkeypatch.setattr(array_api.ArrayAPIBackend, "_host", host)
+    W = np.ones((2, X.shape[1]))
+    loss, gW, gb = backend.mean_loss_gradient(W, np.zeros(2), cols=np.array([0, 0]))
+    assert shapes == [(2, X.shape[1] + 2)]
+    assert backend.X.dtype == torch.float32  # float32 stays float32
+    shapes.clear()
+    with dispatch():
+        BCELogisticClassifier(solver="lbfgs").fit(torch.asarray(X), torch.asarray(y))
+    d = X.shape[1]
+    # the set-up (weight totals, moments) and then one (k, d + 2) per evaluation
+    assert all(s[-1] == d + 2 or s[-1] == d or len(s) == 1 for s in shapes)
+    assert max(np.prod(s) for s in shapes) <= 3 * (d + 2)
+
+
+def test_estimator_checks_with_values():
+    # scikit-learn's array API check, comparing values with the NumPy fit, on
+    # every namespace and device present (test_common runs the others).
+    est = BCELogisticClassifier()
+    for namespace, device, dtype in SPACES:
+        if not available(namespace, device):
+            continue
+        check_array_api_input(
+            "BCELogisticClassifier", est, array_namespace=namespace,
+            **_device_kw(device), dtype_name=dtype, check_values=dtype == "float64",
+        )
+
+
+def _device_kw(device):
+    """scikit-learn 1.9 names the keyword ``device_name``, older ones ``device``."""
+    import inspect
+
+    params = inspect.signature(check_array_api_input).parameters
+    if "device_name" in params:
+        return {"device_name": device}
+    return {"device": None if device in ("CPU_DEVICE", "device1") else device}
+
+
+@pytest.mark.skipif(not cuda_available(), reason="no CUDA device on this machine")
+def test_cuda_fit_stays_on_the_gpu():
+    X, y, w = binary_data()
+    Xg = torch.asarray(X.astype(np.float32), device="cuda")
+    with dispatch():
+        est = BCELogisticClassifier().fit(Xg, torch.asarray(y, device="cuda"))
+        proba = est.predict_proba(Xg)
+    assert est.coef_.device.type == "cuda" and proba.device.type == "cuda"
+    coef_ref, _ = reference(X, y, None)
+    np.testing.assert_allclose(
+        to_numpy(est.coef_), coef_ref, atol=1e-4 * np.abs(coef_ref).max()
+    )
+
+
+def test_dask_input_under_dispatch_fits_as_without():
+    pytest.importorskip("distributed")
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    X, y, _ = binary_data()
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster),
+    ):
+        Xd, yd = da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
+        ref = BCELogisticClassifier().fit(Xd, yd)
+        with dispatch():
+            est = BCELogisticClassifier().fit(Xd, yd)
+            proba = est.predict_proba(Xd).compute()
+    assert isinstance(est.coef_, np.ndarray)
+    np.testing.assert_array_equal(est.coef_, ref.coef_)
+    np.testing.assert_allclose(proba, ref.predict_proba(X), atol=1e-12)
