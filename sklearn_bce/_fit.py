@@ -15,7 +15,7 @@ Whatever holds the data, a fit is::
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +47,7 @@ __all__ = [
     "fit",
     "objective_value",
     "prepare_in_memory",
+    "restored_on_error",
     "set_coef",
     "start_point",
     "validation_split",
@@ -310,6 +311,31 @@ def _solver_options(estimator, name, objective, validation):
 
         options["validation"] = held_out_loss
     return options
+
+
+@contextmanager
+def restored_on_error(estimator):
+    """Put back the estimator's attributes if the block raises or is interrupted.
+
+    ``fit`` sets attributes such as ``n_features_in_`` before its solver runs; an
+    error or a ``KeyboardInterrupt`` then must not leave a half-fitted estimator
+    behind, but the one that ``fit`` was called on (unfitted, or fitted before).
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+
+    Yields
+    ------
+    None
+    """
+    before = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(before)
+        raise
 
 
 def fit(estimator, data):

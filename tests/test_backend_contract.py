@@ -242,3 +242,18 @@ def test_separated(kind, client_for):
     got = backend.separated(np.stack([w, w, -w]), np.array([0.0, -1.0, 0.0]))
     np.testing.assert_array_equal(got, [True, True, True])
     assert backend.separated(np.stack([w, w, -w]), None).tolist() == [True, False, True]
+
+
+def test_indicator_groups(kind, client_for):
+    rng = np.random.default_rng(3)
+    X, Y, sw = make_data("sample", seed=3)
+    # columns 0-2 one-hot encode a three-level feature (one level never taken
+    # by any row: an all-zero column), columns 3-4 are 0/1 with means adding up
+    # to one but not one 1 per row
+    level = rng.choice([0, 2], size=N)
+    X[:, :3] = np.eye(3)[level]
+    first = rng.random(N) < 0.5
+    X[:, 3] = first
+    X[:, 4] = np.roll(~first, 1)
+    backend = make_backend(kind, X, Y, sw, client_for)
+    np.testing.assert_array_equal(backend.indicator_groups(), [[0, 3]])

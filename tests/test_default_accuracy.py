@@ -149,3 +149,50 @@ def test_binary_columns_that_are_not_one_hot_are_not_taken_as_blocks():
     assert abs(mean[2] + mean[3] - 1) < 1e-12  # a candidate by its moments
     found = InMemoryBackend(X, first.astype(int)).indicator_groups()
     np.testing.assert_array_equal(found, [[0, 2]])
+
+
+def nearly_separable_one_hot(seed, n=3_000):
+    """Six 8-level categorical features with strong effects, three numeric."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 8, size=(n, 6))
+    numeric = rng.normal(size=(n, 3)) * [0.02, 1, 500]
+    X = np.hstack([OneHotEncoder(sparse_output=False).fit_transform(codes), numeric])
+    z = X @ rng.normal(size=X.shape[1]) * 0.5 + numeric[:, 2] / 500
+    y = (rng.random(n) < expit(z)).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_newton_goes_on_until_quadratic_convergence(seed):
+    # the objective is small here (about 0.015) and curved little: a gradient
+    # of tol left Newton 3e-5 above the optimum; one or two more steps reach it
+    X, y = nearly_separable_one_hot(seed)
+    clf = BCELogisticClassifier(solver="newton-cholesky").fit(X, y)
+    gaps = relative_gaps(clf, X, y)
+    assert np.all(np.abs(gaps) < 5e-10), gaps
+
+
+def test_lbfgs_warns_when_its_line_search_fails_before_tol(monkeypatch):
+    import importlib
+
+    from scipy.optimize import minimize
+    from sklearn.exceptions import ConvergenceWarning
+
+    lbfgs_module = importlib.import_module("sklearn_bce._solvers.lbfgs")
+
+    def failing_line_search(*args, **kwargs):
+        kwargs["options"] = dict(kwargs["options"], maxiter=2)
+        result = minimize(*args, **kwargs)
+        result.status = 2
+        result.message = "ABNORMAL: "
+        return result
+
+    monkeypatch.setattr(lbfgs_module, "minimize", failing_line_search)
+    X, y = nearly_separable_one_hot(0, n=500)
+    clf = BCELogisticClassifier(solver="lbfgs", max_iter=50)
+    with pytest.warns(
+        ConvergenceWarning,
+        match=r"lbfgs stopped before the gradient met tol=1e-05: at the precision "
+        r"of float64 data .* These data reach tol=1e[+-]\d+",
+    ):
+        clf.fit(X, y)

@@ -676,3 +676,79 @@ def test_concurrent_predict_proba_matches_serial(solver):
     for a, b in zip(serial, parallel, strict=True):
         np.testing.assert_array_equal(a, b)
 
+
+
+def _interrupt_after(monkeypatch, calls):
+    """Make the in-memory evaluation raise KeyboardInterrupt at its n-th call."""
+    from sklearn_bce._objective.memory import InMemoryBackend
+
+    original = InMemoryBackend.mean_loss_gradient
+    count = {"n": 0}
+
+    def interrupted(self, *args, **kwargs):
+        count["n"] += 1
+        if count["n"] >= calls:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(InMemoryBackend, "mean_loss_gradient", interrupted)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("fused", [False, True])
+def test_interrupted_fit_leaves_the_estimator_as_it_was(monkeypatch, solver, fused):
+    from sklearn_bce._objective import memory
+
+    if fused:  # the one-vs-rest problems run in threads that share evaluations
+        monkeypatch.setattr(memory, "FUSE_BYTES", 0)
+    X, y = small_multiclass(n=300)
+    threads_before = threading.active_count()
+    clf = BCELogisticClassifier(solver=solver, random_state=0)
+    _interrupt_after(monkeypatch, calls=4)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X, y)
+    assert threading.active_count() == threads_before
+    assert vars(clf) == vars(BCELogisticClassifier(solver=solver, random_state=0))
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    # a fitted estimator interrupted in a refit keeps its fitted model
+    monkeypatch.undo()
+    clf.fit(X, y)
+    coef = clf.coef_.copy()
+    if fused:
+        monkeypatch.setattr(memory, "FUSE_BYTES", 0)
+    _interrupt_after(monkeypatch, calls=4)
+    with pytest.raises(KeyboardInterrupt):
+        clf.set_params(C=0.01).fit(X[:200], y[:200])
+    np.testing.assert_array_equal(clf.coef_, coef)
+    assert clf.n_features_in_ == X.shape[1]
+    assert threading.active_count() == threads_before
+
+
+def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
+    import _thread
+    import time
+
+    from sklearn_bce._objective import memory
+
+    monkeypatch.setattr(memory, "FUSE_BYTES", 0)
+    original = memory.InMemoryBackend.mean_loss_gradient
+
+    def slow(self, *args, **kwargs):  # a long fit: each evaluation takes 50 ms
+        time.sleep(0.05)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(memory.InMemoryBackend, "mean_loss_gradient", slow)
+    X, y = small_multiclass(n=300)
+    threads_before = threading.active_count()
+    clf = BCELogisticClassifier(solver="lbfgs", tol=1e-300, max_iter=100_000)
+    timer = threading.Timer(0.2, _thread.interrupt_main)  # Ctrl-C in the main thread
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            clf.fit(X, y)
+    finally:
+        timer.cancel()
+        timer.join()
+    assert threading.active_count() == threads_before
+    assert not hasattr(clf, "n_features_in_")

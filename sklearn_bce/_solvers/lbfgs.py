@@ -153,8 +153,14 @@ def _minimize_together(objective, T0, tol, max_iter, verbose):
     ]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException as exc:  # KeyboardInterrupt while waiting: stop them all
+        shared.abort(exc)
+        for t in threads:
+            t.join()
+        raise
     if errors:
         raise errors[0]
     return results
@@ -178,12 +184,21 @@ class _SharedEvaluations:
 
     def evaluate(self, k, theta):
         with self.cond:
+            if self.error is not None:
+                raise self.error
             self.pending[k] = theta
             self._maybe_run()
             self.cond.wait_for(lambda: k in self.results or self.error is not None)
             if k not in self.results:
                 raise self.error
             return self.results.pop(k)
+
+    def abort(self, exc):
+        """Make every waiting and later evaluation raise ``exc``."""
+        with self.cond:
+            if self.error is None:
+                self.error = exc
+            self.cond.notify_all()
 
     def leave(self, k):
         with self.cond:
