@@ -68,8 +68,8 @@ def run(quick=False):
     """Time each case; return one row per (case, input)."""
     import torch
 
-    f = 10 if quick else 1
-    repeat = 3 if quick else 5
+    f = 100 if quick else 1
+    repeat = 1 if quick else 5
     rows = []
     X64, y = dense_classification(200_000 // f, 100, seed=0)
     for dtype in ("float64", "float32"):

@@ -35,7 +35,7 @@ def _best(f, repeat):
 
 
 def _cases(quick, rng):
-    f = 10 if quick else 1
+    f = 100 if quick else 1
     for n, d, K, dtype in [
         (200_000, 100, 1, np.float64),
         (200_000, 100, 1, np.float32),
@@ -55,7 +55,7 @@ def _cases(quick, rng):
 def run(quick=False):
     """Time one evaluation and the two bare products; one row per case."""
     rng = np.random.default_rng(0)
-    repeat = 5 if quick else 20
+    repeat = 1 if quick else 20
     rows = []
     for case, X, K in _cases(quick, rng):
         n, d = X.shape

@@ -24,7 +24,13 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import objective_value, print_table, timed_fit, write_json  # noqa: E402
+from _common import (  # noqa: E402
+    interleaved_fits,
+    objective_value,
+    print_table,
+    reference_optimum,
+    write_json,
+)
 
 from sklearn_bce import BCELogisticClassifier  # noqa: E402
 
@@ -78,11 +84,10 @@ def run(quick=False):
         "sklearn LogisticRegression()": lambda: LogisticRegression(C=C),
     }
     with _single_thread():
-        ref = BCELogisticClassifier(C=C, tol=1e-10, max_iter=1000).fit(X, y)
-        f_opt = objective_value(X, y, ref.coef_, ref.intercept_, C=C)
-        fits = {
-            name: timed_fit(make, X, y, repeat=repeat) for name, make in models.items()
-        }
+        f_opt = reference_optimum(X, y, C=C)
+        fits = interleaved_fits(
+            {name: (make, X, y) for name, make in models.items()}, repeat
+        )
     values = {
         name: objective_value(X, y, est.coef_, est.intercept_, C=C)
         for name, (_, est, _) in fits.items()

@@ -80,10 +80,11 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         value; after either solver, the coefficients of one-hot encoded blocks
         and of all-zero columns, along which only the penalty curves the
         objective, are set to their exact minimum.) Where the penalty alone
-        holds other coefficients, on nearly separable classes or on levels of a
-        categorical feature that only a handful of rows take, L-BFGS can stop a
-        few times 1e-6 above the optimum; each tenfold decrease of ``tol``
-        lowers that gap about a hundredfold. On standardised data, ``tol=1e-4`` is the
+        holds other directions, with collinear columns (a column that is a sum
+        of others), nearly separable classes or levels of a categorical feature
+        that only a handful of rows take, L-BFGS can stop a few times 1e-6
+        above the optimum; each tenfold decrease of ``tol`` lowers that gap
+        about a hundredfold. On standardised data, ``tol=1e-4`` is the
         stopping rule of ``LogisticRegression``. With several classes, each
         one-vs-rest problem stops on its own, its gradient tolerance multiplied by
         ``4 p (1 - p)``, with ``p`` its weighted fraction of positive samples, so
