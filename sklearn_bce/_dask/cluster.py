@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dask
 import numpy as np
+from dask.utils import parse_timedelta
 from distributed import futures_of, get_client, get_worker, wait
 
 __all__ = [
     "FAN_IN",
+    "TIMEOUT_KEY",
     "ChunkSet",
     "WorkerChunks",
     "balanced_placement",
@@ -24,12 +26,70 @@ __all__ = [
     "group_task",
     "in_row_order",
     "map_reduce",
+    "near",
     "reduce_chunks",
+    "settled",
+    "timeout",
 ]
 
 # Partial results combined per task in the reductions; 8 keeps the trees shallow
 # while each combining task stays cheap.
 FAN_IN = 8
+
+
+#: The dask config key of the longest wait for one result of the cluster.
+TIMEOUT_KEY = "sklearn_bce.timeout"
+
+
+def timeout():
+    """Seconds to wait for any one result of the cluster before giving up.
+
+    Set with ``dask.config.set({"sklearn_bce.timeout": "2 minutes"})`` (a number
+    of seconds or a dask time string); 600 s when unset.
+
+    Returns
+    -------
+    seconds : float
+    """
+    return float(parse_timedelta(dask.config.get(TIMEOUT_KEY, 600), default="s"))
+
+
+def settled(client, futures, what):
+    """Wait for ``futures``; a clear ``TimeoutError`` after :func:`timeout` seconds.
+
+    A worker lost while holding a chunk is handled by the scheduler, which
+    computes the chunk again elsewhere; what is left to fear is a wait that never
+    ends: a hung worker, or a scheduler that cannot be reached.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    futures : list of distributed.Future
+    what : str
+        What is waited for, for the message.
+
+    Returns
+    -------
+    futures : list of distributed.Future
+        The same futures, all finished (or errored).
+    """
+    seconds = timeout()
+    try:
+        wait(futures, timeout=seconds)
+    except TimeoutError:
+        if client.status != "running":  # asking the scheduler would wait too
+            workers = f"the client is {client.status}: its scheduler does not answer"
+        else:
+            n_workers = len(client.scheduler_info()["workers"])
+            workers = f"it has {n_workers} worker(s) now"
+        raise TimeoutError(
+            f"The dask cluster did not return {what} within {seconds:g} s "
+            f"({workers}): a worker that hangs, workers that were all lost, or a "
+            "scheduler that cannot be reached stop the fit here. Restart the "
+            "cluster and fit again, or allow longer waits with "
+            f'dask.config.set({{"{TIMEOUT_KEY}": seconds}}).'
+        ) from None
+    return futures
 
 
 def cluster_client(client=None):
@@ -69,8 +129,18 @@ def map_reduce(client, block_fn, combine, arrays):
     fn = dask.delayed(block_fn, pure=True)
     parts = [fn(*row) for row in zip(*blocks, strict=True)]
     if len(parts) <= ChunkSet.gather_limit:
-        return combine(*client.compute(parts, sync=True))
-    return client.compute(_delayed_tree(parts, combine)).result()
+        futures = settled(client, client.compute(parts), "a pass over the data")
+        return combine(*client.gather(futures))
+    future = client.compute(_delayed_tree(parts, combine))
+    return settled(client, [future], "a pass over the data")[0].result()
+
+
+def near(workers):
+    """``submit`` keywords that prefer ``workers`` (a name, a list, or None)."""
+    if not workers:  # no holder known (e.g. its worker was lost): anywhere
+        return {}
+    workers = [workers] if isinstance(workers, str) else list(workers)
+    return {"workers": workers, "allow_other_workers": True}
 
 
 def block_futures(arr):
@@ -88,7 +158,7 @@ def balanced_placement(client, futures, rows):
     by less than half the chunk; otherwise on the least loaded worker (the chunk
     then moves once, when the objective is built).
     """
-    wait(futures)
+    settled(client, futures, "the chunks of the data")
     who_has = client.who_has(futures)
     threads = {
         w: info.get("nthreads", 1)
@@ -267,18 +337,18 @@ class ChunkSet:
         if self._actors is not None:
             try:
                 if self._handles is None:  # waits for the actors to be created
-                    self._handles = [a.result() for a in self._actors]
+                    self._handles = [a.result(timeout=timeout()) for a in self._actors]
                 elif any(a.status != "finished" for a in self._actors):
                     raise RuntimeError("a worker holding an actor was lost")
                 calls = [
                     h.reduce(chunk_fn, combine, broadcast, self._ordered)
                     for h in self._handles
                 ]
-                results = [c.result() for c in calls]
+                results = [c.result(timeout=timeout()) for c in calls]
                 if self._ordered:
                     return in_row_order(combine, results)
                 return combine(*results)
-            except (OSError, RuntimeError):  # a worker holding an actor was lost
+            except (OSError, RuntimeError):  # lost, unreachable (or timed out)
                 self._actors = self._handles = None
                 self._groups = None
         return self._task_map_reduce(chunk_fn, combine, broadcast)
@@ -296,12 +366,12 @@ class ChunkSet:
         parts = [
             client.submit(
                 group_task, chunk_fn, combine, idx if self._ordered else None,
-                *[self.blocks[i] for i in idx], **broadcast, workers=w and [w],
-                allow_other_workers=True, pure=False,
+                *[self.blocks[i] for i in idx], **broadcast, **near(w), pure=False,
             )
             for w, idx in groups
         ]
         if self._ordered:
+            settled(client, parts, "an evaluation")
             return in_row_order(combine, client.gather(parts))
         if len(parts) > self.gather_limit:
             while len(parts) > FAN_IN:
@@ -309,7 +379,7 @@ class ChunkSet:
                     client.submit(combine, *parts[i : i + FAN_IN], pure=False)
                     for i in range(0, len(parts), FAN_IN)
                 ]
-        return combine(*client.gather(parts))
+        return combine(*client.gather(settled(client, parts, "an evaluation")))
 
     def _worker_groups(self):
         """``(worker, chunk indices)`` pairs, one per worker thread holding chunks.
@@ -319,7 +389,7 @@ class ChunkSet:
         the grouping is only less local.
         """
         if self._groups is None:
-            wait(self.blocks)
+            settled(self.client, self.blocks, "the chunks of the data")
             who_has = self.client.who_has(self.blocks)
             threads = {
                 w: info.get("nthreads", 1)

@@ -12,7 +12,6 @@ import copy
 
 import numpy as np
 import scipy.sparse as sp
-from distributed import wait
 from sklearn.utils import check_random_state
 
 from .._objective import InMemoryBackend, Objective
@@ -21,6 +20,7 @@ from .._solvers.sgd import SGDResult
 from .._solvers.stopping import NoImprovement, optimality
 from .._solvers.stream import sgd_partial_fit, start_stream
 from .chunks import chunk_weight_sums
+from .cluster import near, settled
 
 __all__ = ["stream_sgd"]
 
@@ -142,10 +142,12 @@ def stream_sgd(
     n_chunks, K = len(blocks), objective.K
     rng = check_random_state(random_state)
     seed = rng.randint(np.iinfo(np.int32).max)
-    weights = client.gather(client.map(chunk_weight_sums, blocks))
+    weights = client.gather(settled(
+        client, client.map(chunk_weight_sums, blocks), "the weights of the chunks"
+    ))
     # a chunk is usable when every problem has weight in it ([S | P])
     usable = np.array([np.all(np.asarray(w)[:-K] > 0) for w in weights])
-    wait(blocks)
+    settled(client, blocks, "the chunks of the data")
     who_has = client.who_has(blocks)
     where = [sorted(who_has.get(f.key) or ()) or None for f in blocks]
     coords = dict(
@@ -169,7 +171,7 @@ def stream_sgd(
         if done.all():
             break
         for i in (i for i in rng.permutation(n_chunks) if usable[i]):
-            place = dict(workers=where[i], allow_other_workers=True, pure=False)
+            place = dict(near(where[i]), pure=False)
             if state is None:
                 state = client.submit(
                     _stream_start, blocks[i], x, seed=seed, eta0=eta0,
@@ -179,7 +181,7 @@ def stream_sgd(
                 _stream_step, state, blocks[i], options=options, **coords, **place
             )
         epochs += 1
-        x = state.result().point
+        x = settled(client, [state], "an SGD epoch")[0].result().point
         F, grad = objective.evaluate(x)
         history.append(float(F.sum()))
         if verbose:
