@@ -25,11 +25,12 @@ from ._inference import coef_table, covariance_matrix
 from ._partial_fit import partial_fit
 from ._solvers import SOLVERS
 from ._solvers.minibatch import LEARNING_RATES
+from ._sparse_coef import SparseCoefMixin
 
 __all__ = ["BCELogisticClassifier"]
 
 
-class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
+class BCELogisticClassifier(SparseCoefMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression that minimises the binary cross-entropy (BCE).
 
     The fit minimises, for each binary problem, the weighted mean BCE of a sigmoid
