@@ -174,7 +174,7 @@ def prepare_in_memory(estimator, X, y, sample_weight):
             X[val], Y[val], sample_weight=None if sw is None else sw[val]
         )
         X, Y, sw = X[train], Y[train], None if sw is None else sw[train]
-    backend = InMemoryBackend(X, Y, sample_weight=sw)
+    backend = InMemoryBackend(X, Y, sample_weight=sw, n_threads=estimator.n_jobs)
     return FitData(backend, classes, multilabel, X.dtype, validation)
 
 

@@ -83,7 +83,7 @@ def covariance_matrix(
         estimator, X, y, sample_weight, method="covariance_matrix"
     )
     codes = None if kind != "cluster" else _group_codes(groups, X.shape[0])
-    backend = InMemoryBackend(X, Y, sample_weight=sw)
+    backend = InMemoryBackend(X, Y, sample_weight=sw, n_threads=estimator.n_jobs)
     penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
     objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
     W = dense_coef(estimator.coef_).astype(np.float64)
