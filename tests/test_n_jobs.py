@@ -153,7 +153,7 @@ def test_n_jobs_is_ignored_on_dask():
     with (
         LocalCluster(
             n_workers=1, threads_per_worker=1, processes=False,
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         Client(cluster),
     ):
