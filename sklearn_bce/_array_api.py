@@ -103,7 +103,8 @@ def uses_array_api(estimator, X):
     """
     if not get_config().get("array_api_dispatch", False):
         return False
-    return array_api_input(X) or not isinstance(estimator.coef_, np.ndarray)
+    coef = estimator.coef_
+    return array_api_input(X) or not (isinstance(coef, np.ndarray) or sp.issparse(coef))
 
 
 def _float_dtypes(xp, device):

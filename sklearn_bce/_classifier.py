@@ -25,11 +25,12 @@ from ._inference import coef_table, covariance_matrix
 from ._partial_fit import partial_fit
 from ._solvers import SOLVERS
 from ._solvers.minibatch import LEARNING_RATES
+from ._sparse_coef import SparseCoefMixin
 
 __all__ = ["BCELogisticClassifier"]
 
 
-class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
+class BCELogisticClassifier(SparseCoefMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression that minimises the binary cross-entropy (BCE).
 
     The fit minimises, for each binary problem, the weighted mean BCE of a sigmoid
@@ -131,6 +132,23 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
 
     verbose : int, default=0
         Values above 0 print the solver's progress.
+
+    n_jobs : int, default=None
+        Number of threads of the in-memory evaluation of the objective (NumPy
+        arrays and SciPy sparse matrices) in the fits of ``'lbfgs'`` and
+        ``'newton-cholesky'`` and in :meth:`covariance_matrix`. The threads run
+        the row blocks of every evaluation while BLAS is held at one thread.
+        ``None`` means as many threads as BLAS is set to use (for example with
+        ``threadpoolctl.threadpool_limits``); ``-1`` means all the CPUs
+        (``joblib.cpu_count()``), ``-2`` all but one, and so on; a positive int
+        means that many. Data of fewer than 8192 rows are evaluated on one
+        thread whatever ``n_jobs`` (BLAS keeps its own threads in its products).
+        With an int, the fitted coefficients do not depend on its value, bit for
+        bit: the row blocks are the same whatever the number of threads that
+        run them. ``solver='sgd'`` and :meth:`partial_fit` compute on
+        mini-batches and do not use it. On dask input the cluster's workers and
+        threads, and on arrays of another array API namespace the namespace's
+        own threads or device, do the work: ``n_jobs`` is not used there.
 
     learning_rate : {'auto', 'constant', 'optimal', 'invscaling', 'adaptive'}, \
             default='auto'
@@ -333,6 +351,11 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "learning_rate": [StrOptions(set(LEARNING_RATES))],
         "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -361,6 +384,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         random_state=None,
         verbose=0,
+        n_jobs=None,
         learning_rate="auto",
         eta0="auto",
         power_t=0.5,
@@ -382,6 +406,7 @@ class BCELogisticClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.n_jobs = n_jobs
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t

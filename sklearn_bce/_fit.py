@@ -34,6 +34,7 @@ from ._objective import InMemoryBackend, Objective, Penalty
 from ._objective.array_api import to_numpy
 from ._solvers import get_solver
 from ._solvers.stream import stream_average
+from ._sparse_coef import dense_coef
 from ._targets import check_targets, encode_targets, validate_sample_weight
 
 __all__ = [
@@ -173,7 +174,7 @@ def prepare_in_memory(estimator, X, y, sample_weight):
             X[val], Y[val], sample_weight=None if sw is None else sw[val]
         )
         X, Y, sw = X[train], Y[train], None if sw is None else sw[train]
-    backend = InMemoryBackend(X, Y, sample_weight=sw)
+    backend = InMemoryBackend(X, Y, sample_weight=sw, n_threads=estimator.n_jobs)
     return FitData(backend, classes, multilabel, X.dtype, validation)
 
 
@@ -282,7 +283,7 @@ def start_point(estimator, objective, classes, multilabel, prior):
             f"previous fit ({estimator.coef_.shape[1]}), got {objective.n_features}."
         )
     return objective.from_coef(
-        to_numpy(estimator.coef_), to_numpy(estimator.intercept_)
+        dense_coef(estimator.coef_), to_numpy(estimator.intercept_)
     )
 
 
@@ -507,7 +508,7 @@ def objective_value(estimator, X, y, sample_weight=None):
         backend, penalty, fit_intercept=estimator.fit_intercept, precondition=False
     )
     return objective.loss(
-        objective.from_coef(to_numpy(estimator.coef_), to_numpy(estimator.intercept_))
+        objective.from_coef(dense_coef(estimator.coef_), to_numpy(estimator.intercept_))
     )
 
 

@@ -37,6 +37,7 @@ from ._fit import evaluation_data
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._predict import is_dask_collection
 from ._solvers.stopping import optimality
+from ._sparse_coef import dense_coef
 
 __all__ = ["COLUMNS", "KINDS", "coef_table", "covariance_matrix", "term_names"]
 
@@ -82,10 +83,10 @@ def covariance_matrix(
         estimator, X, y, sample_weight, method="covariance_matrix"
     )
     codes = None if kind != "cluster" else _group_codes(groups, X.shape[0])
-    backend = InMemoryBackend(X, Y, sample_weight=sw)
+    backend = InMemoryBackend(X, Y, sample_weight=sw, n_threads=estimator.n_jobs)
     penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
     objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
-    W = np.asarray(estimator.coef_, dtype=np.float64)
+    W = dense_coef(estimator.coef_).astype(np.float64)
     b = np.asarray(estimator.intercept_, dtype=np.float64)
     b_model = b if estimator.fit_intercept else None
     theta = objective.from_coef(W, b)
@@ -140,7 +141,7 @@ def coef_table(
     cov = covariance_matrix(
         estimator, X, y, sample_weight, kind=kind, groups=groups
     )
-    coef = np.asarray(estimator.coef_, dtype=np.float64)
+    coef = dense_coef(estimator.coef_).astype(np.float64)
     if estimator.fit_intercept:
         coef = np.column_stack([coef, estimator.intercept_])
     from scipy.stats import norm  # imported here: it takes a while

@@ -16,6 +16,7 @@ from sklearn.utils.validation import validate_data
 from ._fit import check_namespace, set_coef
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._solvers.stream import sgd_partial_fit, start_stream, stream_average
+from ._sparse_coef import dense_coef
 from ._targets import encode_targets, validate_sample_weight
 
 __all__ = ["partial_fit"]
@@ -112,7 +113,9 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
     )
     if stream is None:
         if hasattr(estimator, "coef_"):  # continue from fit, or a previous stream
-            theta0 = objective.from_coef(estimator.coef_, estimator.intercept_)
+            theta0 = objective.from_coef(
+                dense_coef(estimator.coef_), estimator.intercept_
+            )
         else:
             theta0 = np.zeros(objective.n_params)
         stream = {

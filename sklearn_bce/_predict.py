@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, logsumexp
 from sklearn.utils.validation import validate_data
 
@@ -45,8 +46,10 @@ def scores(X, coef, intercept):
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Samples.
-    coef : ndarray of shape (K, n_features)
-        Coefficients.
+    coef : {ndarray, sparse matrix} of shape (K, n_features)
+        Coefficients; a sparse ``coef_`` (after ``sparsify()``) is made dense
+        for dense ``X``, so that the logits are those of the dense ``coef_`` bit
+        for bit, and multiplies a sparse ``X`` as it is.
     intercept : ndarray of shape (K,)
         Intercepts.
 
@@ -54,8 +57,11 @@ def scores(X, coef, intercept):
     -------
     Z : ndarray of shape (n_samples,) or (n_samples, K)
     """
+    if sp.issparse(coef) and not sp.issparse(X):
+        coef = coef.toarray()
     Z = X @ coef.T.astype(X.dtype, copy=False)
-    Z = np.asarray(Z) + intercept.astype(X.dtype, copy=False)
+    Z = Z.toarray() if sp.issparse(Z) else np.asarray(Z)
+    Z = Z + intercept.astype(X.dtype, copy=False)
     return Z[:, 0] if Z.shape[1] == 1 else Z
 
 

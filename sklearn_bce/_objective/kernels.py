@@ -74,8 +74,11 @@ def bce_sums(
         release the GIL); the block sums are added in block order, so the result
         does not depend on thread timing.
     n_threads : int, default=1
-        Threads of ``executor``: blocks are made that many times smaller, so the
-        temporaries alive at once take no more memory than serially.
+        Threads the row blocks are sized for (those of ``executor``, or more):
+        blocks are made that many times smaller, so the temporaries alive at
+        once take no more memory than serially. The blocks, and so the
+        results, depend on it and not on ``executor``: the same ``n_threads``
+        gives the same bits with or without threads.
     signs : ndarray of shape (n_rows, K), default=None
         The targets as ``1 - 2 * Y`` (int8 or ``X``'s dtype; see
         :func:`signed_targets`), when the caller keeps them that way; otherwise
@@ -105,7 +108,7 @@ def bce_sums(
         if unit is None and sw.shape[1] > 1:
             sw = _ColumnView(sw, cols)
         S = _ColumnView(S, cols)
-    step = _block_rows(X, K, n_threads if executor else 1)
+    step = _block_rows(X, K, n_threads)
     sparse = sp.issparse(X)
     if sparse and (X.format != "csr" or n <= step):
         # CSC (and small CSR) products run over all rows at once, holding one
@@ -323,7 +326,7 @@ def weighted_gram(
     executor : concurrent.futures.Executor, default=None
         Threads for the row blocks (sums still added in block order).
     n_threads : int, default=1
-        Threads of ``executor``.
+        Threads the row blocks are sized for, as in :func:`bce_sums`.
     signs : ndarray of shape (n_rows, k), default=None
         The targets of the ``k`` models as ``1 - 2 * y``; when given, the weights
         are the squared residuals instead of the curvatures.
@@ -343,7 +346,7 @@ def weighted_gram(
     scale_x = np.asarray(scale).astype(dtype)
     sparse = sp.issparse(X)
     centre = 0.0 if sparse else (shift * scale).astype(dtype)
-    threads = n_threads if executor is not None else 1
+    threads = n_threads
     row_items = 2 * (X.nnz // max(n, 1) + 1 if sparse else d)
     step = min(
         BLOCK_BYTES // (threads * row_items * X.dtype.itemsize),

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import cpu_count
 
 from .indicators import indicator_groups
 from .kernels import (
@@ -21,11 +22,35 @@ from .kernels import (
 )
 from .moments import weighted_feature_moments
 
-__all__ = ["THREADED_ROWS", "InMemoryBackend"]
+__all__ = ["THREADED_ROWS", "InMemoryBackend", "thread_count"]
 
 #: Fewest rows for which :meth:`InMemoryBackend.parallel` runs the kernel's row
 #: blocks on threads.
 THREADED_ROWS = 8192
+
+
+def thread_count(n_jobs):
+    """The number of threads ``n_jobs`` asks for, by joblib's convention.
+
+    A positive value is that many threads; a negative one counts back from
+    the CPUs available to the process (``joblib.cpu_count()``, which heeds
+    CPU affinity and container quotas): ``-1`` is all of them, ``-2`` all but
+    one, and so on, and at least one.
+
+    Parameters
+    ----------
+    n_jobs : int
+        Not 0.
+
+    Returns
+    -------
+    n_threads : int
+    """
+    if n_jobs == 0:
+        raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive int.")
+    if n_jobs < 0:
+        return max(cpu_count() + 1 + n_jobs, 1)
+    return int(n_jobs)
 
 
 @functools.cache
@@ -93,6 +118,10 @@ class InMemoryBackend:
     sample_weight : ndarray of shape (n_samples,) or (n_samples, K), default=None
         Non-negative weights; a 2-d array gives each problem its own weights (and
         its own total ``S_k``).
+    n_threads : int, default=None
+        Threads of :meth:`parallel` (the estimator's ``n_jobs``): None for as
+        many as BLAS was set to use, a negative value for joblib's convention
+        (``-1`` all the CPUs, ``-2`` all but one, ...), otherwise that many.
 
     Attributes
     ----------
@@ -106,8 +135,9 @@ class InMemoryBackend:
     supports_rows = True
     solver_overrides: dict = {}
 
-    def __init__(self, X, Y, sample_weight=None):
+    def __init__(self, X, Y, sample_weight=None, n_threads=None):
         self.X = X
+        self.n_threads = None if n_threads is None else thread_count(n_threads)
         self.dtype = X.dtype
         n, d = X.shape
         self.n_samples, self.n_features = n, d
@@ -118,7 +148,7 @@ class InMemoryBackend:
         if self.signs.size * X.dtype.itemsize <= self.nbytes / 32:
             self.signs = self.signs.astype(X.dtype)
         self.n_problems = K = self.signs.shape[1]
-        self.executor, self.n_workers = None, 1
+        self.executor, self.n_workers, self._block_threads = None, 1, 1
         self._csr = None  # CSR copy of a CSC X, made by the first Hessian
         # Weights divided by S_k, in X's dtype: the loss is a weighted mean per
         # column. Uniform weights are a broadcast scalar, not an n-sized array.
@@ -181,7 +211,7 @@ class InMemoryBackend:
         if rows is None:
             return bce_sums(
                 self.X, None, self._sw, W, b, fit_intercept, cols=cols,
-                executor=self.executor, n_threads=self.n_workers, signs=self.signs,
+                executor=self.executor, n_threads=self._block_threads, signs=self.signs,
             )
         sw = self._sw[rows]
         # The weights are already divided by S_k: scaled by n / |rows|, the batch
@@ -218,7 +248,8 @@ class InMemoryBackend:
             if cols is not None:
                 signs = signs[:, np.asarray(cols, dtype=np.intp)]
         return weighted_gram(
-            X, sw, W, b, shift, scale, self.executor, self.n_workers, signs=signs
+            X, sw, W, b, shift, scale, self.executor, self._block_threads,
+            signs=signs,
         )
 
     def hessian_work(self):
@@ -249,15 +280,19 @@ class InMemoryBackend:
         ``LogisticRegression`` spends the machine's cores on multi-threaded BLAS
         products, while the element-wise part of each evaluation runs on one
         core. Here the row blocks of every evaluation (products and element-wise
-        work) run concurrently on as many threads as BLAS was set to use, with
-        BLAS itself limited to one thread meanwhile: one limit for the whole
-        process, shared by fits running concurrently in threads and lifted when
-        the last of them ends. Results do not depend on thread timing (block sums
-        are added in a fixed order).
+        work) run concurrently on ``n_threads`` threads (by default as many as
+        BLAS was set to use), with BLAS itself limited to one thread meanwhile:
+        one limit for the whole process, shared by fits running concurrently in
+        threads and lifted when the last of them ends. Results do not depend on
+        thread timing (block sums are added in a fixed order). With an explicit
+        ``n_threads`` they do not depend on it either: the blocks are then sized
+        for all the CPUs (``joblib.cpu_count()``) whatever the number of threads
+        that run them, so one thread and eight give the same bits.
 
         Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there is
         nothing to run concurrently, and the set-up (a few milliseconds) would
-        cost more than the fit of a small data set.
+        cost more than the fit of a small data set. They are evaluated as
+        outside this context, whatever ``n_threads``.
 
         Yields
         ------
@@ -266,13 +301,17 @@ class InMemoryBackend:
         if self.n_samples < THREADED_ROWS:
             yield
             return
-        with _single_threaded_blas() as n_threads:
-            if n_threads <= 1:
-                yield
-                return
-            with ThreadPoolExecutor(n_threads) as executor:
-                self.executor, self.n_workers = executor, n_threads
-                try:
+        with _single_threaded_blas() as blas_threads:
+            if self.n_threads is None:
+                n_threads = self._block_threads = blas_threads
+            else:
+                n_threads, self._block_threads = self.n_threads, cpu_count()
+            try:
+                if n_threads <= 1:
                     yield
-                finally:
-                    self.executor, self.n_workers = None, 1
+                else:
+                    with ThreadPoolExecutor(n_threads) as executor:
+                        self.executor, self.n_workers = executor, n_threads
+                        yield
+            finally:
+                self.executor, self.n_workers, self._block_threads = None, 1, 1

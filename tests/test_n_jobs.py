@@ -1,0 +1,177 @@
+"""``n_jobs``: the threads of the in-memory evaluation.
+
+Every fit is compared with scikit-learn's ``LogisticRegression(solver=
+"newton-cholesky", tol=1e-10)``; fits with one and two threads are compared with
+each other bit for bit, the one property of the package's own output tested
+here, on data large enough to be threaded and with row blocks that would differ
+if they were sized for the number of threads that runs them.
+"""
+
+import re
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
+from threadpoolctl import threadpool_info
+
+import sklearn_bce._objective.memory as memory_module
+from sklearn_bce import BCELogisticClassifier
+from sklearn_bce._objective import InMemoryBackend
+from sklearn_bce._objective.memory import THREADED_ROWS, thread_count
+
+# 60000 x 20: the kernel's row blocks hold 12500 rows when sized for one thread
+# and 6250 for two (dense; 5949 and 4096 for the CSR matrix), so blocks that
+# followed the threads would change the sums; Newton's Gram blocks likewise
+# (3750 and 1875 rows).
+N_SAMPLES = 60_000
+
+
+def threaded_data(layout):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N_SAMPLES, 20))
+    y = (X[:, 0] - X[:, 1] + rng.normal(size=N_SAMPLES) > 0).astype(int)
+    if layout == "csr":
+        X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
+    return X, y
+
+
+def blas_threads():
+    return max(
+        (lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"),
+        default=1,
+    )
+
+
+@pytest.fixture
+def evaluations(monkeypatch):
+    """Records (threads, BLAS threads) of every full-data evaluation of a fit."""
+    seen = []
+    original = InMemoryBackend.mean_loss_gradient
+
+    def spy(self, W, b, cols=None, rows=None):
+        if rows is None:
+            seen.append((self.n_workers, blas_threads()))
+        return original(self, W, b, cols=cols, rows=rows)
+
+    monkeypatch.setattr(InMemoryBackend, "mean_loss_gradient", spy)
+    return seen
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky", "sgd"])
+def test_one_and_two_threads_give_the_same_bits(evaluations, solver, layout):
+    X, y = threaded_data(layout)
+    assert X.shape[0] >= THREADED_ROWS
+    params = dict(solver=solver, tol=1e-10, max_iter=1000, random_state=0)
+    one = BCELogisticClassifier(n_jobs=1, **params).fit(X, y)
+    one_seen, evaluations[:] = list(evaluations), []
+    two = BCELogisticClassifier(n_jobs=2, **params).fit(X, y)
+    if solver != "sgd":  # the backend's threads, BLAS held at one meanwhile
+        assert set(one_seen) == {(1, 1)}
+        assert set(evaluations) == {(2, 1)}
+    assert_array_equal(one.coef_, two.coef_)
+    assert_array_equal(one.intercept_, two.intercept_)
+    ref = LogisticRegression(
+        solver="newton-cholesky", tol=1e-10, max_iter=1000
+    ).fit(X, y)
+    # reached: 8.8e-9 / 8.7e-8 (lbfgs, dense / CSR), 2.2e-16 (newton-cholesky),
+    # 3.1e-9 / 9.8e-10 (sgd)
+    assert_allclose(two.coef_, ref.coef_, rtol=0, atol=1e-6)
+    assert_allclose(two.intercept_, ref.intercept_, rtol=0, atol=1e-6)
+
+
+def test_all_cores_and_the_default(evaluations, monkeypatch):
+    X, y = threaded_data("dense")
+    monkeypatch.setattr(memory_module, "cpu_count", lambda: 3)
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    for n_jobs, threads in ((-1, 3), (-2, 2), (-3, 1), (-10, 1), (4, 4)):
+        evaluations.clear()
+        clf = BCELogisticClassifier(solver="lbfgs", tol=1e-10, n_jobs=n_jobs)
+        clf.fit(X, y)
+        assert set(evaluations) == {(threads, 1)}, n_jobs
+        assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=1e-6)
+    # None: as many threads as BLAS was set to use, as without the parameter
+    evaluations.clear()
+    BCELogisticClassifier(solver="lbfgs").fit(X, y)
+    assert {w for w, _ in evaluations} == {blas_threads()}
+
+
+def test_small_data_are_not_threaded(evaluations):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 5))
+    y = (X[:, 0] + rng.normal(size=500) > 0).astype(int)
+    clf = BCELogisticClassifier(solver="lbfgs", tol=1e-10, n_jobs=2).fit(X, y)
+    assert {w for w, _ in evaluations} == {1}
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=1e-7)
+
+
+def test_covariance_matrix_uses_n_jobs(evaluations):
+    X, y = threaded_data("dense")
+    X = X[:, :3]
+    clf = BCELogisticClassifier(C=np.inf, tol=1e-10, n_jobs=2).fit(X, y)
+    evaluations.clear()
+    cov = clf.covariance_matrix(X, y)[0]
+    assert set(evaluations) == {(2, 1)}
+    ref = LogisticRegression(
+        C=np.inf, solver="newton-cholesky", tol=1e-10
+    ).fit(X, y)
+    X1 = np.column_stack([X, np.ones(len(X))])
+    p = 1 / (1 + np.exp(-(X1 @ np.append(ref.coef_[0], ref.intercept_))))
+    expected = np.linalg.inv(X1.T @ (X1 * (p * (1 - p))[:, None]))
+    assert_allclose(cov, expected, rtol=1e-6)
+
+
+def test_thread_count_follows_joblib(monkeypatch):
+    monkeypatch.setattr(memory_module, "cpu_count", lambda: 8)
+    assert [thread_count(n) for n in (1, 2, 16, -1, -2, -8, -9)] == [
+        1, 2, 16, 8, 7, 1, 1,
+    ]
+    with pytest.raises(ValueError, match=re.escape("n_jobs == 0 has no meaning")):
+        thread_count(0)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2"])
+def test_invalid_n_jobs(n_jobs):
+    X, y = threaded_data("dense")
+    msg = "The 'n_jobs' parameter of BCELogisticClassifier must be"
+    with pytest.raises(InvalidParameterError, match=re.escape(msg)):
+        BCELogisticClassifier(n_jobs=n_jobs).fit(X[:50], y[:50])
+
+
+def test_n_jobs_is_ignored_on_dask():
+    pytest.importorskip("distributed")
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    X, y = threaded_data("dense")
+    X, y = X[:2000, :5], y[:2000]
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False,
+            dashboard_address=":0",
+        ) as cluster,
+        Client(cluster),
+    ):
+        for n_jobs in (1, 2, -1):
+            clf = BCELogisticClassifier(tol=1e-8, max_iter=1000, n_jobs=n_jobs)
+            clf.fit(da.from_array(X, chunks=(700, 5)), da.from_array(y, chunks=700))
+            assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=1e-6)
+
+
+def test_n_jobs_is_ignored_on_array_api_input():
+    xps = pytest.importorskip("array_api_strict")
+    from sklearn import config_context
+
+    X, y = threaded_data("dense")
+    X, y = X[:, :5], y
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    with config_context(array_api_dispatch=True):
+        for n_jobs in (1, 2, -1):
+            clf = BCELogisticClassifier(tol=1e-10, n_jobs=n_jobs)
+            clf.fit(xps.asarray(X), y)
+            assert_allclose(np.asarray(clf.coef_), ref.coef_, rtol=0, atol=1e-6)
