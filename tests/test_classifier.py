@@ -420,6 +420,33 @@ def test_pandas_nullable_columns_behave_as_in_logistic_regression():
         BCELogisticClassifier().fit(frame, y)
 
 
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_polars_and_pyarrow_tables_behave_as_in_logistic_regression(library):
+    X, y = DATASETS["breast_cancer"]()
+    X = StandardScaler().fit_transform(X)[:, :4]
+    columns = {name: X[:, j] for j, name in enumerate("abcd")}
+    if library == "polars":
+        import polars as pl
+
+        table = pl.DataFrame(columns)
+        missing = table.with_columns(pl.Series("b", [None, *X[1:, 1]]))
+    else:
+        import pyarrow as pa
+
+        table = pa.table(columns)
+        missing = table.set_column(
+            1, "b", pa.array([None, *X[1:, 1]], type=pa.float64())
+        )
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(table, y)
+    ours = BCELogisticClassifier(tol=1e-8).fit(table, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(ours.feature_names_in_, list("abcd"))
+    np.testing.assert_array_equal(ours.predict(table), ref.predict(table))
+    for est in (LogisticRegression(), BCELogisticClassifier()):
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            est.fit(missing, y)
+
+
 def test_unknown_class_weight_key_raises():
     X, y = DATASETS["iris"]()
     with pytest.raises(ValueError, match=r"labels that are not classes of y: \[7\]"):
