@@ -72,6 +72,7 @@ def stream_sgd(
     shuffle=True,
     average=True,
     n_iter_no_change=5,
+    on_iteration=None,
 ):
     """Minimise an objective on the dask backend by streaming its chunks through SGD.
 
@@ -129,6 +130,10 @@ def stream_sgd(
         Polyak-Ruppert averaging over the whole stream.
     n_iter_no_change : int, default=5
         Epochs without sufficient progress before stopping.
+    on_iteration : callable, default=None
+        Called as ``on_iteration(k, n_iter, value, theta)`` for every problem
+        ``k`` after each epoch: the epochs so far, the problem's objective and
+        its parameters (its row of the coefficients, not to be modified).
 
     Returns
     -------
@@ -184,6 +189,9 @@ def stream_sgd(
         history.append(float(F.sum()))
         if verbose:
             print(f"SGD epoch {epochs}: objective {history[-1]:.10g}")
+        if on_iteration is not None:
+            for k, theta in enumerate(x.reshape(K, -1)):
+                on_iteration(k, epochs, float(F[k]), theta)
         monitor.update(F, everyone)
         done |= (optimality(objective, x, grad) <= grad_tol) | monitor.stalled()
     return SGDResult(
