@@ -14,11 +14,10 @@ Whatever holds the data, a fit is::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-
-import inspect
 
 import numpy as np
 import scipy.sparse as sp
