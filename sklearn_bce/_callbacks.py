@@ -31,6 +31,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import sklearn
+from sklearn.metrics import make_scorer
+from sklearn.utils.metaestimators import available_if
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -43,6 +45,7 @@ __all__ = [
     "FitTasks",
     "IterateObjective",
     "check_callbacks_supported",
+    "objective_scorer",
     "start_tasks",
 ]
 
@@ -52,16 +55,6 @@ CALLBACKS_SUPPORTED = CallbackSupportMixin is not None
 #: Attributes that scikit-learn's callback management sets on the estimator during
 #: ``fit`` and needs after it, to tear the callbacks down, even when the fit fails.
 CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
-
-if CALLBACKS_SUPPORTED:
-
-    class CallbackSupport(CallbackSupportMixin):
-        """scikit-learn's ``CallbackSupportMixin``, where it exists."""
-
-else:
-
-    class CallbackSupport:
-        """Stand-in for scikit-learn's ``CallbackSupportMixin`` (scikit-learn < 1.9)."""
 
 
 def check_callbacks_supported(estimator=None):
@@ -89,6 +82,44 @@ def check_callbacks_supported(estimator=None):
             "scikit-learn to use callbacks and progress bars."
         )
     return True
+
+
+_Mixin = CallbackSupportMixin if CALLBACKS_SUPPORTED else object
+
+
+class CallbackSupport(_Mixin):
+    """scikit-learn's ``CallbackSupportMixin``, with ``set_callbacks`` only where
+    scikit-learn has ``sklearn.callback`` (1.9 and later)."""
+
+    @available_if(check_callbacks_supported)
+    def set_callbacks(self, *callbacks):
+        """Set callbacks that follow the fit, such as progress bars and monitors.
+
+        Needs scikit-learn >= 1.9 (:mod:`sklearn.callback`); on older versions the
+        method is absent. Every solver and every kind of input (dask included)
+        reports its tasks: the fit, one sub-task per binary problem (one per
+        class for one-vs-rest, one per label for multilabel) and, under each,
+        one per iteration (per epoch for ``solver='sgd'``). At the end of an
+        iteration the callbacks get a copy of the estimator with the
+        coefficients of that moment; its
+        :meth:`~sklearn_bce.BCELogisticClassifier.objective` on the training data
+        is the value the solver computed. See "Progress and callbacks" in the
+        user guide.
+
+        Parameters
+        ----------
+        *callbacks : callback instances
+            Instances following :class:`sklearn.callback.FitCallback`, for
+            example :class:`sklearn.callback.ProgressBar` or
+            :class:`sklearn.callback.ScoringMonitor`. No argument removes the
+            callbacks.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        return super().set_callbacks(*callbacks)
 
 
 @dataclass(frozen=True)
@@ -327,3 +358,54 @@ class FitTasks:
         """The fitted estimator's attributes, with its objective on the data."""
         record = self._objective_record()
         return {} if record is None else {"_iterate_objective": record}
+
+
+def _unused_score(y_true, y_pred):  # the score function the base class wants
+    raise NotImplementedError
+
+
+class _ObjectiveScorer(type(make_scorer(_unused_score))):
+    """The fit's objective: ``objective_scorer(estimator, X, y, sample_weight=None)``.
+
+    Returns ``estimator.objective(X, y, sample_weight)``: the regularised objective
+    that :class:`~sklearn_bce.BCELogisticClassifier` minimises, summed over its
+    binary problems. **Lower is better**, and the objective depends on ``C``, so
+    it is meant for following a fit, not for choosing a model (use
+    :data:`~sklearn_bce.bce_scorer` for that). With
+    :class:`sklearn.callback.ScoringMonitor` (scikit-learn >= 1.9) it records the
+    objective after every iteration of every binary problem; on the training data
+    it returns the value the solver computed, so monitoring costs no pass over
+    the data, on a dask cluster too.
+
+    See Also
+    --------
+    sklearn_bce.BCELogisticClassifier.objective : The objective it returns.
+    sklearn_bce.bce_scorer : A scorer for model selection.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_bce import BCELogisticClassifier, objective_scorer
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = BCELogisticClassifier().fit(X, y)
+    >>> bool(objective_scorer(clf, X, y) == clf.objective(X, y))
+    True
+    """
+
+    def __init__(self):
+        template = make_scorer(_unused_score, response_method="predict")
+        vars(self).update(vars(template))
+
+    def __repr__(self):
+        return "objective_scorer"
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        if not hasattr(estimator, "objective"):
+            raise TypeError(
+                "objective_scorer needs a BCELogisticClassifier (an estimator with "
+                f"an objective method); {type(estimator).__name__} has none."
+            )
+        return estimator.objective(X, y_true, **kwargs)
+
+
+objective_scorer = _ObjectiveScorer()

@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
-from ._callbacks import CallbackSupport, check_callbacks_supported
+from ._callbacks import CallbackSupport
 from ._dispatch import predict, prepare
 from ._fit import (
     check_fit_parameters,
@@ -445,35 +445,6 @@ class BCELogisticClassifier(CallbackSupport, ClassifierMixin, BaseEstimator):
             check_fit_parameters(self)
             data = prepare(self, X, y, sample_weight)
             return fit(self, data, inputs=(X, y, sample_weight))
-
-    @available_if(check_callbacks_supported)
-    def set_callbacks(self, *callbacks):
-        """Set callbacks that follow the fit, such as progress bars and monitors.
-
-        Needs scikit-learn >= 1.9 (:mod:`sklearn.callback`); on older versions the
-        method is absent. Every solver and every kind of input (dask included)
-        reports its tasks: the fit, one sub-task per binary problem (one per
-        class for one-vs-rest, one per label for multilabel) and, under each,
-        one per iteration (per epoch for ``solver='sgd'``). At the end of an
-        iteration the callbacks get a copy of the estimator with the
-        coefficients of that moment; its :meth:`objective` on the training data
-        is the value the solver computed. See "Progress and callbacks" in the
-        user guide.
-
-        Parameters
-        ----------
-        *callbacks : callback instances
-            Instances following :class:`sklearn.callback.FitCallback`, for
-            example :class:`sklearn.callback.ProgressBar` or
-            :class:`sklearn.callback.ScoringMonitor`. No argument removes the
-            callbacks.
-
-        Returns
-        -------
-        self : object
-            The estimator.
-        """
-        return super().set_callbacks(*callbacks)
 
     def _check_partial_fit(self):
         if self.solver != "sgd":

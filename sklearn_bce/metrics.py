@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import make_scorer
 
+from ._callbacks import objective_scorer
 from ._loss import log1pexp
 from ._targets import validate_sample_weight
 
@@ -576,48 +577,3 @@ def _per_label_proba(estimator, X, shape):
 
 bce_scorer = _BCEScorer()
 
-
-class _ObjectiveScorer(_SklearnScorer):
-    """The fit's objective: ``objective_scorer(estimator, X, y, sample_weight=None)``.
-
-    Returns ``estimator.objective(X, y, sample_weight)``: the regularised objective
-    that :class:`~sklearn_bce.BCELogisticClassifier` minimises, summed over its
-    binary problems. **Lower is better**, and the objective depends on ``C``, so
-    it is meant for following a fit, not for choosing a model (use
-    :data:`bce_scorer` for that). With :class:`sklearn.callback.ScoringMonitor`
-    (scikit-learn >= 1.9) it records the objective after every iteration of every
-    binary problem; on the training data it returns the value the solver
-    computed, so monitoring costs no pass over the data, on a dask cluster too.
-
-    See Also
-    --------
-    sklearn_bce.BCELogisticClassifier.objective : The objective it returns.
-    bce_scorer : A scorer for model selection.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from sklearn_bce import BCELogisticClassifier, objective_scorer
-    >>> X, y = load_iris(return_X_y=True)
-    >>> clf = BCELogisticClassifier().fit(X, y)
-    >>> bool(objective_scorer(clf, X, y) == clf.objective(X, y))
-    True
-    """
-
-    def __init__(self):
-        template = make_scorer(binary_cross_entropy, response_method="predict")
-        vars(self).update(vars(template))
-
-    def __repr__(self):
-        return "objective_scorer"
-
-    def _score(self, method_caller, estimator, X, y_true, **kwargs):
-        if not hasattr(estimator, "objective"):
-            raise TypeError(
-                "objective_scorer needs a BCELogisticClassifier (an estimator with "
-                f"an objective method); {type(estimator).__name__} has none."
-            )
-        return estimator.objective(X, y_true, **kwargs)
-
-
-objective_scorer = _ObjectiveScorer()

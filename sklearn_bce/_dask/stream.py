@@ -16,7 +16,7 @@ from distributed import wait
 from sklearn.utils import check_random_state
 
 from .._objective import InMemoryBackend, Objective
-from .._solvers._base import requires
+from .._solvers._base import report, requires
 from .._solvers.sgd import SGDResult
 from .._solvers.stopping import NoImprovement, optimality
 from .._solvers.stream import sgd_partial_fit, start_stream
@@ -131,9 +131,8 @@ def stream_sgd(
     n_iter_no_change : int, default=5
         Epochs without sufficient progress before stopping.
     on_iteration : callable, default=None
-        Called as ``on_iteration(k, n_iter, value, theta)`` for every problem
-        ``k`` after each epoch: the epochs so far, the problem's objective and
-        its parameters (its row of the coefficients, not to be modified).
+        Called for every problem after each epoch (see
+        :func:`~sklearn_bce._solvers._base.report`).
 
     Returns
     -------
@@ -189,9 +188,7 @@ def stream_sgd(
         history.append(float(F.sum()))
         if verbose:
             print(f"SGD epoch {epochs}: objective {history[-1]:.10g}")
-        if on_iteration is not None:
-            for k, theta in enumerate(x.reshape(K, -1)):
-                on_iteration(k, epochs, float(F[k]), theta)
+        report(on_iteration, range(K), np.full(K, epochs), F, x.reshape(K, -1))
         monitor.update(F, everyone)
         done |= (optimality(objective, x, grad) <= grad_tol) | monitor.stalled()
     return SGDResult(

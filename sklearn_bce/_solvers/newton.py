@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
-from ._base import SolverResult, requires
+from ._base import SolverResult, report, requires
 from .stopping import optimality, tol_ratio
 
 #: Most halvings of a step before the line search gives up.
@@ -103,9 +103,7 @@ def newton_cholesky(
                     f"Newton problem {k} iteration {n_iter[k]}: "
                     f"objective {loss[k]:.10g}"
                 )
-        if on_iteration is not None:
-            for k in active:
-                on_iteration(k, int(n_iter[k]), float(loss[k]), T[k])
+        report(on_iteration, active, n_iter, loss, T)
         # The gradient alone says little where the objective is curved little
         # (nearly separable classes): a problem whose last step still lowered
         # its objective by more than tol times its value takes one more step,

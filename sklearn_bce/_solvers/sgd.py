@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._base import SolverResult, requires
+from ._base import SolverResult, report, requires
 from .minibatch import (
     Averager,
     average_start,
@@ -323,10 +323,10 @@ class _Run:
         """Count the epoch, keep its objective and report it to ``on_iteration``."""
         self.n_iter[self.active] += 1
         self.history.append(float(self.F.sum()))
-        if on_iteration is not None:
-            T = self.point.reshape(self.K, -1)
-            for k in np.flatnonzero(self.active):
-                on_iteration(k, int(self.n_iter[k]), float(self.F[k]), T[k])
+        report(
+            on_iteration, np.flatnonzero(self.active), self.n_iter, self.F,
+            self.point.reshape(self.K, -1),
+        )
         if verbose:
             opt = optimality(self.objective, self.point, self.grad).max()
             print(
