@@ -165,6 +165,7 @@ def test_fitted_copies_predict_as_the_fit_stopped_there():
         np.testing.assert_allclose(fitted.coef_, stopped.coef_, rtol=1e-12)
         np.testing.assert_array_equal(fitted.predict(X), stopped.predict(X))
     assert not hasattr(est, "_iterate_objective")
+    assert not hasattr(est, "_callback_fit_ctx")
 
 
 @needs_callbacks
