@@ -288,6 +288,9 @@ class FitTasks:
             Its parameters after the iteration, in the solver's coordinates.
         """
         with self.lock:
+            if n_iter > self.estimator.max_iter:  # a task per counted iteration
+                self.T[k], self.values[k] = theta, value
+                return
             ctx = self.problems[k].subcontext(task_name=self.leaf)
             self._call("begin", ctx, self._state)
             self.T[k] = theta
