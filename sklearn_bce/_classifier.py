@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
+from ._callbacks import CallbackSupport
 from ._dispatch import predict, prepare
 from ._fit import (
     check_fit_parameters,
@@ -30,7 +31,9 @@ from ._sparse_coef import SparseCoefMixin
 __all__ = ["BCELogisticClassifier"]
 
 
-class BCELogisticClassifier(SparseCoefMixin, ClassifierMixin, BaseEstimator):
+class BCELogisticClassifier(
+    CallbackSupport, SparseCoefMixin, ClassifierMixin, BaseEstimator
+):
     """Logistic regression that minimises the binary cross-entropy (BCE).
 
     The fit minimises, for each binary problem, the weighted mean BCE of a sigmoid
@@ -468,7 +471,8 @@ class BCELogisticClassifier(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         """
         with restored_on_error(self):
             check_fit_parameters(self)
-            return fit(self, prepare(self, X, y, sample_weight))
+            data = prepare(self, X, y, sample_weight)
+            return fit(self, data, inputs=(X, y, sample_weight))
 
     def _check_partial_fit(self):
         if self.solver != "sgd":

@@ -14,6 +14,7 @@ Whatever holds the data, a fit is::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sklearn import get_config
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._callbacks import CALLBACK_STATE, start_tasks
 from ._diagnostics import (
     sgd_advice,
     warn_if_separable,
@@ -334,12 +336,16 @@ def restored_on_error(estimator):
     try:
         yield
     except BaseException:
+        # scikit-learn's callback management still needs its state, to tear the
+        # callbacks down after the failed fit.
+        kept = {k: v for k, v in vars(estimator).items() if k in CALLBACK_STATE}
         vars(estimator).clear()
         vars(estimator).update(before)
+        vars(estimator).update(kept)
         raise
 
 
-def fit(estimator, data):
+def fit(estimator, data, inputs=None):
     """Fit ``estimator`` on prepared data, whatever backend holds them.
 
     Parameters
@@ -348,6 +354,9 @@ def fit(estimator, data):
         The estimator (parameters validated).
     data : FitData
         The training data.
+    inputs : tuple (X, y, sample_weight), default=None
+        The arguments of ``fit`` as given, for its callbacks (scikit-learn >= 1.9;
+        see :mod:`~sklearn_bce._callbacks`). None runs no callbacks.
 
     Returns
     -------
@@ -364,6 +373,11 @@ def fit(estimator, data):
         estimator, objective, data.classes, data.multilabel, prior=name != "sgd"
     )
     options = _solver_options(estimator, name, objective, data.validation)
+    tasks = start_tasks(estimator, objective, data, inputs, name)
+    if tasks is not None:
+        tasks.start(theta0)
+        if "on_iteration" in inspect.signature(solver).parameters:
+            options["on_iteration"] = tasks.on_iteration
     # SGD's steps are mini-batches of one row block each: the backend's threads
     # would have little to share, and BLAS keeps its own threads for them.
     with backend.parallel() if name != "sgd" else nullcontext():
@@ -376,7 +390,8 @@ def fit(estimator, data):
         warn_not_converged(
             name, result, estimator.max_iter, advice, estimator.tol, data.dtype
         )
-    W, b = objective.to_coef(objective.settle_flat_directions(result.x))
+    theta = objective.settle_flat_directions(result.x)
+    W, b = objective.to_coef(theta)
     set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
     estimator.solver_ = name
@@ -389,6 +404,8 @@ def fit(estimator, data):
         warn_if_separable(backend, W, b if estimator.fit_intercept else None)
     if data.place is not None:
         data.place(estimator)
+    if tasks is not None:
+        tasks.end(theta)
     return estimator
 
 
@@ -501,6 +518,9 @@ def objective_value(estimator, X, y, sample_weight=None):
     -------
     value : float
     """
+    recorded = getattr(estimator, "_iterate_objective", None)
+    if recorded is not None and recorded.answers(X, y, sample_weight):
+        return recorded.value  # a copy given to callbacks during a fit
     X, Y, sw = evaluation_data(estimator, X, y, sample_weight)
     backend = InMemoryBackend(X, Y, sample_weight=sw)
     penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())

@@ -7,7 +7,9 @@ like Keras with an explicit ``eps``) or from logits (never clipped, like
 
 :data:`bce_scorer` plugs it into :class:`~sklearn.model_selection.GridSearchCV`,
 :func:`~sklearn.model_selection.cross_val_score` and friends for any classifier with
-``predict_proba``.
+``predict_proba``. :data:`objective_scorer` gives the objective of a
+:class:`~sklearn_bce.BCELogisticClassifier`, for monitoring its fit with
+:class:`sklearn.callback.ScoringMonitor`.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import make_scorer
 
+from ._callbacks import objective_scorer
 from ._loss import log1pexp
 from ._targets import validate_sample_weight
 
-__all__ = ["bce_scorer", "binary_cross_entropy"]
+__all__ = ["bce_scorer", "binary_cross_entropy", "objective_scorer"]
 
 
 def binary_cross_entropy(
@@ -573,3 +576,4 @@ def _per_label_proba(estimator, X, shape):
 
 
 bce_scorer = _BCEScorer()
+

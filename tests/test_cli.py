@@ -36,6 +36,7 @@ from sklearn_bce.cli import (
     make_model,
     plot_sgd_convergence,
     reliability_bins,
+    search_C,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -430,6 +431,59 @@ def test_progress_rewrites_a_status_line_on_terminals():
     Progress(stream=pipe).update("transient")
     Progress(stream=pipe, enabled=False).note("quiet")
     assert pipe.getvalue() == ""
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self):
+        return True
+
+
+def test_grid_search_shows_scikit_learns_progress_bars_on_terminals():
+    pytest.importorskip("rich")
+    if not hasattr(BCELogisticClassifier(), "set_callbacks"):
+        pytest.skip("sklearn.callback needs scikit-learn >= 1.9")
+    X, y = load_breast_cancer(return_X_y=True)
+    term = Terminal()
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    search = search_C(X, y, folds=folds, Cs=[0.1, 1.0], tabular=False,
+                      progress=Progress(stream=term))
+    out = term.getvalue()
+    assert "GridSearchCV - fit" in out and "100%" in out
+    assert "search: C=" not in out  # the bars replace the status line
+    assert re.search(r"C=0.1 +mean CV BCE [0-9.]+ \(\+/- [0-9.]+\) over 3", out)
+    # the callback is gone after the search, from the search and the saved model
+    assert not hasattr(search, "_skl_callbacks")
+    assert not hasattr(search.best_estimator_[-1], "_skl_callbacks")
+
+
+def test_grid_search_output_is_clean_off_terminals():
+    X, y = load_breast_cancer(return_X_y=True)
+    pipe = io.StringIO()
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    search_C(X, y, folds=folds, Cs=[0.1, 1.0], tabular=False,
+             progress=Progress(stream=pipe))
+    lines = pipe.getvalue().splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        assert re.fullmatch(r"  C=\S+ +mean CV BCE .* over 3 folds", line)
+
+
+def test_status_line_without_progress_bars(monkeypatch):
+    """Where scikit-learn has no callbacks (or rich is missing), the search
+    rewrites its status line as before."""
+    import sklearn_bce.cli.progress as progress_module
+
+    monkeypatch.setattr(progress_module, "progress_bar", lambda *args: None)
+    X, y = load_breast_cancer(return_X_y=True)
+    term = Terminal()
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    search_C(X, y, folds=folds, Cs=[0.1, 1.0], tabular=False,
+             progress=Progress(stream=term))
+    out = term.getvalue()
+    assert "\rsearch: C=1 (2/2), fold 3/3" in out
+    assert "GridSearchCV - fit" not in out
 
 
 def test_convergence_warnings_become_one_note():

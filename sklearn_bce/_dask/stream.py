@@ -15,7 +15,7 @@ import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._objective import InMemoryBackend, Objective
-from .._solvers._base import requires
+from .._solvers._base import report, requires
 from .._solvers.sgd import SGDResult
 from .._solvers.stopping import NoImprovement, optimality
 from .._solvers.stream import sgd_partial_fit, start_stream
@@ -72,6 +72,7 @@ def stream_sgd(
     shuffle=True,
     average=True,
     n_iter_no_change=5,
+    on_iteration=None,
 ):
     """Minimise an objective on the dask backend by streaming its chunks through SGD.
 
@@ -129,6 +130,9 @@ def stream_sgd(
         Polyak-Ruppert averaging over the whole stream.
     n_iter_no_change : int, default=5
         Epochs without sufficient progress before stopping.
+    on_iteration : callable, default=None
+        Called for every problem after each epoch (see
+        :func:`~sklearn_bce._solvers._base.report`).
 
     Returns
     -------
@@ -186,6 +190,7 @@ def stream_sgd(
         history.append(float(F.sum()))
         if verbose:
             print(f"SGD epoch {epochs}: objective {history[-1]:.10g}")
+        report(on_iteration, range(K), np.full(K, epochs), F, x.reshape(K, -1))
         monitor.update(F, everyone)
         done |= (optimality(objective, x, grad) <= grad_tol) | monitor.stalled()
     return SGDResult(

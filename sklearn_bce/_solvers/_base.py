@@ -39,6 +39,33 @@ def requires(*capabilities):
     return decorate
 
 
+def report(on_iteration, problems, n_iter, values, T):
+    """Tell a solver's ``on_iteration`` hook about an iteration of some problems.
+
+    Every solver takes ``on_iteration=None``, a callable called as
+    ``on_iteration(k, n_iter, value, theta)`` after each iteration (or epoch) of
+    problem ``k``, with its iteration count, its objective and its parameters
+    (its row of ``T``, in the solver's coordinates, not to be modified).
+
+    Parameters
+    ----------
+    on_iteration : callable or None
+        The hook; nothing is done when None.
+    problems : iterable of int
+        The problems that made an iteration.
+    n_iter : ndarray of shape (K,)
+        Iterations of every problem so far.
+    values : ndarray of shape (K,)
+        Objective of every problem.
+    T : ndarray of shape (K, n_coef)
+        Parameters of every problem.
+    """
+    if on_iteration is None:
+        return
+    for k in problems:
+        on_iteration(int(k), int(n_iter[k]), float(values[k]), T[k])
+
+
 @dataclass
 class SolverResult:
     """Outcome of a solver run.

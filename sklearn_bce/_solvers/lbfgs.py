@@ -25,7 +25,7 @@ from .stopping import tol_ratio
 
 
 @requires("smooth")
-def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
+def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
     """Minimise ``objective`` with scipy's L-BFGS-B (no bounds), per problem.
 
     The stopping rule is the one of ``LogisticRegression(solver="lbfgs")``, applied
@@ -48,6 +48,11 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         Maximum number of iterations per problem.
     verbose : int, default=0
         Values above 0 print the objective after each iteration.
+    on_iteration : callable, default=None
+        Called as ``on_iteration(k, n_iter, value, theta)`` after each iteration
+        of problem ``k``: its iteration count, objective and parameters (the
+        problem's row, not to be modified). With fused evaluations it is called
+        from the problem's thread, so it must be thread-safe.
 
     Returns
     -------
@@ -69,9 +74,13 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
                 loss, G = objective.loss_gradient_problems(theta[None, :], cols=cols)
                 return float(loss[0]), G[0]
 
-            results.append(_minimize(fun, T0[k], k, float(tol[k]), max_iter, verbose))
+            results.append(_minimize(
+                fun, T0[k], k, float(tol[k]), max_iter, verbose, on_iteration
+            ))
     else:
-        results = _minimize_together(objective, T0, tol, max_iter, verbose)
+        results = _minimize_together(
+            objective, T0, tol, max_iter, verbose, on_iteration
+        )
 
     n_iter = np.array([r[1] for r in results], dtype=np.int32)
     met = np.array([r[2] for r in results])
@@ -89,7 +98,7 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     )
 
 
-def _minimize(fun, x0, k, tol, max_iter, verbose):
+def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
     """One scipy L-BFGS-B run; returns (x, n_iter, converged, f, |g|, history, msg)."""
     history = []
 
@@ -100,6 +109,8 @@ def _minimize(fun, x0, k, tol, max_iter, verbose):
                 f"L-BFGS problem {k} iteration {len(history)}: "
                 f"objective {history[-1]:.10g}"
             )
+        if on_iteration is not None:
+            on_iteration(k, len(history), history[-1], intermediate_result.x)
 
     res = minimize(
         fun,
@@ -131,7 +142,7 @@ def _minimize(fun, x0, k, tol, max_iter, verbose):
     return res.x, n_iter, converged, float(res.fun), grad_norm, history, message
 
 
-def _minimize_together(objective, T0, tol, max_iter, verbose):
+def _minimize_together(objective, T0, tol, max_iter, verbose, on_iteration=None):
     shared = _SharedEvaluations(objective)
     results = [None] * objective.K
     errors = []
@@ -140,10 +151,11 @@ def _minimize_together(objective, T0, tol, max_iter, verbose):
         try:
             results[k] = _minimize(
                 lambda theta: shared.evaluate(k, theta),
-                T0[k], k, float(tol[k]), max_iter, verbose,
+                T0[k], k, float(tol[k]), max_iter, verbose, on_iteration,
             )
         except BaseException as exc:  # re-raised in the calling thread below
             errors.append(exc)
+            shared.abort(exc)  # e.g. a failing on_iteration: stop the others too
         finally:
             shared.leave(k)
 

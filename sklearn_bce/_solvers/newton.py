@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
-from ._base import SolverResult, requires
+from ._base import SolverResult, report, requires
 from .stopping import optimality, tol_ratio
 
 #: Most halvings of a step before the line search gives up.
@@ -26,7 +26,9 @@ _PRECISION_STEPS = 3
 
 
 @requires("hessian", "smooth")
-def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
+def newton_cholesky(
+    objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
+):
     """Minimise ``objective`` by Newton's method, per problem.
 
     The stopping rule is the one of :func:`~sklearn_bce._solvers.lbfgs`: a
@@ -54,6 +56,10 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         Maximum number of Newton iterations per problem.
     verbose : int, default=0
         Values above 0 print each problem's objective after each iteration.
+    on_iteration : callable, default=None
+        Called as ``on_iteration(k, n_iter, value, theta)`` after each iteration
+        of problem ``k``: its iteration count, objective and parameters (the
+        problem's row, not to be modified).
 
     Returns
     -------
@@ -97,6 +103,7 @@ def newton_cholesky(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
                     f"Newton problem {k} iteration {n_iter[k]}: "
                     f"objective {loss[k]:.10g}"
                 )
+        report(on_iteration, active, n_iter, loss, T)
         # The gradient alone says little where the objective is curved little
         # (nearly separable classes): a problem whose last step still lowered
         # its objective by more than tol times its value takes one more step,

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._base import SolverResult, requires
+from ._base import SolverResult, report, requires
 from .minibatch import (
     Averager,
     average_start,
@@ -119,6 +119,7 @@ def sgd(
     average=False,
     n_iter_no_change=5,
     validation=None,
+    on_iteration=None,
 ):
     """Minimise ``objective`` by mini-batch stochastic gradient descent.
 
@@ -190,6 +191,10 @@ def sgd(
         ``validation(theta) -> ndarray of shape (K,)``: the loss of each problem
         on held-out data. When given, the no-progress test watches it instead of
         the objective, and each problem ends at its best epoch.
+    on_iteration : callable, default=None
+        Called as ``on_iteration(k, n_iter, value, theta)`` after each epoch of
+        problem ``k``: its epoch count, objective and parameters (the problem's
+        row of the coefficients the epoch reports, not to be modified).
 
     Returns
     -------
@@ -209,7 +214,7 @@ def sgd(
             excused = run.variance_reduced_epoch(n_epoch)
         else:
             excused = run.plain_epoch()
-        run.record(n_epoch, verbose)
+        run.record(n_epoch, verbose, on_iteration)
         run.stop_converged(excused)
     return run.result()
 
@@ -314,10 +319,14 @@ class _Run:
         self.F = np.where(active, F_new, self.F)
         return None
 
-    def record(self, n_epoch, verbose):
-        """Count the epoch and keep its objective (and validation loss)."""
+    def record(self, n_epoch, verbose, on_iteration=None):
+        """Count the epoch, keep its objective and report it to ``on_iteration``."""
         self.n_iter[self.active] += 1
         self.history.append(float(self.F.sum()))
+        report(
+            on_iteration, np.flatnonzero(self.active), self.n_iter, self.F,
+            self.point.reshape(self.K, -1),
+        )
         if verbose:
             opt = optimality(self.objective, self.point, self.grad).max()
             print(

@@ -66,7 +66,9 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
     tabular : bool, default=True
         Passed to :func:`~sklearn_bce.cli.make_preprocessor`.
     progress : Progress, default=None
-        Where to report each C and fold.
+        Where to report each C and fold: on a terminal, scikit-learn's progress
+        bars of the search (scikit-learn >= 1.9 with rich), or else a status
+        line; the mean score of each C as a note.
 
     Returns
     -------
@@ -87,7 +89,8 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
         model, {"classifier__C": list(Cs)}, scoring=scorer, cv=folds,
         error_score="raise",
     )
-    return search.fit(X, y)
+    with progress.bars(search):  # on a terminal: scikit-learn's progress bars
+        return search.fit(X, y)
 
 
 def chosen_C(search):
