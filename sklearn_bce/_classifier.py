@@ -2,7 +2,8 @@
 
 The work is done elsewhere: :mod:`~sklearn_bce._fit` (the one fit path, for every
 backend), :mod:`~sklearn_bce._partial_fit` (streams), :mod:`~sklearn_bce._targets`
-(targets and weights) and :mod:`~sklearn_bce._predict` (predictions).
+(targets and weights), :mod:`~sklearn_bce._predict` (predictions) and
+:mod:`~sklearn_bce._statistics` (the objective and inference on data).
 """
 
 from __future__ import annotations
@@ -19,20 +20,20 @@ from ._fit import (
     check_fit_parameters,
     check_sgd_schedule,
     fit,
-    objective_value,
     restored_on_error,
 )
-from ._inference import coef_table, covariance_matrix
 from ._partial_fit import partial_fit
 from ._solvers import SOLVERS
 from ._solvers.minibatch import LEARNING_RATES
 from ._sparse_coef import SparseCoefMixin
+from ._statistics import ModelStatisticsMixin
 
 __all__ = ["BCELogisticClassifier"]
 
 
 class BCELogisticClassifier(
-    CallbackSupport, SparseCoefMixin, ClassifierMixin, BaseEstimator
+    CallbackSupport, SparseCoefMixin, ModelStatisticsMixin, ClassifierMixin,
+    BaseEstimator,
 ):
     """Logistic regression that minimises the binary cross-entropy (BCE).
 
@@ -79,17 +80,13 @@ class BCELogisticClassifier(
         internally standardised features, is at most ``tol``. The default is ten
         times tighter than ``LogisticRegression``'s because it is cheap here:
         L-BFGS and Newton fits at the default reach the optimum to about 1e-6
-        relative, on raw, one-hot or sparse data alike. (Newton also goes on
-        until its last step lowered the objective by at most ``tol`` times its
-        value; after either solver, the coefficients of one-hot encoded blocks
-        and of all-zero columns, along which only the penalty curves the
-        objective, are set to their exact minimum.) Where the penalty alone
-        holds other directions, with collinear columns (a column that is a sum
-        of others), nearly separable classes or levels of a categorical feature
-        that only a handful of rows take, L-BFGS can stop a few times 1e-6
-        above the optimum; each tenfold decrease of ``tol`` lowers that gap
-        about a hundredfold. On standardised data, ``tol=1e-4`` is the
-        stopping rule of ``LogisticRegression``. With several classes, each
+        relative, on raw, one-hot or sparse data alike. Where only the penalty
+        curves some directions (collinear columns other than one-hot blocks,
+        nearly separable classes, levels that a handful of rows take), L-BFGS
+        can stop a few times 1e-6 above it; a tenfold smaller ``tol`` gives a
+        hundredfold smaller gap (see "Choosing a solver" in the user guide).
+        On standardised data, ``tol=1e-4`` is the stopping rule of
+        ``LogisticRegression``. With several classes, each
         one-vs-rest problem stops on its own, its gradient tolerance multiplied by
         ``4 p (1 - p)``, with ``p`` its weighted fraction of positive samples, so
         that a rare class's logits are fitted as accurately as a common one's.
@@ -429,7 +426,6 @@ class BCELogisticClassifier(
         tags.array_api_support = True
         return tags
 
-    # ---------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the regularised binary cross-entropy.
@@ -523,175 +519,6 @@ class BCELogisticClassifier(
         check_sgd_schedule(self)
         return partial_fit(self, X, y, classes, sample_weight)
 
-    # ---------------------------------------------------------------- predicting
-    def objective(self, X, y, sample_weight=None):
-        """Value of the regularised objective at the fitted coefficients.
-
-        The quantity the fit minimises, evaluated on ``(X, y)``: the weighted mean
-        binary cross-entropy of every one-vs-rest (or per-label) problem plus the
-        penalty ``||w||^2 / (2 C S)`` (the elastic net of ``l1_ratio`` when it is
-        not 0), summed over the problems, with the same
-        class weights as in ``fit``. On the training data it compares solvers and
-        stopping rules exactly (lower is better).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            True labels, from ``classes_`` (or an indicator matrix for a
-            multilabel model).
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights, as in ``fit``.
-
-        Returns
-        -------
-        value : float
-            The objective value.
-        """
-        return objective_value(self, X, y, sample_weight)
-
-    # ---------------------------------------------------------------- inference
-    def covariance_matrix(
-        self, X, y, sample_weight=None, *, kind="nonrobust", groups=None
-    ):
-        """Covariance matrix of the fitted coefficients and intercept.
-
-        Computed on the training data ``(X, y, sample_weight)``, which the
-        estimator does not keep. With ``C=np.inf`` these are the matrices of
-        statsmodels' ``Logit`` (or ``GLM`` with ``family=Binomial()`` and
-        ``freq_weights=sample_weight``) for the same ``cov_type``. With a finite
-        ``C`` the Hessian is that of the penalised objective and a
-        ``UserWarning`` says so (see the "Inference" page of the user guide for
-        the formulas and what the numbers mean).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training data, in memory.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Their labels, from ``classes_``.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Their weights, as in ``fit``: an integer weight counts a row that
-            many times (statsmodels' ``freq_weights``). Class weights are
-            multiplied in.
-
-        kind : {"nonrobust", "HC0", "HC1", "cluster"}, default="nonrobust"
-            ``"nonrobust"``: the inverse of the observed information (the
-            Hessian of the weighted negative log-likelihood). ``"HC0"``: the
-            sandwich estimator, robust to a misspecified variance. ``"HC1"``:
-            HC0 times ``S / (S - n_coef)``, ``S`` the total weight.
-            ``"cluster"``: robust to correlation within the ``groups``, with
-            statsmodels' small-sample factor ``G / (G - 1) * (S - 1) /
-            (S - n_coef)``.
-
-        groups : array-like of shape (n_samples,), default=None
-            Cluster label of every row; only (and always) with
-            ``kind="cluster"``.
-
-        Returns
-        -------
-        cov : ndarray of shape (n_problems, n_coef, n_coef)
-            One matrix per row of ``coef_`` (a single one for a binary problem,
-            one per class for one-vs-rest, one per label for multilabel), in
-            the order of the features with the intercept last; ``n_coef`` is
-            ``n_features + fit_intercept``.
-
-        Raises
-        ------
-        ValueError
-            For a singular information matrix (separable data without a
-            penalty, collinear or constant features), a ``groups`` that does
-            not match ``X``, or data that do not match the fit.
-        NotImplementedError
-            For dask input, whose backend has no Hessian blocks.
-
-        Warns
-        -----
-        UserWarning
-            With a finite ``C``.
-        ConvergenceWarning
-            When the coefficients are not at the optimum of the objective on
-            these data (a fit that did not converge, a stream fitted by
-            ``partial_fit``, or other data than the training data).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from sklearn_bce import BCELogisticClassifier
-        >>> X, y = load_breast_cancer(return_X_y=True)
-        >>> X = X[:, :3]
-        >>> clf = BCELogisticClassifier(C=np.inf).fit(X, y)
-        >>> clf.covariance_matrix(X, y).shape
-        (1, 4, 4)
-        """
-        return covariance_matrix(
-            self, X, y, sample_weight, kind=kind, groups=groups
-        )
-
-    def coef_table(
-        self, X, y, sample_weight=None, *, kind="nonrobust", groups=None, alpha=0.05
-    ):
-        """Coefficients with standard errors, z-statistics, p-values and intervals.
-
-        The standard errors are the square roots of the diagonal of
-        :meth:`covariance_matrix`; ``z = coef / se``, the p-values are
-        two-sided normal ones and the intervals ``coef +- q se``, ``q`` the
-        ``1 - alpha / 2`` normal quantile, as statsmodels' ``summary()`` gives
-        them.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training data, in memory.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Their labels.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Their weights, as in ``fit``.
-
-        kind : {"nonrobust", "HC0", "HC1", "cluster"}, default="nonrobust"
-            The covariance, see :meth:`covariance_matrix`.
-
-        groups : array-like of shape (n_samples,), default=None
-            Cluster labels, with ``kind="cluster"``.
-
-        alpha : float, default=0.05
-            The intervals cover the coefficients with probability ``1 - alpha``.
-
-        Returns
-        -------
-        table : pandas.DataFrame or structured ndarray
-            Columns ``coef``, ``se``, ``z``, ``p_value``, ``ci_lower`` and
-            ``ci_upper``; one row per feature (named by ``feature_names_in_``,
-            else ``x0, x1, ...``) and a last row ``"intercept"``. For more than
-            one binary problem the index is a MultiIndex ``(class, term)``, one
-            block per class (or label). Without pandas, a structured array with
-            the same columns and fields ``term`` (and ``class``).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import load_breast_cancer
-        >>> from sklearn_bce import BCELogisticClassifier
-        >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
-        >>> X = X[["mean radius", "mean texture"]]
-        >>> clf = BCELogisticClassifier(C=np.inf).fit(X, y)
-        >>> clf.coef_table(X, y).columns.tolist()
-        ['coef', 'se', 'z', 'p_value', 'ci_lower', 'ci_upper']
-        >>> clf.coef_table(X, y).index.tolist()
-        ['mean radius', 'mean texture', 'intercept']
-        """
-        return coef_table(
-            self, X, y, sample_weight, kind=kind, groups=groups, alpha=alpha
-        )
-
     def decision_function(self, X):
         """Logits ``X @ coef_.T + intercept_``.
 
@@ -699,10 +526,8 @@ class BCELogisticClassifier(
         ----------
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
-            Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked); for an
-            array of the fit's array API namespace (under dispatch), an array of
-            that namespace on its device.
+            Samples. A dask collection gives a lazy dask array (its row chunks);
+            an array of the fit's array API namespace, an array of it there.
 
         Returns
         -------
@@ -719,10 +544,8 @@ class BCELogisticClassifier(
         ----------
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
-            Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked); for an
-            array of the fit's array API namespace (under dispatch), an array of
-            that namespace on its device.
+            Samples. A dask collection gives a lazy dask array (its row chunks);
+            an array of the fit's array API namespace, an array of it there.
 
         Returns
         -------
@@ -742,10 +565,8 @@ class BCELogisticClassifier(
         ----------
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
-            Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked); for an
-            array of the fit's array API namespace (under dispatch), an array of
-            that namespace on its device.
+            Samples. A dask collection gives a lazy dask array (its row chunks);
+            an array of the fit's array API namespace, an array of it there.
 
         Returns
         -------
@@ -766,10 +587,8 @@ class BCELogisticClassifier(
         ----------
         X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
                 (n_samples, n_features)
-            Samples. For a dask collection the result is a lazy dask array with
-            the row chunks of ``X`` (nothing is computed until asked); for an
-            array of the fit's array API namespace (under dispatch), an array of
-            that namespace on its device.
+            Samples. A dask collection gives a lazy dask array (its row chunks);
+            an array of the fit's array API namespace, an array of it there.
 
         Returns
         -------

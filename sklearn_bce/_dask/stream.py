@@ -146,9 +146,8 @@ def stream_sgd(
     n_chunks, K = len(blocks), objective.K
     rng = check_random_state(random_state)
     seed = rng.randint(np.iinfo(np.int32).max)
-    weights = client.gather(settled(
-        client, client.map(chunk_weight_sums, blocks), "the weights of the chunks"
-    ))
+    weights = settled(client, client.map(chunk_weight_sums, blocks), "the weights")
+    weights = client.gather(weights)
     # a chunk is usable when every problem has weight in it ([S | P])
     usable = np.array([np.all(np.asarray(w)[:-K] > 0) for w in weights])
     settled(client, blocks, "the chunks of the data")
