@@ -111,10 +111,12 @@ class Objective:
         -------
         capabilities : frozenset of str
             ``"hessian"`` (:meth:`hessian_problems`), ``"rows"`` (mini-batch
-            evaluations) and ``"smooth"`` (no L1 part in the penalty).
+            evaluations), ``"columns"`` (the backend's ``columns`` and
+            ``sample_terms``) and ``"smooth"`` (no L1 part in the penalty).
         """
         offered = {
             "hessian": self.backend.has_hessian,
+            "columns": getattr(self.backend, "has_columns", False),
             "rows": self.backend.supports_rows,
             "smooth": self.penalty.smooth,
         }
