@@ -43,9 +43,10 @@ def cases(quick=False):
         n_samples=n, n_features=500 // f, n_informative=30 // f, n_redundant=0,
         n_repeated=0, shuffle=False, random_state=0,
     )
+    # C for about 135 and 40 non-zero coefficients
     yield f"dense {n // 1000}k x {500 // f}", X, y, 0.01
     X, y = sparse_classification(n, 20_000 // f, density=0.002, seed=0)
-    yield f"sparse CSR {n // 1000}k x {20_000 // f} (0.2%)", X, y, 0.01 * f
+    yield f"sparse CSR {n // 1000}k x {20_000 // f} (0.2%)", X, y, 0.033
 
 
 def l1_objective(X, y, coef, intercept, C):
