@@ -59,7 +59,7 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     Parameters
     ----------
     objective : Objective
-        Its backend must offer ``columns`` and ``sample_terms`` (``"columns"`` in
+        Its ``columns`` and ``sample_terms`` must be offered (``"columns"`` in
         ``objective.capabilities()``).
     x0 : ndarray of shape (K * n_coef,)
         Starting point, in the objective's coordinates.
@@ -115,7 +115,6 @@ class _Problem:
 
     def __init__(self, objective, k, theta, tol):
         self.objective = objective
-        self.backend = objective.backend
         self.cols = None if objective.K == 1 else np.array([k])
         penalty = objective.penalty
         self.l1 = float(penalty.per_problem(penalty.l1, 1, self.cols)[0])
@@ -143,7 +142,7 @@ class _Problem:
     def load(self, A):
         """Make ``A`` the working set: its columns, the logits and their terms."""
         self.A = A
-        self.B = self.backend.columns(A)
+        self.B = self.objective.columns(A)
         self.scale_A = self.objective.scale[A]
         self.shift_A = self.objective.shift[A]
         self.z = self.B @ self.w[A] + self.b
@@ -151,7 +150,7 @@ class _Problem:
 
     def evaluate(self, z, wA):
         """Objective, residuals and curvatures at logits ``z``."""
-        loss, R, Hc = self.backend.sample_terms(z[:, None], self.cols)
+        loss, R, Hc = self.objective.sample_terms(z[:, None], self.cols)
         F = loss[0] + 0.5 * self.l2 * (wA @ wA) + self.l1 * np.abs(wA).sum()
         return float(F), R[:, 0], Hc[:, 0]
 
