@@ -90,20 +90,26 @@ class BCELogisticClassifier(
         one-vs-rest problem stops on its own, its gradient tolerance multiplied by
         ``4 p (1 - p)``, with ``p`` its weighted fraction of positive samples, so
         that a rare class's logits are fitted as accurately as a common one's.
-        The SGD solver stops on the same gradient test, or after
+        The coordinate-descent solver stops when the largest minimum-norm
+        subgradient (the gradient, where the L1 part is not differentiable the
+        part of it that the L1 part cannot cancel) meets the same test. The SGD
+        solver stops on the same gradient test, or after
         ``n_iter_no_change`` epochs that each fail to lower the objective by more
         than ``tol`` times its value (see ``n_iter_no_change``).
 
     max_iter : int, default=100
-        Maximum number of solver iterations; for ``solver='sgd'``, of epochs
-        (passes over the data).
+        Maximum number of solver iterations; for ``solver='cd'``, of proximal
+        Newton iterations; for ``solver='sgd'``, of epochs (passes over the
+        data).
 
-    solver : {'auto', 'lbfgs', 'newton-cholesky', 'sgd'}, default='auto'
+    solver : {'auto', 'lbfgs', 'newton-cholesky', 'cd', 'sgd'}, default='auto'
         Algorithm used to minimise the objective; all minimise the same objective
         in the same internally centred and rescaled coordinates, so they reach
         the same optimum. ``solver_`` tells which one ran.
 
-        - ``'auto'``: ``'newton-cholesky'`` while the Hessian of one class
+        - ``'auto'``: with ``l1_ratio > 0``, ``'cd'`` (``'sgd'`` on dask and
+          array API input, where ``'cd'`` is not available). Otherwise
+          ``'newton-cholesky'`` while the Hessian of one class
           costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
           CSR input the sum of squared row lengths), those of all classes 1e8,
           and they take little memory next to ``X``; ``'lbfgs'`` otherwise, for
@@ -115,10 +121,16 @@ class BCELogisticClassifier(
         - ``'lbfgs'``: :func:`scipy.optimize.minimize` with
           ``method='L-BFGS-B'``; each iteration is a pass over all the data, and
           ill-conditioned data need more of them.
+        - ``'cd'``: proximal Newton with coordinate descent on a working set
+          of coefficients (the algorithm of glmnet), for the L1 and elastic-net
+          penalties (``l1_ratio``): the zero coefficients are exactly zero, and
+          the cost follows the number of non-zero coefficients. It also fits
+          ``l1_ratio=0``. Needs the columns of ``X`` in memory: not available
+          on dask and array API input. Sparse CSR input is copied to CSC once.
         - ``'sgd'``: mini-batch stochastic gradient descent (see
           ``learning_rate``), a few epochs over the data. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),
-          for the elastic net (``l1_ratio``), and for very many samples.
+          and for very many samples; it handles ``l1_ratio`` by proximal steps.
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the solution of the previous call to
@@ -230,12 +242,15 @@ class BCELogisticClassifier(
         stratified by class.
 
     l1_ratio : float, default=0.0
-        Elastic-net mixing, only available with ``solver='sgd'`` (the other
-        solvers raise an error for a non-zero value). The penalty becomes
+        Elastic-net mixing. The penalty becomes
         ``((1 - l1_ratio) / 2 * ||w||^2 + l1_ratio * ||w||_1) / (C * S)``, the
         elastic net of ``LogisticRegression(l1_ratio=l1_ratio)`` on the scale of
-        ``C``. The L1 part is handled by proximal (soft-thresholding) steps, so
-        coefficients can be exactly zero.
+        ``C`` (``l1_ratio=1`` is the L1 penalty); the intercept is not
+        penalised. Available with ``solver='cd'`` (the choice of
+        ``solver='auto'`` for ``l1_ratio > 0`` in memory), which stops on the
+        optimality conditions of the L1 part so that zero coefficients are
+        exactly zero, and with ``solver='sgd'`` (proximal steps); ``'lbfgs'``
+        and ``'newton-cholesky'`` raise an error for a non-zero value.
 
     stream_size : float, default=None
         Only used by :meth:`partial_fit`: the total sample weight (the number of
@@ -305,11 +320,12 @@ class BCELogisticClassifier(
     a few iterations even on unscaled, collinear or nearly separable data (raw
     ``load_breast_cancer``: 8 iterations, where ``LogisticRegression()`` stops at
     ``max_iter`` with a warning), and ``'lbfgs'`` on large ones, where its cheap
-    iterations (a few tens of passes over the data) win. ``solver='sgd'`` is the
-    choice for data that come in chunks or do not
-    fit in memory (:meth:`partial_fit`) and for the elastic net; with its default
+    iterations (a few tens of passes over the data) win. With ``l1_ratio > 0``
+    it takes coordinate descent (``'cd'``), which gives exact zeros.
+    ``solver='sgd'`` is the choice for data that come in chunks or do not
+    fit in memory (:meth:`partial_fit`); with its default
     ``learning_rate='auto'`` it needs no tuning and reaches the optimum in a few
-    to a few tens of epochs, so it also suits very many samples. Both minimise
+    to a few tens of epochs, so it also suits very many samples. All minimise
     exactly the objective above: switching solver changes the path, not the
     answer. Unlike :class:`sklearn.linear_model.SGDClassifier`, whose default
     stops well above the optimum, the SGD solver stops on the gradient test of

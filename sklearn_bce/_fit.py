@@ -228,10 +228,13 @@ def validation_split(estimator, y, sw, multilabel):
 def auto_solver(objective):
     """The solver ``solver='auto'`` runs on ``objective``.
 
-    Newton's method while the Hessian of one problem costs at most
-    ``NEWTON_WORK`` multiply-adds, those of all problems ten times that, and they
-    take at most 1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on
-    backends without Hessians.
+    With an L1 part in the penalty, coordinate descent (``"cd"``) where the
+    backend offers the columns of ``X``, and SGD elsewhere (on dask and array API
+    input), the only other solver that handles the L1 part. Otherwise Newton's
+    method while the Hessian of one problem costs at most ``NEWTON_WORK``
+    multiply-adds, those of all problems ten times that, and they take at most
+    1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on backends without
+    Hessians.
 
     Parameters
     ----------
@@ -239,9 +242,11 @@ def auto_solver(objective):
 
     Returns
     -------
-    name : {"newton-cholesky", "lbfgs"}
+    name : {"newton-cholesky", "lbfgs", "cd", "sgd"}
     """
     backend = objective.backend
+    if not objective.penalty.smooth:
+        return "cd" if "columns" in objective.capabilities() else "sgd"
     if "hessian" not in objective.capabilities():
         return "lbfgs"
     work = backend.hessian_work()
@@ -417,11 +422,11 @@ def check_fit_parameters(estimator):
     estimator : BCELogisticClassifier
         The estimator about to be fitted (parameters validated one by one).
     """
-    if estimator.l1_ratio > 0 and estimator.solver != "sgd":
+    if estimator.l1_ratio > 0 and estimator.solver in ("lbfgs", "newton-cholesky"):
         raise ValueError(
-            f"l1_ratio={estimator.l1_ratio!r} needs solver='sgd': solver="
-            f"{estimator.solver!r} only handles the (smooth) L2 penalty. Set "
-            "solver='sgd', or l1_ratio=0."
+            f"l1_ratio={estimator.l1_ratio!r} needs solver='cd', 'sgd' or 'auto': "
+            f"solver={estimator.solver!r} only handles the (smooth) L2 penalty. "
+            "Set solver='auto', or l1_ratio=0."
         )
     if estimator.solver == "sgd":
         check_sgd_schedule(estimator)

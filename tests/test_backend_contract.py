@@ -257,3 +257,40 @@ def test_indicator_groups(kind, client_for):
     X[:, 4] = np.roll(~first, 1)
     backend = make_backend(kind, X, Y, sw, client_for)
     np.testing.assert_array_equal(backend.indicator_groups(), [[0, 3]])
+
+
+@pytest.mark.parametrize("weights", [None, "sample", "problem"])
+def test_columns_and_sample_terms(kind, client_for, weights):
+    X, Y, sw = make_data(weights, seed=8)
+    backend = make_backend(kind, X, Y, sw, client_for)
+    features = np.array([3, 0, 3])  # any order, a column twice
+    rng = np.random.default_rng(9)
+    Z = rng.normal(size=(N, K)) * 3
+    if not backend.has_columns:
+        with pytest.raises(NotImplementedError, match="no column access"):
+            backend.columns(features)
+        with pytest.raises(NotImplementedError, match="no column access"):
+            backend.sample_terms(Z)
+        return
+    block = backend.columns(features)
+    assert block.shape == (N, 3) and block.dtype == np.float64
+    assert sp.issparse(block) == (kind in ("csr", "csc"))
+    if sp.issparse(block):
+        assert block.format == "csc"
+        block = block.toarray()
+    exact = X.astype(np.float32) if is32(kind) else X  # the values held, in float64
+    np.testing.assert_array_equal(block, exact[:, features])
+    S = full_weights(sw)
+    norm = S / S.sum(axis=0)
+    P = expit(Z)
+    for cols in (None, np.array([2, 0])):
+        c = slice(None) if cols is None else cols
+        loss, residual, curvature = backend.sample_terms(Z[:, c], cols)
+        ref_loss = (norm[:, c] * (np.logaddexp(0, Z[:, c]) - Y[:, c] * Z[:, c])).sum(0)
+        # (float32 data keep their normalised weights in float32)
+        tol = dict(rtol=1e-6) if is32(kind) else dict(rtol=1e-12)
+        np.testing.assert_allclose(loss, ref_loss, **tol)
+        np.testing.assert_allclose(residual, norm[:, c] * (P[:, c] - Y[:, c]), **tol)
+        np.testing.assert_allclose(
+            curvature, norm[:, c] * P[:, c] * (1 - P[:, c]), **tol
+        )

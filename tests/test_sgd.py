@@ -751,10 +751,11 @@ def test_elastic_net_default_settings_and_partial_fit():
     assert f / f_star - 1 < 1e-2
 
 
-def test_l1_ratio_with_lbfgs_raises():
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
+def test_l1_ratio_with_smooth_solver_raises(solver):
     X, y = DATASETS["iris"]()
-    with pytest.raises(ValueError, match=r"l1_ratio=0.5 needs solver='sgd'"):
-        BCELogisticClassifier(l1_ratio=0.5).fit(X, y)
+    with pytest.raises(ValueError, match=r"l1_ratio=0.5 needs solver='cd', 'sgd'"):
+        BCELogisticClassifier(l1_ratio=0.5, solver=solver).fit(X, y)
 
 
 # ------------------------------------------------------------------ validation

@@ -78,6 +78,7 @@ class DaskBackend:
 
     name = "dask"
     has_hessian = False
+    has_columns = False
     supports_rows = False
     fuse_problems = True  # every evaluation is a round trip: share them
     solver_overrides = {"sgd": stream_sgd}
@@ -194,6 +195,14 @@ class DaskBackend:
     def hessian_blocks(self, W, b, shift, scale, cols=None, weights="curvature"):
         """Not offered on a cluster (``has_hessian`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no Hessian blocks.")
+
+    def columns(self, features):
+        """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The dask backend offers no column access.")
+
+    def sample_terms(self, Z, cols=None):
+        """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The dask backend offers no column access.")
 
     def hessian_work(self):
         """``inf``: Hessian blocks are not offered, see ``DataBackend``."""

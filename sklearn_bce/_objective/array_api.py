@@ -197,6 +197,7 @@ class ArrayAPIBackend:
 
     name = "array-api"
     has_hessian = True
+    has_columns = False
     supports_rows = True
     fuse_problems = True  # every evaluation is a round trip to the device
     n_workers = 1  # the namespace spreads an evaluation over its own threads
@@ -462,6 +463,18 @@ class ArrayAPIBackend:
             s = s + xp.sum(xp.astype(Dw, acc), axis=0)
         G, v, s = self._host(G), self._host(v), self._host(s)
         return G, v, s
+
+    def columns(self, features):
+        """Not offered (``has_columns`` is False): NotImplementedError.
+
+        Coordinate descent takes one column at a time, a round trip to the
+        device each; the other solvers suit this backend.
+        """
+        raise NotImplementedError("The array API backend offers no column access.")
+
+    def sample_terms(self, Z, cols=None):
+        """Not offered (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The array API backend offers no column access.")
 
     def hessian_work(self):
         """Multiply-adds of one problem's Hessian blocks, ``n_samples * d**2``."""

@@ -52,6 +52,10 @@ class DataBackend(Protocol):
         Bytes of ``X`` (for a sparse ``X``, of its values and indices).
     has_hessian : bool
         Whether :meth:`hessian_blocks` is offered.
+    has_columns : bool
+        Whether :meth:`columns` and :meth:`sample_terms` are offered: the columns
+        of ``X`` and the per-sample terms of the loss, which coordinate descent
+        works on.
     supports_rows : bool
         Whether :meth:`mean_loss_gradient` accepts ``rows`` (mini-batches).
     fuse_problems : bool
@@ -72,6 +76,7 @@ class DataBackend(Protocol):
     dtype: np.dtype
     nbytes: int
     has_hessian: bool
+    has_columns: bool
     supports_rows: bool
     fuse_problems: bool
     n_workers: int
@@ -192,6 +197,54 @@ class DataBackend(Protocol):
         work : float
             About ``n_samples * n_features**2`` for dense ``X``; ``inf`` where the
             blocks are not offered or need a conversion of ``X`` first.
+        """
+
+    def columns(self, features: np.ndarray):
+        """Some columns of ``X``, in float64.
+
+        Only where ``has_columns``. Coordinate descent asks for the columns of
+        its working set, so that its cost follows the number of non-zero
+        coefficients rather than ``n_features``.
+
+        Parameters
+        ----------
+        features : ndarray of int of shape (m,)
+            Which columns, in this order.
+
+        Returns
+        -------
+        block : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
+            ``X[:, features]`` as float64: dense for dense ``X``, CSC for sparse
+            ``X``.
+        """
+
+    def sample_terms(
+        self, Z: np.ndarray, cols: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weighted mean BCE and its per-sample derivatives, at given logits.
+
+        Only where ``has_columns``. No pass over ``X``: the caller computed the
+        logits ``Z`` (from :meth:`columns`). With the normalised weights
+        ``s_ik / S_k``, this is the data term and the per-sample factors of its
+        gradient and Hessian.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, k)
+            Logits ``z_ik`` of the selected problems (intercepts included).
+        cols : ndarray of int of shape (k,), default=None
+            Which problems; all ``K`` when None.
+
+        Returns
+        -------
+        loss : ndarray of shape (k,)
+            ``sum_i (s_ik / S_k) bce(y_ik, z_ik)``.
+        residual : ndarray of shape (n_samples, k)
+            ``(s_ik / S_k) (sigmoid(z_ik) - y_ik)``: the gradient is
+            ``X' residual``.
+        curvature : ndarray of shape (n_samples, k)
+            ``(s_ik / S_k) sigmoid'(z_ik)``: the Hessian is
+            ``X' diag(curvature) X``.
         """
 
     def separated(self, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 from joblib import cpu_count
+from scipy.special import expit
 
 from .indicators import indicator_groups
 from .kernels import (
@@ -132,6 +133,7 @@ class InMemoryBackend:
 
     name = "in-memory"
     has_hessian = True
+    has_columns = True
     supports_rows = True
     solver_overrides: dict = {}
 
@@ -150,6 +152,7 @@ class InMemoryBackend:
         self.n_problems = K = self.signs.shape[1]
         self.executor, self.n_workers, self._block_threads = None, 1, 1
         self._csr = None  # CSR copy of a CSC X, made by the first Hessian
+        self._csc = None  # CSC copy of a CSR X, made by the first columns()
         # Weights divided by S_k, in X's dtype: the loss is a weighted mean per
         # column. Uniform weights are a broadcast scalar, not an n-sized array.
         if sample_weight is None:
@@ -261,6 +264,39 @@ class InMemoryBackend:
             lengths = np.diff(X.indptr).astype(np.float64)
             return float(lengths @ lengths)
         return float(X.shape[0]) * X.shape[1] ** 2
+
+    def columns(self, features):
+        """Columns of ``X`` in float64, see ``DataBackend``.
+
+        A CSR ``X`` is converted to CSC once, on the first call (a copy of its
+        values and indices); a dense ``X`` gives a dense copy of the columns.
+        """
+        features = np.asarray(features, dtype=np.intp)
+        X = self.X
+        if not sp.issparse(X):
+            return np.asarray(X[:, features], dtype=np.float64)
+        if X.format != "csc":
+            if self._csc is None:
+                self._csc = X.tocsc()
+            X = self._csc
+        return X[:, features].astype(np.float64)
+
+    def sample_terms(self, Z, cols=None):
+        """Mean BCE and per-sample derivatives at logits, see ``DataBackend``."""
+        Z = np.asarray(Z, dtype=np.float64)
+        signs, sw = self.signs, self._sw
+        if cols is not None:
+            cols = np.asarray(cols, dtype=np.intp)
+            signs = signs[:, cols]
+            if sw.shape[1] > 1:
+                sw = sw[:, cols]
+        sw = sw.astype(np.float64)
+        # bce(y, z) = log(1 + exp(s z)) with s = 1 - 2y
+        loss = (sw * np.logaddexp(0.0, signs * Z)).sum(axis=0)
+        p = expit(Z)
+        residual = sw * (p - 0.5 * (1 - signs))
+        curvature = sw * (p * (1.0 - p))
+        return loss, residual, curvature
 
     def indicator_groups(self):
         """One-hot encoded column blocks (found once), see ``DataBackend``."""

@@ -111,10 +111,12 @@ class Objective:
         -------
         capabilities : frozenset of str
             ``"hessian"`` (:meth:`hessian_problems`), ``"rows"`` (mini-batch
-            evaluations) and ``"smooth"`` (no L1 part in the penalty).
+            evaluations), ``"columns"`` (the backend's ``columns`` and
+            ``sample_terms``) and ``"smooth"`` (no L1 part in the penalty).
         """
         offered = {
             "hessian": self.backend.has_hessian,
+            "columns": getattr(self.backend, "has_columns", False),
             "rows": self.backend.supports_rows,
             "smooth": self.penalty.smooth,
         }
@@ -437,6 +439,47 @@ class Objective:
         T : ndarray of shape (k, n_coef)
         """
         return self.penalty.prox(T, step, self.coord_scale(), cols)
+
+    def columns(self, features):
+        """Columns of ``X`` in float64, for coordinate descent.
+
+        Needs a backend with column access (``"columns"`` in
+        :meth:`capabilities`). The columns are those of the original features,
+        not standardised: coordinate descent works on the original coefficients.
+
+        Parameters
+        ----------
+        features : ndarray of int of shape (m,)
+            Which columns.
+
+        Returns
+        -------
+        block : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
+        """
+        return self.backend.columns(features)
+
+    def sample_terms(self, Z, cols=None):
+        """Data term and its per-sample derivatives at given logits.
+
+        Needs a backend with column access (``"columns"`` in
+        :meth:`capabilities`); no pass over ``X``.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, k)
+            Logits of the selected problems, intercepts included.
+        cols : ndarray of int of shape (k,), default=None
+            Which problems; all ``K`` when None.
+
+        Returns
+        -------
+        loss : ndarray of shape (k,)
+            Weighted mean BCE of each problem (no penalty).
+        residual, curvature : ndarray of shape (n_samples, k)
+            ``(s_ik / S_k) (sigmoid(z_ik) - y_ik)`` and
+            ``(s_ik / S_k) sigmoid'(z_ik)``.
+        """
+        return self.backend.sample_terms(Z, cols)
 
     def hessian_problems(self, T, cols=None):
         """Hessians of the smooth objective of some problems, in solver coordinates.

@@ -8,14 +8,19 @@ in its coordinates, and returns a :class:`SolverResult`. Each declares in its
 """
 
 from ._base import CAPABILITIES, SolverResult
+from .cd import cd
 from .lbfgs import lbfgs
 from .newton import newton_cholesky
 from .sgd import sgd
 
-__all__ = ["SOLVERS", "SolverResult", "get_solver", "lbfgs", "newton_cholesky", "sgd"]
+__all__ = [
+    "SOLVERS", "SolverResult", "cd", "get_solver", "lbfgs", "newton_cholesky", "sgd",
+]
 
 #: The solvers by the name of the estimator's ``solver`` parameter.
-SOLVERS = {"lbfgs": lbfgs, "newton-cholesky": newton_cholesky, "sgd": sgd}
+SOLVERS = {
+    "lbfgs": lbfgs, "newton-cholesky": newton_cholesky, "sgd": sgd, "cd": cd,
+}
 
 
 def get_solver(name, objective):
@@ -38,15 +43,23 @@ def get_solver(name, objective):
     Raises
     ------
     ValueError
-        If the objective lacks something the solver needs.
+        If the objective lacks something the solver needs; the message names
+        the solvers that can minimise it.
     """
     backend = objective.backend
-    solver = backend.solver_overrides.get(name, SOLVERS[name])
-    missing = sorted(solver.requires - objective.capabilities())
+    offered = objective.capabilities()
+
+    def solver_of(key):
+        return backend.solver_overrides.get(key, SOLVERS[key])
+
+    solver = solver_of(name)
+    missing = sorted(solver.requires - offered)
     if missing:
         needs = " and ".join(CAPABILITIES[m] for m in missing)
+        usable = [key for key in SOLVERS if solver_of(key).requires <= offered]
         raise ValueError(
             f"solver={name!r} is not available for {backend.name} input: it needs "
-            f"{needs}. Use solver='auto' or another solver."
+            f"{needs}. Use solver='auto' or one of "
+            f"{', '.join(repr(key) for key in usable)}."
         )
     return solver

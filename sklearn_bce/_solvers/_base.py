@@ -10,6 +10,7 @@ import numpy as np
 #: the error raised when a solver needs one that the objective does not offer.
 CAPABILITIES = {
     "hessian": "Hessian blocks of the data term",
+    "columns": "access to the columns of X",
     "rows": "evaluations on mini-batches of rows",
     "smooth": "a smooth penalty (l1_ratio=0)",
 }

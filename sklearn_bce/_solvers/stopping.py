@@ -6,6 +6,8 @@ A problem is done when either
   gradient in solver coordinates, or of its proximal gradient
   ``T - prox(T - G)`` when the penalty has an L1 part (zero exactly at the
   optimum in both cases). L-BFGS applies the same test through scipy's ``gtol``;
+  coordinate descent uses the minimum-norm subgradient
+  (:func:`min_norm_subgradient`), which is at least the proximal gradient;
 * or, for the stochastic solvers, its objective (or validation loss) has failed
   ``n_iter_no_change`` times in a row to improve on the best value so far by more
   than ``tol`` times that value (:class:`NoImprovement`).
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NoImprovement", "optimality", "tol_ratio"]
+__all__ = ["NoImprovement", "min_norm_subgradient", "optimality", "tol_ratio"]
 
 
 def optimality(objective, theta, grad):
@@ -42,6 +44,36 @@ def optimality(objective, theta, grad):
         T = np.asarray(theta, dtype=np.float64).reshape(K, -1)
         G = T - objective.prox(T - G, np.ones((K, 1)))
     return np.abs(G).max(axis=1, initial=0.0)
+
+
+def min_norm_subgradient(grad, coef, thresh):
+    """Distance of zero to the subdifferential of ``f + sum_j thresh_j |coef_j|``.
+
+    The optimality measure of the coordinate-descent solver: zero exactly at
+    the optimum, and, unlike the proximal gradient, zero at a zero coefficient
+    only when the L1 part holds it there (``|grad_j| <= thresh_j``).
+
+    Parameters
+    ----------
+    grad : ndarray of shape (m,)
+        Gradient of the smooth part.
+    coef : ndarray of shape (m,)
+        The coefficients.
+    thresh : float or ndarray of shape (m,)
+        Strength of the L1 part of each coefficient.
+
+    Returns
+    -------
+    sub : ndarray of shape (m,)
+        ``|grad_j + thresh_j sign(coef_j)|`` where ``coef_j`` is non-zero,
+        ``max(|grad_j| - thresh_j, 0)`` where it is zero.
+    """
+    grad = np.asarray(grad, dtype=np.float64)
+    return np.where(
+        coef != 0,
+        np.abs(grad + thresh * np.sign(coef)),
+        np.maximum(np.abs(grad) - thresh, 0.0),
+    )
 
 
 class NoImprovement:
