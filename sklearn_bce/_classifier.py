@@ -122,11 +122,9 @@ class BCELogisticClassifier(
           ``method='L-BFGS-B'``; each iteration is a pass over all the data, and
           ill-conditioned data need more of them.
         - ``'cd'``: proximal Newton with coordinate descent on a working set
-          of coefficients (the algorithm of glmnet), for the L1 and elastic-net
-          penalties (``l1_ratio``): the zero coefficients are exactly zero, and
-          the cost follows the number of non-zero coefficients. It also fits
-          ``l1_ratio=0``. Needs the columns of ``X`` in memory: not available
-          on dask and array API input. Sparse CSR input is copied to CSC once.
+          (glmnet's algorithm), for ``l1_ratio > 0``: exact zeros, and a cost
+          that follows the non-zero coefficients. Needs the columns of ``X`` in
+          memory (not on dask or array API input); CSR is copied to CSC once.
         - ``'sgd'``: mini-batch stochastic gradient descent (see
           ``learning_rate``), a few epochs over the data. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),
@@ -242,15 +240,10 @@ class BCELogisticClassifier(
         stratified by class.
 
     l1_ratio : float, default=0.0
-        Elastic-net mixing. The penalty becomes
-        ``((1 - l1_ratio) / 2 * ||w||^2 + l1_ratio * ||w||_1) / (C * S)``, the
-        elastic net of ``LogisticRegression(l1_ratio=l1_ratio)`` on the scale of
-        ``C`` (``l1_ratio=1`` is the L1 penalty); the intercept is not
-        penalised. Available with ``solver='cd'`` (the choice of
-        ``solver='auto'`` for ``l1_ratio > 0`` in memory), which stops on the
-        optimality conditions of the L1 part so that zero coefficients are
-        exactly zero, and with ``solver='sgd'`` (proximal steps); ``'lbfgs'``
-        and ``'newton-cholesky'`` raise an error for a non-zero value.
+        Elastic-net mixing: the penalty is ``((1 - l1_ratio) / 2 * ||w||^2 +
+        l1_ratio * ||w||_1) / (C * S)``, that of ``LogisticRegression`` on the
+        scale of ``C`` (1: the L1 penalty; the intercept is not penalised). For
+        ``solver='cd'`` (exact zeros) and ``'sgd'`` (proximal steps) only.
 
     stream_size : float, default=None
         Only used by :meth:`partial_fit`: the total sample weight (the number of
@@ -315,19 +308,10 @@ class BCELogisticClassifier(
 
     Notes
     -----
-    **Choosing the solver.** The default ``solver='auto'`` takes Newton's method
-    (``'newton-cholesky'``) on small and moderate problems, where it converges in
-    a few iterations even on unscaled, collinear or nearly separable data (raw
-    ``load_breast_cancer``: 8 iterations, where ``LogisticRegression()`` stops at
-    ``max_iter`` with a warning), and ``'lbfgs'`` on large ones, where its cheap
-    iterations (a few tens of passes over the data) win. With ``l1_ratio > 0``
-    it takes coordinate descent (``'cd'``), which gives exact zeros.
-    ``solver='sgd'`` is the choice for data that come in chunks or do not
-    fit in memory (:meth:`partial_fit`); with its default
-    ``learning_rate='auto'`` it needs no tuning and reaches the optimum in a few
-    to a few tens of epochs, so it also suits very many samples. All minimise
-    exactly the objective above: switching solver changes the path, not the
-    answer. Unlike :class:`sklearn.linear_model.SGDClassifier`, whose default
+    **Choosing the solver.** ``solver='auto'`` (see ``solver``) needs no
+    choice; all solvers minimise exactly the objective above, so switching
+    solver changes the path, not the answer (see "Choosing a solver" in the user
+    guide). Unlike :class:`sklearn.linear_model.SGDClassifier`, whose default
     stops well above the optimum, the SGD solver stops on the gradient test of
     L-BFGS, or when its progress stalls (``n_iter_no_change``).
 
