@@ -14,7 +14,6 @@ Whatever holds the data, a fit is::
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -381,8 +380,7 @@ def fit(estimator, data, inputs=None):
     tasks = start_tasks(estimator, objective, data, inputs, name)
     if tasks is not None:
         tasks.start(theta0)
-        if "on_iteration" in inspect.signature(solver).parameters:
-            options["on_iteration"] = tasks.on_iteration
+        options["on_iteration"] = tasks.on_iteration  # every solver takes it
     # SGD's steps are mini-batches of one row block each: the backend's threads
     # would have little to share, and BLAS keeps its own threads for them.
     with backend.parallel() if name != "sgd" else nullcontext():

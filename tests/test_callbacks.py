@@ -425,3 +425,40 @@ def test_without_sklearn_callback_set_callbacks_is_absent():
     X, y = load_iris(return_X_y=True)
     est.fit(X, y)  # and fitting works as before
     assert est.score(X, y) > 0.9
+
+
+@needs_callbacks
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_coordinate_descent_reports_its_iterations(kind):
+    """solver="cd" with an L1 part: the objective written out with its L1 term."""
+    X, y = data(kind)
+    recorder = Recorder()
+    C, l1_ratio = 0.5, 0.7
+    est = BCELogisticClassifier(solver="cd", C=C, l1_ratio=l1_ratio)
+    est.set_callbacks(recorder).fit(X, y)
+    check_tree(recorder, est, "iteration")
+    assert len(recorder.ends(3)) == est.n_iter_.sum() > 0
+    n = X.shape[0]
+
+    def objective(coef, intercept):
+        classes = np.unique(y)
+        labels = classes[1:] if classes.size == 2 else classes
+        total = 0.0
+        for k, c in enumerate(labels):
+            z = X @ coef[k] + intercept[k]
+            t = (y == c).astype(float)
+            total += np.mean(np.logaddexp(0, z) - t * z) + (
+                (1 - l1_ratio) / 2 * coef[k] @ coef[k]
+                + l1_ratio * np.abs(coef[k]).sum()
+            ) / (C * n)
+        return total
+
+    for _, fitted, value in recorder.ends(3) + recorder.ends(2):
+        assert value == pytest.approx(
+            objective(fitted.coef_, fitted.intercept_), rel=1e-10
+        )
+    values = np.array([v for _, _, v in recorder.ends(3)])
+    if kind == "binary":  # one problem: its iterations never raise the objective
+        assert np.all(np.diff(values) <= 1e-12 * np.abs(values[:-1]))
+    (_, _, final), = recorder.ends(1)
+    assert final == pytest.approx(objective(est.coef_, est.intercept_), rel=1e-10)

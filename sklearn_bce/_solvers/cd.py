@@ -53,7 +53,7 @@ _MAX_SWEEPS = 500
 
 
 @requires("columns")
-def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
+def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
     """Minimise ``objective`` by proximal Newton with coordinate descent.
 
     Parameters
@@ -70,6 +70,9 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
         Maximum number of proximal Newton iterations per problem.
     verbose : int, default=0
         Values above 0 print each problem's progress after each iteration.
+    on_iteration : callable, default=None
+        Called as ``on_iteration(k, n_iter, value, theta)`` after each proximal
+        Newton iteration of problem ``k`` (see :func:`~._base.report`).
 
     Returns
     -------
@@ -87,7 +90,9 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0):
     history = []
     for k in range(K):
         problem = _Problem(objective, k, T[k], tol[k])
-        met[k] = problem.solve(max_iter, verbose, history if K == 1 else None)
+        met[k] = problem.solve(
+            max_iter, verbose, history if K == 1 else None, on_iteration
+        )
         T[k] = problem.theta()
         n_iter[k], g_max[k], fun[k] = problem.n_iter, problem.g_max, problem.F
         at_precision[k] = problem.at_precision
@@ -115,6 +120,7 @@ class _Problem:
 
     def __init__(self, objective, k, theta, tol):
         self.objective = objective
+        self.k = k
         self.cols = None if objective.K == 1 else np.array([k])
         penalty = objective.penalty
         self.l1 = float(penalty.per_problem(penalty.l1, 1, self.cols)[0])
@@ -181,7 +187,7 @@ class _Problem:
         outside[A] = False
         return A, float(kkt[outside].max(initial=0.0))
 
-    def solve(self, max_iter, verbose, history):
+    def solve(self, max_iter, verbose, history, on_iteration=None):
         """Run the problem to its tolerance or ``max_iter``; True when met."""
         A, outside = self.grow()
         self.load(A)
@@ -204,6 +210,8 @@ class _Problem:
             self.n_iter += 1
             if history is not None:
                 history.append(self.F)
+            if on_iteration is not None:
+                on_iteration(self.k, self.n_iter, self.F, self.theta())
             if verbose:
                 print(
                     f"CD iteration {self.n_iter}: objective {self.F:.10g}, "
