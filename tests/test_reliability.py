@@ -726,7 +726,7 @@ def test_interrupted_fit_leaves_the_estimator_as_it_was(monkeypatch, solver, fus
 
 
 def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
-    import _thread
+    import signal
     import time
 
     from sklearn_bce._objective import memory
@@ -734,7 +734,10 @@ def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
     monkeypatch.setattr(memory, "FUSE_BYTES", 0)
     original = memory.InMemoryBackend.mean_loss_gradient
 
+    calls = {"n": 0}
+
     def slow(self, *args, **kwargs):  # a long fit: each evaluation takes 50 ms
+        calls["n"] += 1
         time.sleep(0.05)
         return original(self, *args, **kwargs)
 
@@ -742,7 +745,9 @@ def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
     X, y = small_multiclass(n=300)
     threads_before = threading.active_count()
     clf = BCELogisticClassifier(solver="lbfgs", tol=1e-300, max_iter=100_000)
-    timer = threading.Timer(0.2, _thread.interrupt_main)  # Ctrl-C in the main thread
+    # Ctrl-C: a real SIGINT to the main thread, which waits for the solver threads
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.3, signal.pthread_kill, args=(main, signal.SIGINT))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -752,3 +757,4 @@ def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
         timer.join()
     assert threading.active_count() == threads_before
     assert not hasattr(clf, "n_features_in_")
+    assert calls["n"] < 100  # interrupted long before the fit could end
