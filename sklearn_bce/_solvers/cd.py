@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._base import SolverResult, requires
-from .stopping import min_norm_subgradient, tol_ratio
+from ._base import requires
+from .stopping import min_norm_subgradient, problems_result
 
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
@@ -96,22 +96,8 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
         T[k] = problem.theta()
         n_iter[k], g_max[k], fun[k] = problem.n_iter, problem.g_max, problem.F
         at_precision[k] = problem.at_precision
-    converged = bool(np.all(met))
-    if converged:
-        message = "converged"
-    elif np.any(~met & ~at_precision):
-        message = "iteration limit reached"
-    else:
-        message = "precision of the data's dtype reached before tol"
-    return SolverResult(
-        x=T.ravel(),
-        n_iter=n_iter,
-        converged=converged,
-        fun=float(fun.sum()),
-        grad_norm=float(g_max.max()) if K else 0.0,
-        history=history,
-        message=message,
-        tol_ratio=tol_ratio(g_max, tol, at_precision & ~met),
+    return problems_result(
+        T, n_iter, met, at_precision, fun, g_max, tol, history
     )
 
 

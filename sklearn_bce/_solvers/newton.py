@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
-from ._base import SolverResult, report, requires
-from .stopping import optimality, tol_ratio
+from ._base import report, requires
+from .stopping import optimality, problems_result
 
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
@@ -112,22 +112,8 @@ def newton_cholesky(
         active = np.flatnonzero(unsettled & ~at_precision & (n_iter < max_iter))
 
     met = g_max <= tol
-    converged = bool(np.all(met))
-    if converged:
-        message = "converged"
-    elif np.any(~met & ~at_precision):
-        message = "iteration limit reached"
-    else:
-        message = "precision of the data's dtype reached before tol"
-    return SolverResult(
-        x=T.ravel(),
-        n_iter=n_iter,
-        converged=converged,
-        fun=float(loss.sum()),
-        grad_norm=float(g_max.max()) if K else 0.0,
-        history=history,
-        message=message,
-        tol_ratio=tol_ratio(g_max, tol, at_precision & ~met),
+    return problems_result(
+        T, n_iter, met, at_precision, loss, g_max, tol, history
     )
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._base import SolverResult
+
 __all__ = ["NoImprovement", "min_norm_subgradient", "optimality", "tol_ratio"]
 
 
@@ -165,3 +167,44 @@ def tol_ratio(g_max, tol, limited):
     if not np.any(limited):
         return 0.0
     return float(np.max(g_max[limited] / np.maximum(tol[limited], 1e-300)))
+
+
+def problems_result(T, n_iter, met, at_precision, fun, g_max, tol, history):
+    """The :class:`SolverResult` of a solver that runs each problem to its own end.
+
+    Parameters
+    ----------
+    T : ndarray of shape (K, n_coef)
+        Final parameters of every problem.
+    n_iter : ndarray of shape (K,)
+        Iterations of every problem.
+    met : ndarray of bool of shape (K,)
+        Whether each problem met its tolerance.
+    at_precision : ndarray of bool of shape (K,)
+        Whether each problem stopped at the precision of the arithmetic.
+    fun, g_max, tol : ndarray of shape (K,)
+        Final objective, optimality and tolerance of every problem.
+    history : list of float
+        The objective after each iteration (one problem only).
+
+    Returns
+    -------
+    result : SolverResult
+    """
+    converged = bool(np.all(met))
+    if converged:
+        message = "converged"
+    elif np.any(~met & ~at_precision):
+        message = "iteration limit reached"
+    else:
+        message = "precision of the data's dtype reached before tol"
+    return SolverResult(
+        x=T.ravel(),
+        n_iter=n_iter,
+        converged=converged,
+        fun=float(np.sum(fun)),
+        grad_norm=float(np.max(g_max)) if np.size(g_max) else 0.0,
+        history=history,
+        message=message,
+        tol_ratio=tol_ratio(g_max, tol, at_precision & ~met),
+    )
