@@ -746,6 +746,8 @@ def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
     threads_before = threading.active_count()
     clf = BCELogisticClassifier(solver="lbfgs", tol=1e-300, max_iter=100_000)
     # Ctrl-C: a real SIGINT to the main thread, which waits for the solver threads
+    # (with Python's own handler: libraries used by other tests may replace it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     main = threading.main_thread().ident
     timer = threading.Timer(0.3, signal.pthread_kill, args=(main, signal.SIGINT))
     timer.start()
@@ -755,6 +757,7 @@ def test_ctrl_c_during_a_fused_one_vs_rest_fit_stops_every_thread(monkeypatch):
     finally:
         timer.cancel()
         timer.join()
+        signal.signal(signal.SIGINT, previous)
     assert threading.active_count() == threads_before
     assert not hasattr(clf, "n_features_in_")
     assert calls["n"] < 100  # interrupted long before the fit could end
