@@ -160,7 +160,9 @@ def _minimize_together(objective, T0, tol, max_iter, verbose, on_iteration=None)
             shared.leave(k)
 
     threads = [
-        threading.Thread(target=run, args=(k,), daemon=True)
+        threading.Thread(
+            target=run, args=(k,), daemon=True, name=f"sklearn-bce lbfgs problem {k}"
+        )
         for k in range(objective.K)
     ]
     for t in threads:
