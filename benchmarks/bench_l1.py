@@ -19,18 +19,19 @@ features).
 from __future__ import annotations
 
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import sklearn
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import bench_main, sparse_classification  # noqa: E402
+from _common import (  # noqa: E402
+    bench_main,
+    interleaved_fits,
+    sparse_classification,
+)
 
 from sklearn_bce import BCELogisticClassifier  # noqa: E402
 
@@ -116,23 +117,12 @@ def run(quick=False):
     rows = []
     for name, X, y, C in cases(quick):
         f_ref = reference(X, y, C)
-        makers = models(C)
-        best = dict.fromkeys(makers, np.inf)
-        fitted, warned = {}, dict.fromkeys(makers, False)
-        for _ in range(2 if quick else 3):  # interleaved rounds
-            for model, make in makers.items():
-                est = make()
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", ConvergenceWarning)
-                    start = time.perf_counter()
-                    est.fit(X, y)
-                    elapsed = time.perf_counter() - start
-                warned[model] |= any(
-                    issubclass(w.category, ConvergenceWarning) for w in caught
-                )
-                if elapsed < best[model]:
-                    best[model], fitted[model] = elapsed, est
-        for model, est in fitted.items():
+        fits = interleaved_fits(
+            {model: (make, X, y) for model, make in models(C).items()},
+            repeat=2 if quick else 3,
+        )
+        best = {model: fit[0] for model, fit in fits.items()}
+        for model, (_, est, warned) in fits.items():
             f = l1_objective(X, y, est.coef_, est.intercept_, C)
             rows.append({
                 "case": name, "model": model, "time_s": best[model],
@@ -140,7 +130,7 @@ def run(quick=False):
                 "n_iter": int(np.max(est.n_iter_)),
                 "nnz": int(np.count_nonzero(est.coef_)),
                 "signed_gap": (f - f_ref) / abs(f_ref),
-                "convergence_warning": warned[model],
+                "convergence_warning": warned,
             })
     return rows
 
