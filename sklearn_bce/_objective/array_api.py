@@ -21,6 +21,7 @@ import numpy as np
 from sklearn import config_context
 
 from .indicators import candidate_blocks
+from .kernels import weight_shares
 
 __all__ = [
     "ArrayAPIBackend",
@@ -222,14 +223,7 @@ class ArrayAPIBackend:
             self._totals = np.full(K, float(n))
             self._sw = None
         else:
-            sw = to_numpy(sample_weight)
-            sw = np.asarray(sw, dtype=np.float64)
-            sw = sw[:, None] if sw.ndim == 1 else sw
-            totals = sw.sum(axis=0)
-            if np.any(totals <= 0):
-                raise ValueError(
-                    "The sample weights of every problem must not sum to 0."
-                )
+            sw, totals = weight_shares(to_numpy(sample_weight))
             self._sw = self._device(sw / totals, self.dtype)
             self._totals = np.broadcast_to(totals, (K,)).copy()
         positive = self._weighted_mean(xp.astype(self.signs < 0, X.dtype))

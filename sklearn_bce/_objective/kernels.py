@@ -21,6 +21,7 @@ __all__ = [
     "data_nbytes",
     "map_in_order",
     "signed_targets",
+    "weight_shares",
 ]
 
 
@@ -431,3 +432,29 @@ def separated(X, signs, sw, W, b):
         wrong = (Z * signs[rows] >= 0) & (np.broadcast_to(sw[rows], Z.shape) > 0)
         out &= ~wrong.any(axis=0)
     return out
+
+
+def weight_shares(sample_weight):
+    """Sample weights as one column per problem, and each problem's total.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or (n_samples, K)
+        Non-negative weights on the host.
+
+    Returns
+    -------
+    sw : ndarray of float64 of shape (n_samples, 1) or (n_samples, K)
+    totals : ndarray of shape (1,) or (K,)
+
+    Raises
+    ------
+    ValueError
+        When the weights of some problem sum to 0.
+    """
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    sw = sw[:, None] if sw.ndim == 1 else sw
+    totals = sw.sum(axis=0)
+    if np.any(totals <= 0):
+        raise ValueError("The sample weights of every problem must not sum to 0.")
+    return sw, totals

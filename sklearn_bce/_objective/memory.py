@@ -19,6 +19,7 @@ from .kernels import (
     data_nbytes,
     separated,
     signed_targets,
+    weight_shares,
     weighted_gram,
 )
 from .moments import weighted_feature_moments
@@ -159,13 +160,7 @@ class InMemoryBackend:
             self._totals = np.full(K, float(n))
             self._sw = np.broadcast_to(np.asarray(1.0 / max(n, 1), self.dtype), (n, 1))
         else:
-            sw = np.asarray(sample_weight, dtype=np.float64)
-            sw = sw[:, None] if sw.ndim == 1 else sw
-            totals = sw.sum(axis=0)
-            if np.any(totals <= 0):
-                raise ValueError(
-                    "The sample weights of every problem must not sum to 0."
-                )
+            sw, totals = weight_shares(sample_weight)
             self._sw = np.empty(sw.shape, dtype=self.dtype)
             np.multiply(sw, 1.0 / totals, out=self._sw, casting="same_kind")
             self._totals = np.broadcast_to(totals, (K,)).copy()
