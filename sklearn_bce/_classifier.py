@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._callbacks import CallbackSupport
-from ._dispatch import predict, prepare
+from ._dispatch import PredictionMixin, prepare
 from ._fit import (
     check_fit_parameters,
     check_sgd_schedule,
@@ -32,8 +32,8 @@ __all__ = ["BCELogisticClassifier"]
 
 
 class BCELogisticClassifier(
-    CallbackSupport, SparseCoefMixin, ModelStatisticsMixin, ClassifierMixin,
-    BaseEstimator,
+    CallbackSupport, SparseCoefMixin, ModelStatisticsMixin, PredictionMixin,
+    ClassifierMixin, BaseEstimator,
 ):
     """Logistic regression that minimises the binary cross-entropy (BCE).
 
@@ -518,82 +518,3 @@ class BCELogisticClassifier(
         """
         check_sgd_schedule(self)
         return partial_fit(self, X, y, classes, sample_weight)
-
-    def decision_function(self, X):
-        """Logits ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        scores : ndarray or dask array of shape (n_samples,) or (n_samples, n_classes)
-            For a binary problem, the logit of ``classes_[1]``; otherwise one logit
-            per class (one-vs-rest).
-        """
-        return predict(self, X, "decision_function")
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        y_pred : ndarray or dask array of shape (n_samples,)
-            Predicted labels: the class with the largest logit.
-        """
-        return predict(self, X, "predict")
-
-    def predict_log_proba(self, X):
-        """Log of the class probabilities, computed from the logits.
-
-        Computed as ``log(sigmoid(z))`` in a stable form (never as the log of a
-        rounded probability), so very confident predictions keep their exact
-        log-probability instead of ``-inf``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        log_proba : ndarray or dask array of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        return predict(self, X, "predict_log_proba")
-
-    def predict_proba(self, X):
-        """Class probabilities.
-
-        For a binary problem, ``[1 - p, p]`` with ``p = sigmoid(z)``. For more
-        classes, the one-vs-rest sigmoids divided by their sum (as
-        ``OneVsRestClassifier`` normalises them), computed in log space so that
-        rows always sum to one.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        proba : ndarray or dask array of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        return predict(self, X, "predict_proba")
-

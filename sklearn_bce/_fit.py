@@ -47,9 +47,11 @@ __all__ = [
     "check_sgd_schedule",
     "evaluation_data",
     "fit",
+    "in_memory_data",
     "objective_value",
     "prepare_in_memory",
     "restored_on_error",
+    "run_solver",
     "set_coef",
     "start_point",
     "validation_split",
@@ -93,7 +95,7 @@ class FitData:
     place: Callable | None = None
 
 
-def check_namespace(X, method="partial_fit"):
+def check_namespace(X, method="partial_fit", owner="BCELogisticClassifier"):
     """Refuse, with a clear error, arrays that array API dispatch would pass on.
 
     Under ``sklearn.config_context(array_api_dispatch=True)`` an array of another
@@ -110,6 +112,8 @@ def check_namespace(X, method="partial_fit"):
         The input.
     method : str, default="partial_fit"
         The method that refuses such arrays, for the message.
+    owner : str, default="BCELogisticClassifier"
+        The estimator whose method it is, for the message.
 
     Raises
     ------
@@ -128,10 +132,13 @@ def check_namespace(X, method="partial_fit"):
             return  # lists, pandas, polars, ...: converted by validation
     if name.split(".")[0] == "numpy":
         return
-    others = "" if method == "fit" else " (fit and the predict methods do)"
+    others = (
+        "" if method == "fit" or owner != "BCELogisticClassifier"
+        else " (fit and the predict methods do)"
+    )
     raise TypeError(
         f"X is an array of the {name!r} namespace, and array API dispatch is "
-        f"on: BCELogisticClassifier.{method} computes with NumPy and does not "
+        f"on: {owner}.{method} computes with NumPy and does not "
         f"support array API dispatch{others}. Convert X to a NumPy array (for "
         "example with np.asarray(X), after moving it to the CPU), or call "
         f"{method} outside sklearn.config_context(array_api_dispatch=True)."
@@ -163,6 +170,31 @@ def prepare_in_memory(estimator, X, y, sample_weight):
     )
     multilabel, classes, y = check_targets(y)
     sample_weight = validate_sample_weight(sample_weight, X.shape[0])
+    return in_memory_data(estimator, X, y, sample_weight, classes, multilabel)
+
+
+def in_memory_data(estimator, X, y, sample_weight, classes, multilabel):
+    """Hold validated NumPy / SciPy data in an in-memory backend.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        Gives ``class_weight``, ``n_jobs`` and the SGD settings.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Validated training data.
+    y : ndarray or sparse matrix
+        Validated labels (see :func:`~sklearn_bce._targets.check_targets`).
+    sample_weight : ndarray of shape (n_samples,) or None
+        Validated sample weights.
+    classes : ndarray
+        The classes of the fit (they need not all occur in ``y``).
+    multilabel : bool
+        Whether ``y`` is an indicator matrix.
+
+    Returns
+    -------
+    data : FitData
+    """
     Y, sw = encode_targets(
         y, classes, multilabel, sample_weight, estimator.class_weight
     )
@@ -372,28 +404,16 @@ def fit(estimator, data, inputs=None):
     objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
     single_valued = warn_if_single_valued(objective, data.classes, data.multilabel)
     name = auto_solver(objective) if estimator.solver == "auto" else estimator.solver
-    solver = get_solver(name, objective)
     theta0 = start_point(
         estimator, objective, data.classes, data.multilabel, prior=name != "sgd"
     )
-    options = _solver_options(estimator, name, objective, data.validation)
     tasks = start_tasks(estimator, objective, data, inputs, name)
     if tasks is not None:
         tasks.start(theta0)
-        options["on_iteration"] = tasks.on_iteration  # every solver takes it
-    # SGD's steps are mini-batches of one row block each: the backend's threads
-    # would have little to share, and BLAS keeps its own threads for them.
-    with backend.parallel() if name != "sgd" else nullcontext():
-        result = solver(objective, theta0, **options)
-    if not result.converged:
-        advice = ""
-        if name == "sgd":
-            streamed = "sgd" in backend.solver_overrides
-            advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
-        warn_not_converged(
-            name, result, estimator.max_iter, advice, estimator.tol, data.dtype
-        )
-    theta = objective.settle_flat_directions(result.x)
+    theta, result = run_solver(
+        estimator, objective, name, theta0, data, single_valued,
+        on_iteration=None if tasks is None else tasks.on_iteration,
+    )
     W, b = objective.to_coef(theta)
     set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
@@ -410,6 +430,59 @@ def fit(estimator, data, inputs=None):
     if tasks is not None:
         tasks.end(theta)
     return estimator
+
+
+def run_solver(
+    estimator, objective, name, theta0, data, single_valued=False, on_iteration=None
+):
+    """Minimise ``objective`` with solver ``name`` and the estimator's settings.
+
+    Warns (``ConvergenceWarning``) when the solver did not meet its tolerance,
+    then settles the directions that only the penalty curves (see
+    ``Objective.settle_flat_directions``).
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        Gives ``tol``, ``max_iter``, ``verbose`` and the SGD settings.
+    objective : Objective
+        The objective to minimise.
+    name : str
+        The solver, a key of :data:`~sklearn_bce._solvers.SOLVERS`.
+    theta0 : ndarray of shape (n_params,)
+        The starting point.
+    data : FitData
+        The training data (its validation set and dtype).
+    single_valued : bool, default=False
+        Whether some problem has a single class (for the SGD advice).
+    on_iteration : callable, default=None
+        Passed to the solver (every solver takes it).
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        The minimiser found.
+    result : SolverResult
+        The solver's report.
+    """
+    backend = objective.backend
+    solver = get_solver(name, objective)
+    options = _solver_options(estimator, name, objective, data.validation)
+    if on_iteration is not None:
+        options["on_iteration"] = on_iteration
+    # SGD's steps are mini-batches of one row block each: the backend's threads
+    # would have little to share, and BLAS keeps its own threads for them.
+    with backend.parallel() if name != "sgd" else nullcontext():
+        result = solver(objective, theta0, **options)
+    if not result.converged:
+        advice = ""
+        if name == "sgd":
+            streamed = "sgd" in backend.solver_overrides
+            advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
+        warn_not_converged(
+            name, result, estimator.max_iter, advice, estimator.tol, data.dtype
+        )
+    return objective.settle_flat_directions(result.x), result
 
 
 def check_fit_parameters(estimator):
