@@ -256,11 +256,19 @@ def predict_array_api(estimator, X, method):
         return Z
     if method == "predict":
         return _labels(xp, device, Z, estimator.classes_, multilabel)
-    if method == "predict_proba" and (Z.ndim == 1 or multilabel):
+    if Z.ndim == 1 or multilabel:
         P = xp_sigmoid(xp, Z)
-        return P if multilabel else xp.stack([xp_sigmoid(xp, -Z), P], axis=1)
-    log_p = _log_proba(xp, Z, multilabel)
-    return log_p if method == "predict_log_proba" else xp.exp(log_p)
+        P = P if multilabel else xp.stack([xp_sigmoid(xp, -Z), P], axis=1)
+        if method == "predict_proba":
+            return P
+        log_p = _log_proba(xp, Z, multilabel)
+    else:
+        log_p = _log_proba(xp, Z, multilabel)
+        P = xp.exp(log_p)
+        if method == "predict_proba":
+            return P
+    # as _predict.log_proba: the log of the probability where it is >= 1/2
+    return xp.where(P >= 0.5, xp.log(P), log_p)
 
 
 def _labels(xp, device, Z, classes, multilabel):

@@ -125,7 +125,8 @@ class BCELogisticClassifierCV(
 
     refit : bool, default=True
         If True, each problem is refitted on all the data with its chosen ``C``
-        and ``l1_ratio`` (starting from its mean coefficients over the folds).
+        and ``l1_ratio``, as ``BCELogisticClassifier(C=C_, l1_ratio=l1_ratio_)``
+        would fit it (from the same starting point, whatever the folds).
         If False, its coefficients are the mean over the folds of each fold's
         best coefficients, and ``C_`` and ``l1_ratio_`` the mean of each fold's
         best values, as in ``LogisticRegressionCV``.
@@ -269,9 +270,12 @@ class BCELogisticClassifierCV(
             Class labels, or a multilabel indicator matrix.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the fits. They weigh the held-out scores
-            only when routed to the scorer (metadata routing, with the scorer's
-            ``set_score_request(sample_weight=True)``).
+            Non-negative weights of the fits. With the default ``scoring`` they
+            also weigh the held-out scores (an integer weight then counts a
+            sample that many times in the whole search); a ``scoring`` given by
+            the user receives them only when routed (metadata routing, with
+            the scorer's ``set_score_request(sample_weight=True)``), as in
+            ``LogisticRegressionCV``.
 
         **params : dict
             Metadata for the splitter (``groups``, ...) and the scorer, with
@@ -311,11 +315,15 @@ class BCELogisticClassifierCV(
         inner_jobs = 1 if effective_n_jobs(self.n_jobs) > 1 else None
         template = self._template(inner_jobs)
         scorer = self._get_scorer()
+        score_params = dict(routed.scorer.score)
+        if self.scoring is None and sample_weight is not None:
+            # the default score, as LogisticRegressionCV's, is weighted
+            score_params.setdefault("sample_weight", sample_weight)
         runs = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(_fold_path)(
                 template, X, y, sample_weight, classes, multilabel, train, test,
                 Cs, l1_ratio, scorer,
-                _check_method_params(X, routed.scorer.score, indices=test),
+                _check_method_params(X, score_params, indices=test),
             )
             for train, test in folds
             for l1_ratio in l1_ratios
@@ -383,7 +391,6 @@ class BCELogisticClassifierCV(
 
     def _refit(self, X, y, sample_weight, classes, multilabel):
         best_l1, best_c = self._best()
-        K = best_c.size
         self.C_ = self.Cs_[best_c]
         self.l1_ratio_ = self.l1_ratios_[best_l1]
         template = self._template(None)
@@ -392,11 +399,7 @@ class BCELogisticClassifierCV(
         penalty = Penalty(self.C_, self.l1_ratio_, backend.weight_totals())
         objective = Objective(backend, penalty, fit_intercept=self.fit_intercept)
         name = auto_solver(objective) if self.solver == "auto" else self.solver
-        chosen = self.coefs_paths_[:, best_l1, best_c, np.arange(K)].mean(axis=0)
-        d = objective.n_features
-        start = objective.from_coef(
-            chosen[:, :d], chosen[:, d] if self.fit_intercept else None
-        )
+        start = objective.initial_point(prior=name != "sgd")
         theta, _ = run_solver(template, objective, name, start, data)
         W, b = objective.to_coef(theta)
         set_coef(self, W, b, classes, multilabel, X.dtype)

@@ -125,9 +125,10 @@ class PredictionMixin:
     def predict_log_proba(self, X):
         """Log of the class probabilities, computed from the logits.
 
-        Computed as ``log(sigmoid(z))`` in a stable form (never as the log of a
-        rounded probability), so very confident predictions keep their exact
-        log-probability instead of ``-inf``.
+        Computed in log space, as ``log(sigmoid(z))`` in a stable form, so very
+        confident predictions keep the exact log-probability of their unlikely
+        classes instead of ``-inf``; where a probability is at least 1/2 it is
+        the log of ``predict_proba``'s value.
 
         Parameters
         ----------
