@@ -194,12 +194,14 @@ class BCELogisticClassifierCV(
     >>> from sklearn.preprocessing import StandardScaler
     >>> from sklearn_bce import BCELogisticClassifierCV
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> search = BCELogisticClassifierCV(Cs=8, l1_ratios=[0.0, 1.0])
+    >>> search = BCELogisticClassifierCV(Cs=8, l1_ratios=[1.0])
     >>> model = make_pipeline(StandardScaler(), search).fit(X, y)
-    >>> search.C_, search.l1_ratio_
-    (array([0.37275937]), array([1.]))
+    >>> search.C_
+    array([0.26826958])
     >>> int((search.coef_ != 0).sum())
-    15
+    10
+    >>> search.scores_.shape  # (folds, l1_ratios, Cs, problems)
+    (5, 1, 8, 1)
     """
 
     _parameter_constraints: dict = {

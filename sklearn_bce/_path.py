@@ -337,7 +337,7 @@ def bce_path(
     >>> path.coefs.shape
     (5, 1, 30)
     >>> [int(n) for n in (path.coefs != 0).sum(axis=(1, 2))]
-    [0, 3, 10, 14, 18]
+    [0, 5, 13, 22, 27]
     """
     template, data = _prepared(
         X, y, sample_weight, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
