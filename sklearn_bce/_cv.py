@@ -10,10 +10,12 @@ the model is refitted on all the data with those penalties.
 
 from __future__ import annotations
 
+import copy
 from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import check_cv
@@ -376,7 +378,12 @@ class BCELogisticClassifierCV(
 
     def _get_scorer(self):
         if self.scoring is None:
-            return bce_scorer
+            # The default score is weighted by sample_weight, with metadata
+            # routing too: a copy of bce_scorer that requests the weights.
+            with config_context(enable_metadata_routing=True):
+                return copy.deepcopy(bce_scorer).set_score_request(
+                    sample_weight=True
+                )
         return get_scorer(self.scoring)
 
     def _routed(self, sample_weight, params):

@@ -192,6 +192,30 @@ def test_default_scores_are_weighted_like_routed_grid_search():
     np.testing.assert_allclose(
         ours.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
     )
+    with sklearn.config_context(enable_metadata_routing=True):
+        # with routing on, the default score is weighted all the same ...
+        routed = BCELogisticClassifierCV(Cs=CS, cv=folds, tol=1e-8).fit(
+            X, y, sample_weight=sw
+        )
+        # ... and a scorer that declines the weights is not
+        unweighted = BCELogisticClassifierCV(
+            Cs=CS, cv=folds, tol=1e-8,
+            scoring=get_scorer("neg_log_loss").set_score_request(
+                sample_weight=False
+            ),
+        ).fit(X, y, sample_weight=sw)
+        declines = get_scorer("neg_log_loss").set_score_request(sample_weight=False)
+        ref_unweighted = GridSearchCV(
+            lr, {"C": CS}, cv=folds, scoring=declines
+        ).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(
+        routed.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
+    )
+    np.testing.assert_allclose(
+        unweighted.scores_[:, 0, :, 0], split_scores(ref_unweighted, 5), rtol=0,
+        atol=3e-8,
+    )
+    assert not np.allclose(routed.scores_, unweighted.scores_, atol=1e-3)
 
 
 def test_groups_are_routed_to_the_splitter():
