@@ -147,7 +147,8 @@ class BCELogisticClassifier(
         Number of threads of the in-memory evaluation of the objective (NumPy
         arrays and SciPy sparse matrices) in the fits of ``'lbfgs'`` and
         ``'newton-cholesky'`` and in :meth:`covariance_matrix`. The threads run
-        the row blocks of every evaluation while BLAS is held at one thread.
+        the row blocks of every evaluation while BLAS is held at one thread: in
+        them only with MKL, in the whole process with OpenBLAS and the others.
         ``None`` means as many threads as BLAS is set to use (for example with
         ``threadpoolctl.threadpool_limits``); ``-1`` means all the CPUs
         (``joblib.cpu_count()``), ``-2`` all but one, and so on; a positive int

@@ -2,7 +2,8 @@
 
 * :class:`DataBackend` (``backend.py``): the contract a data backend fulfils;
 * :class:`InMemoryBackend` (``memory.py``): NumPy / SciPy data, threaded row blocks
-  running the kernels of ``kernels.py`` and ``moments.py``;
+  running the kernels of ``kernels.py`` and ``moments.py``, with BLAS held at one
+  thread in those threads by ``blas.py``;
 * :class:`ArrayAPIBackend` (``array_api.py``): arrays of any array API namespace
   (torch, CuPy, array-api-strict), evaluated on their device;
 * :class:`Penalty` (``penalty.py``): the elastic net on the scale of ``C``;
