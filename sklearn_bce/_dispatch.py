@@ -7,7 +7,9 @@ input lives:
 
 * a dask collection: ``sklearn_bce._dask`` (imported only then);
 * under ``array_api_dispatch=True``, an array of a namespace other than NumPy
-  (or, for predictions, a model fitted on one): ``_array_api.py``;
+  (or, for predictions, a model fitted on one): ``_array_api.py`` (which fits
+  an array in host memory on a NumPy view in the in-memory backend, any other
+  with the namespace's operations on its device);
 * anything else (NumPy, SciPy sparse, lists, data frames): in memory.
 """
 

@@ -81,8 +81,8 @@ class FitData:
         Held-out data for ``early_stopping`` (SGD only).
     place : callable or None, default=None
         Called with the fitted estimator at the end of :func:`fit` to put its
-        fitted attributes where the data live (the array API backend's
-        namespace and device); None keeps NumPy attributes.
+        fitted attributes where the data live (the namespace and device of an
+        array API input); None keeps NumPy attributes.
     """
 
     backend: object
@@ -258,8 +258,9 @@ def auto_solver(objective):
     """The solver ``solver='auto'`` runs on ``objective``.
 
     With an L1 part in the penalty, coordinate descent (``"cd"``) where the
-    backend offers the columns of ``X``, and SGD elsewhere (on dask and array API
-    input), the only other solver that handles the L1 part. Otherwise Newton's
+    backend offers the columns of ``X``, and SGD elsewhere (on dask input and
+    arrays fitted on their device with the namespace's operations), the only
+    other solver that handles the L1 part. Otherwise Newton's
     method while the Hessian of one problem costs at most ``NEWTON_WORK``
     multiply-adds, those of all problems ten times that, and they take at most
     1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on backends without
