@@ -178,11 +178,11 @@ class BCELogisticClassifierCV(
         Whether the target was a multilabel indicator matrix.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during :term:`fit`, when ``X`` has feature names
-        that are all strings.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when ``X`` has feature names that
+        are all strings.
 
     See Also
     --------
