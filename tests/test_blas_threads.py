@@ -280,3 +280,32 @@ def test_thread_local_blas_holds_only_the_fits_threads(data, monkeypatch):
     assert evaluations["second"] == {(3, 1)}
     workers = {name for name, _ in blocks if name not in ("first", "second")}
     assert workers and {count for _, count in blocks} == {1}
+
+
+def test_small_fits_factorise_their_hessian_on_one_blas_thread(monkeypatch):
+    # Small data run in the calling thread, BLAS held at one thread all the
+    # same: a multi-threaded BLAS spends more on waking its threads than on a
+    # small Cholesky factorisation, by far on a machine whose cores are busy.
+    import sklearn_bce._solvers.newton as newton_module
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 40))
+    y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    seen = []
+    factor = newton_module.cho_factor
+
+    def recording(H, **kwargs):
+        seen.append(max(lib["num_threads"] for lib in threadpool_info()
+                        if lib["user_api"] == "blas"))
+        return factor(H, **kwargs)
+
+    monkeypatch.setattr(newton_module, "cho_factor", recording)
+    before = pools()
+    with threadpool_limits(2, user_api="blas"):
+        clf = BCELogisticClassifier(solver="newton-cholesky", tol=1e-10).fit(X, y)
+        assert max(lib["num_threads"] for lib in threadpool_info()
+                   if lib["user_api"] == "blas") == 2  # restored after the fit
+    assert seen and set(seen) == {1}
+    assert pools() == before
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    assert_matches(clf, ref)

@@ -276,16 +276,21 @@ class InMemoryBackend:
         same bits.
 
         Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there is
-        nothing to run concurrently, and the set-up (a few milliseconds) would
-        cost more than the fit of a small data set. They are evaluated as
-        outside this context, whatever ``n_threads``.
+        nothing to run concurrently, and the set-up of threads (a few
+        milliseconds) would cost more than the fit of a small data set. They are
+        evaluated in the calling thread, whatever ``n_threads``, with BLAS held
+        at one thread all the same: its products are small there (Newton's
+        Cholesky factorisations included), and a multi-threaded BLAS spends far
+        more on waking its threads than on them, up to a hundred times the fit's
+        time on a machine whose cores are busy.
 
         Yields
         ------
         None
         """
         if self.n_samples < THREADED_ROWS:
-            yield
+            with single_threaded_blas():
+                yield
             return
         with single_threaded_blas() as (blas_threads, hold_blas):
             if self.n_threads is None:
