@@ -282,7 +282,8 @@ def bce_path(
         The values of ``C``. An int asks for that many values evenly spaced on a
         log scale: with ``l1_ratio > 0``, over four decades from
         :func:`l1_min_c` (where every coefficient is zero) upwards, as glmnet
-        does; with ``l1_ratio=0``, from 1e-4 to 1e4, as
+        does; with ``l1_ratio=0`` (or when no coefficient can ever be non-zero,
+        every feature being constant), from 1e-4 to 1e4, as
         :class:`~sklearn.linear_model.LogisticRegressionCV`.
     l1_ratio : float, default=0.0
         The share of the L1 part of the penalty, in ``[0, 1]``.
