@@ -19,10 +19,15 @@ Choose one with the environment variable ``SKLEARN_BCE_HYPOTHESIS_PROFILE`` or
 hypothesis' own option ``pytest --hypothesis-profile=NAME``.
 """
 
+import copy
+import functools
+import hashlib
 import os
+import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, settings
 from sklearn.datasets import (
     load_breast_cancer,
@@ -33,6 +38,7 @@ from sklearn.datasets import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
 
@@ -102,6 +108,65 @@ def make_objective(
 REFERENCE_TOL = 1e-10
 
 
+def one_thread():
+    """A context in which BLAS and OpenMP run on one thread, for the references.
+
+    A reference's numbers do not depend on its threads (beyond rounding), and on
+    a busy machine, or with one pytest-xdist worker per core, multi-threaded BLAS
+    spends most of its time waiting for cores: an order of magnitude for the
+    references here. The fits under test keep the machine's defaults.
+    """
+    return threadpool_limits(limits=1)
+
+
+def _fingerprint(value):
+    """A hashable stand-in for an argument: its type and, for arrays, the shape,
+    dtype and a digest of the contents (so equal data give equal keys)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return type(value).__name__, value
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, tuple(_fingerprint(v) for v in value)
+    if isinstance(value, dict):
+        items = sorted((repr(k), _fingerprint(v)) for k, v in value.items())
+        return "dict", tuple(items)
+    if sp.issparse(value):
+        parts = (value.data, value.indices, value.indptr) if value.format in (
+            "csr", "csc"
+        ) else (value.toarray(),)
+        return type(value).__name__, value.format, value.shape, tuple(
+            _fingerprint(a) for a in parts
+        )
+    a = np.asarray(value)
+    if a.dtype.hasobject:
+        payload = pickle.dumps(a.tolist())
+    else:
+        payload = np.ascontiguousarray(a).tobytes()
+    digest = hashlib.blake2b(payload, digest_size=20).hexdigest()
+    return type(value).__name__, a.shape, a.dtype.str, digest
+
+
+def memoize_on_data(func):
+    """Compute ``func`` once per distinct arguments, compared by their contents.
+
+    For pure functions of data, such as the scikit-learn fits the tests use as
+    references: a test that repeats another test's reference (the same data and
+    parameters) reads the stored result instead of fitting again. Each call
+    returns a deep copy, so that a test cannot change what another one reads.
+    """
+    results = {}
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        key = _fingerprint((args, kwargs))
+        if key not in results:
+            results[key] = func(*args, **kwargs)
+        return copy.deepcopy(results[key])
+
+    wrapper.cache = results
+    return wrapper
+
+
+@memoize_on_data
 def lr_reference(X, y, C=1.0, sample_weight=None, fit_intercept=True):
     """scikit-learn's Newton-Cholesky fit of the same objective, in float64.
 
@@ -111,10 +176,12 @@ def lr_reference(X, y, C=1.0, sample_weight=None, fit_intercept=True):
     at ``tol=1e-10`` the coefficients are exact to about rounding. A reference that
     did not converge raises (ConvergenceWarning is an error in the test config).
     """
-    return LogisticRegression(
+    ref = LogisticRegression(
         C=C, solver="newton-cholesky", tol=REFERENCE_TOL, max_iter=1000,
         fit_intercept=fit_intercept,
-    ).fit(np.asarray(X, dtype=np.float64), y, sample_weight=sample_weight)
+    )
+    with one_thread():
+        return ref.fit(np.asarray(X, dtype=np.float64), y, sample_weight=sample_weight)
 
 
 def balanced_factor(y01, sw):
