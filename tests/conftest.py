@@ -88,6 +88,66 @@ def rng():
     return np.random.default_rng(42)
 
 
+# ------------------------------------------------------------------ dask cluster
+class SharedCluster:
+    """One small dask cluster (2 worker processes, 1 thread each) for the
+    consecutive test modules that use the ``client`` fixture.
+
+    Started by the first of them, with the package imported on the workers up
+    front, and closed after the last test of a module that uses it when the next
+    module does not: its scheduler's threads live in the test process, and tests
+    such as the memory peaks must not see them. Tests that kill or close workers
+    start clusters of their own.
+    """
+
+    cluster = None
+
+    @classmethod
+    def get(cls):
+        if cls.cluster is None:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True,
+                dashboard_address=":0",
+            )
+            with Client(cluster) as c:
+                c.run(lambda: __import__("sklearn_bce._dask"))
+            cls.cluster = cluster
+        return cls.cluster
+
+    @classmethod
+    def close(cls):
+        if cls.cluster is not None:
+            cls.cluster, cluster = None, cls.cluster
+            cluster.close()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A client of the shared cluster, the default client while the module runs."""
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    with Client(SharedCluster.get()) as c:
+        yield c
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own, which closes the client
+def pytest_runtest_teardown(item, nextitem):
+    if SharedCluster.cluster is None:
+        return
+    if nextitem is None or (
+        nextitem.path != item.path
+        and "client" not in getattr(nextitem, "fixturenames", ())
+    ):
+        SharedCluster.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    SharedCluster.close()  # after an interrupted run
+
+
 def make_objective(
     X, Y, sample_weight=None, C=1.0, l1_ratio=0.0, fit_intercept=True,
     precondition=True, preconditioner=None,
