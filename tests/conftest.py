@@ -148,6 +148,51 @@ def pytest_sessionfinish(session, exitstatus):
     SharedCluster.close()  # after an interrupted run
 
 
+# ------------------------------------------------------------- pytest-xdist units
+# Run as one unit by one pytest-xdist worker, in this order: the tests that use the
+# ``client`` fixture, so that they start the shared cluster once, and the timed
+# fault tests, after them rather than beside them. A module with new tests on the
+# ``client`` fixture belongs here too.
+DASK_UNIT = (
+    "tests/test_callbacks.py::test_dask_",
+    "tests/test_dask.py::",
+    "tests/test_dask_faults.py::",
+)
+
+
+def scheduling_unit(nodeid):
+    """The tests that one pytest-xdist worker runs together, one after the other.
+
+    Those of ``DASK_UNIT``; otherwise the parametrisations of one test function,
+    which often share a reference (:func:`memoize_on_data`).
+    """
+    if nodeid.startswith(DASK_UNIT):
+        return "dask"
+    path, _, name = nodeid.partition("::")
+    return f"{path}::{name.split('[', 1)[0]}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (pyproject.toml), by the units of :func:`scheduling_unit`.
+
+    pytest-xdist's own loadgroup finds a test's ``xdist_group`` in a suffix it
+    appends to the test's node id, which pytest 9.2 no longer lets it change: every
+    test is then a unit of its own. A suffix, where there is one, is still a unit.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class UnitScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # an xdist_group suffix
+                return super()._split_scope(nodeid)
+            return scheduling_unit(nodeid)
+
+    return UnitScheduling(config, log)
+
+
 def make_objective(
     X, Y, sample_weight=None, C=1.0, l1_ratio=0.0, fit_intercept=True,
     precondition=True, preconditioner=None,
