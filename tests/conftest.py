@@ -24,6 +24,7 @@ import functools
 import hashlib
 import os
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,6 +42,11 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
+
+try:
+    import fcntl
+except ImportError:  # Windows: no test is exclusive
+    fcntl = None
 
 settings.register_profile(
     "ci", max_examples=100, deadline=None, derandomize=True,
@@ -146,6 +152,34 @@ def pytest_runtest_teardown(item, nextitem):
 
 def pytest_sessionfinish(session, exitstatus):
     SharedCluster.close()  # after an interrupted run
+
+
+@pytest.fixture(autouse=True)
+def _exclusive_tests(request):
+    """With pytest-xdist, a test marked ``exclusive`` (timed ones) runs while no
+    other worker runs a test.
+
+    Every test holds a shared lock on this file, an exclusive one an exclusive
+    lock; ``__init__.py`` is the turnstile that lets a waiting exclusive test in
+    before the tests that come after it.
+    """
+    if fcntl is None or "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    mode = fcntl.LOCK_EX if request.node.get_closest_marker("exclusive") else (
+        fcntl.LOCK_SH
+    )
+    here = Path(__file__)
+    with open(here.with_name("__init__.py")) as turnstile, open(here) as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, mode)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # ------------------------------------------------------------- pytest-xdist units
