@@ -21,6 +21,7 @@ __all__ = [
     "data_nbytes",
     "map_in_order",
     "signed_targets",
+    "transposed_view",
     "weight_shares",
 ]
 
@@ -178,6 +179,38 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
         gW += gWb
         gb += gbb
     return loss_k, gW, gb
+
+
+def transposed_view(X, a, b, values=None):
+    """Transpose of rows (CSR) or columns (CSC) ``a:b`` of ``X``, without copies.
+
+    Parameters
+    ----------
+    X : CSR or CSC matrix
+        The matrix.
+    a, b : int
+        The range of rows of a CSR ``X`` (of columns of a CSC one).
+    values : ndarray, default=None
+        Stored values to use instead of ``X``'s (as many as the range holds).
+
+    Returns
+    -------
+    block : CSC or CSR matrix
+        A CSC matrix of shape (n_features, b - a) for a CSR ``X`` (a CSR one of
+        shape (b - a, n_samples) for a CSC ``X``) on slices of ``X``'s index
+        arrays. They are set on an empty matrix: SciPy's constructor, and its
+        transposes, copy slices of larger arrays.
+    """
+    lo, hi = X.indptr[a], X.indptr[b]
+    values = X.data[lo:hi] if values is None else values
+    if X.format == "csr":
+        block = sp.csc_matrix((X.shape[1], b - a), dtype=values.dtype)
+    else:
+        block = sp.csr_matrix((b - a, X.shape[0]), dtype=values.dtype)
+    block.data = values
+    block.indices = X.indices[lo:hi]
+    block.indptr = X.indptr[a : b + 1] - lo
+    return block
 
 
 def map_in_order(block, starts, executor=None):
