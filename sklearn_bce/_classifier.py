@@ -124,7 +124,7 @@ class BCELogisticClassifier(
         - ``'cd'``: proximal Newton with coordinate descent on a working set
           (glmnet's algorithm), for ``l1_ratio > 0``: exact zeros, and a cost
           that follows the non-zero coefficients. Needs the columns of ``X`` in
-          memory (not on dask or array API input); CSR is copied to CSC once.
+          memory (not on dask or array API input).
         - ``'sgd'``: mini-batch stochastic gradient descent (see
           ``learning_rate``), a few epochs over the data. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),

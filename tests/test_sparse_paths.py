@@ -1,16 +1,18 @@
-"""The sparse fast paths: feature moments by sparse products.
+"""The sparse fast paths: feature moments by sparse products, CSR column blocks.
 
 The moments of a canonical CSR or CSC matrix come from ``X' sw`` and
 ``(X o X)' sw``, with the careful (scaled, centred) computation taking over where
-that would lose accuracy. They must give what NumPy gives on the densified
-matrix.
+that would lose accuracy; a CSR matrix gives coordinate descent its columns by
+extraction, keeping the last block. Both must give what NumPy gives on the
+densified matrix.
 """
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_bce._objective import moments
+from sklearn_bce._objective import InMemoryBackend, moments
+from sklearn_bce._objective.memory import CSR_COLUMN_PASSES
 from sklearn_bce._objective.moments import weighted_feature_moments
 
 
@@ -77,3 +79,28 @@ def test_sparse_moments_of_extreme_values(fmt, value):
     mean, std = weighted_feature_moments(sp.csr_matrix(X).asformat(fmt), sw)
     assert_moments((mean, std), X, sw)
     assert std[0] > 0
+
+
+def test_csr_columns_keep_the_last_block_then_convert():
+    rng = np.random.default_rng(2)
+    X = sparse_data(rng, d=40)
+    backend = InMemoryBackend(sp.csr_matrix(X), (X[:, 0] > 0).astype(float))
+
+    def check(features, upcoming=None):
+        block = backend.columns(np.array(features), upcoming)
+        assert block.format == "csc" and block.dtype == np.float64
+        np.testing.assert_array_equal(block.toarray(), X[:, features])
+
+    check([], [1, 2])
+    assert backend._column_passes == 0  # no columns, no pass
+    check([5, 3], np.array([9, 20, 3]))
+    assert backend._column_passes == 1
+    check([20, 3, 20, 9, 5])  # kept: read from the last block
+    assert backend._column_passes == 1
+    for k in range(CSR_COLUMN_PASSES - 1):
+        check([10 + k, 3])  # one pass each
+    assert backend._column_passes == CSR_COLUMN_PASSES
+    assert backend._csc is None
+    check([30, 0])  # one pass too many: X is converted to CSC once
+    assert backend._csc is not None and backend._column_block is None
+    check([31, 30, 2])

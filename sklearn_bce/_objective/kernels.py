@@ -21,6 +21,7 @@ __all__ = [
     "data_nbytes",
     "map_in_order",
     "signed_targets",
+    "transposed_sums",
     "transposed_view",
     "weight_shares",
 ]
@@ -179,6 +180,48 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
         gW += gWb
         gb += gbb
     return loss_k, gW, gb
+
+
+def transposed_sums(X, R, executor=None, n_threads=1):
+    """``X' R`` in one pass over ``X``.
+
+    A sparse ``X`` is one product (SciPy copies the slices of a matrix that
+    its transposes are built from, so row blocks would copy ``X``); a dense one
+    goes in row blocks as in :func:`bce_sums`.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        Design matrix; the products are done in its dtype.
+    R : ndarray of shape (n_rows, k)
+        Per-row factors (cast to ``X``'s dtype).
+    executor : concurrent.futures.Executor, default=None
+        Threads for the row blocks of a dense ``X`` (sums added in block
+        order).
+    n_threads : int, default=1
+        Threads the row blocks are sized for, as in :func:`bce_sums`.
+
+    Returns
+    -------
+    sums : ndarray of shape (k, n_features)
+        Float64.
+    """
+    n, d = X.shape
+    R = np.asarray(R, dtype=X.dtype)
+    if sp.issparse(X):
+        if R.shape[1] == 1:  # SciPy's product with a vector is the faster one
+            return np.asarray(X.T @ R[:, 0], dtype=np.float64)[None, :]
+        return np.asarray(X.T @ R, dtype=np.float64).T
+    step = _block_rows(X, R.shape[1], n_threads)
+
+    def block(start):
+        rows = slice(start, min(n, start + step))
+        return R[rows].T @ X[rows]
+
+    out = np.zeros((R.shape[1], d))
+    for part in map_in_order(block, range(0, n, step), executor):
+        out += part  # in block order: deterministic sums
+    return out
 
 
 def transposed_view(X, a, b, values=None):
