@@ -32,6 +32,19 @@ def assert_moments(got, X, sw):
         assert np.all(np.abs(a - ref) <= 1e-10 * np.abs(ref) + 1e-14 * unit)
 
 
+def record_careful(monkeypatch):
+    """The shapes of the matrices given to the careful computation, as a list."""
+    shapes = []
+    real = moments._careful_moments
+
+    def careful(X, sw, *args):
+        shapes.append(X.shape)
+        return real(X, sw, *args)
+
+    monkeypatch.setattr(moments, "_careful_moments", careful)
+    return shapes
+
+
 def sparse_data(rng, n=300, d=8):
     """Sparse columns of several kinds, as a dense array (zeros not stored)."""
     X = rng.exponential(size=(n, d)) * (rng.random((n, d)) < 0.1)
@@ -56,13 +69,7 @@ def test_sparse_moments_match_numpy(monkeypatch, fmt, dtype, weighted):
     Xs = sp.csr_matrix(X).asformat(fmt)
     Xs.data[:5] = 0.0  # explicit zeros are stored values like any other
     X = Xs.toarray().astype(np.float64)
-    careful = []
-    monkeypatch.setattr(
-        moments, "_careful_moments",
-        lambda A, w, *args, real=moments._careful_moments: (
-            careful.append(A.shape), real(A, w, *args)
-        )[1],
-    )
+    careful = record_careful(monkeypatch)
     assert_moments(weighted_feature_moments(Xs, sw), X, sw)
     # the products did the work; only the two near-constant columns were redone
     assert careful == [(n, 2)]
@@ -70,15 +77,17 @@ def test_sparse_moments_match_numpy(monkeypatch, fmt, dtype, weighted):
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
 @pytest.mark.parametrize("value", [1e200, 1e-200])
-def test_sparse_moments_of_extreme_values(fmt, value):
-    # squares that overflow or underflow: the careful path for the whole matrix
+def test_sparse_moments_of_extreme_values(monkeypatch, fmt, value):
+    # squares that overflow or underflow: that column goes the careful way too
     rng = np.random.default_rng(1)
     X = sparse_data(rng)
     X[:, 0] *= value
     sw = np.full(X.shape[0], 1.0 / X.shape[0])
+    careful = record_careful(monkeypatch)
     mean, std = weighted_feature_moments(sp.csr_matrix(X).asformat(fmt), sw)
     assert_moments((mean, std), X, sw)
     assert std[0] > 0
+    assert careful == [(X.shape[0], 3)]  # column 0 and the near-constant ones
 
 
 def test_csr_columns_keep_the_last_block_then_convert():

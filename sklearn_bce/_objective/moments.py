@@ -8,9 +8,9 @@ Dense ``X`` and unusual sparse ones go through a careful path: features are
 divided by their max-abs before anything is squared, and the second moment is
 centred. A sparse ``X`` in canonical CSR or CSC form takes a faster path first,
 two sparse products per block of its values (``X' sw`` and ``(X o X)' sw``); it
-hands over to the careful path wherever that could lose accuracy: values whose
-squares overflow or underflow (then for the whole matrix), and features whose
-mean is close to their root mean square (then for those columns only).
+hands over to the careful path the features where that could lose accuracy:
+those whose second moment overflowed or is small enough for squares to have
+underflowed, and those whose mean is close to their root mean square.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ def _sparse_triplets(X, n_blocks=64):
             yield X.data[lo:hi], minor, outer
 
 
-#: Largest square of a value that the fast sparse path accepts.
-_HUGE_SQUARE = 1e300
-#: Smallest square of a non-zero value that the fast sparse path accepts.
-_TINY_SQUARE = 1e-280
+#: Features whose weighted second moment is below this are recomputed by the
+#: careful path: squares under about 2e-308 may have underflowed (losing at
+#: most ``n_samples * 2e-308``, negligible next to this).
+_TINY_SECOND = 1e-280
 #: Features whose variance is below this fraction of their second moment are
 #: recomputed centred: the difference ``E[x^2] - mean^2`` would lose more than
 #: two of its digits.
@@ -86,47 +86,50 @@ def weighted_feature_moments(X, sw, block_rows=None):
     if sp.issparse(X):
         X = X if X.format in ("csr", "csc") else X.tocsr()
         if X.has_canonical_format:
-            moments = _sparse_moments(X, sw)
-            if moments is not None:
-                return moments
+            return _sparse_moments(X, sw)
     return _careful_moments(X, sw, block_rows)
 
 
 def _sparse_moments(X, sw):
     """Weighted mean and std of a canonical CSR/CSC matrix by sparse products.
 
-    Returns None when some stored value's square would overflow or underflow;
-    the features whose mean is close to their root mean square are recomputed
-    by :func:`_careful_moments`.
+    The features whose second moment overflowed, may have lost entries to
+    underflow, or exceeds the variance many times over are recomputed by
+    :func:`_careful_moments`.
     """
     n, d = X.shape
     sw = np.ascontiguousarray(sw, dtype=np.float64)
     mean, second = np.zeros(d), np.zeros(d)
     csr = X.format == "csr"
     major = n if csr else d
-    step = max(1, -(-major // _SPARSE_BLOCKS))
-    for a in range(0, major, step):
-        b = min(major, a + step)
-        lo, hi = X.indptr[a], X.indptr[b]
-        data = X.data[lo:hi]
-        # rows a:b and all the features (added to the sums), or features a:b
-        # and all the rows (their whole sums)
-        w, out = (sw[a:b], slice(None)) if csr else (sw, slice(a, b))
-        v = data.astype(np.float64, copy=False)
-        mean[out] += transposed_view(X, a, b, v) @ w
-        with np.errstate(over="ignore", under="ignore"):  # checked just below
-            v = np.square(v, out=None if v is data else v)
-        if v.max(initial=0.0) > _HUGE_SQUARE or (
-            v.min(initial=np.inf) < _TINY_SQUARE
-            and np.count_nonzero(v < _TINY_SQUARE) != data.size - np.count_nonzero(data)
-        ):
-            return None
-        second[out] += transposed_view(X, a, b, v) @ w
-    var = second - mean**2
+    bounds = np.append(np.arange(0, major, max(1, -(-major // _SPARSE_BLOCKS))), major)
+    size = int(np.diff(X.indptr[bounds]).max(initial=0))
+    squares = np.empty(size)  # reused by every block: no new pages each time
+    values = squares if X.dtype == np.float64 else np.empty(size)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            # rows a:b and all the features (added to the sums), or features
+            # a:b and all the rows (their whole sums)
+            w, out = (sw[a:b], slice(None)) if csr else (sw, slice(a, b))
+            data = X.data[X.indptr[a] : X.indptr[b]]
+            if values is not squares:  # float32 values, summed in float64
+                v = values[: data.size]
+                v[:] = data
+            else:
+                v = data
+            mean[out] += transposed_view(X, a, b, v) @ w
+            sq = np.square(v, out=squares[: data.size])
+            second[out] += transposed_view(X, a, b, sq) @ w
+        var = second - mean**2
+        redo = (
+            ~np.isfinite(second)
+            | ((second < _TINY_SECOND) & ((second > 0) | (mean != 0)))
+            | (var < _CANCELLATION * second)
+        )
     std = np.sqrt(np.clip(var, 0.0, None))
-    near = np.flatnonzero(var < _CANCELLATION * second)
-    if near.size:
-        mean[near], std[near] = _careful_moments(X[:, near], sw)
+    redo = np.flatnonzero(redo)
+    if redo.size:
+        mean[redo], std[redo] = _careful_moments(X[:, redo], sw)
     return mean, std
 
 
