@@ -185,9 +185,9 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
 def transposed_sums(X, R, executor=None, n_threads=1):
     """``X' R`` in one pass over ``X``.
 
-    A sparse ``X`` is one product (SciPy copies the slices of a matrix that
-    its transposes are built from, so row blocks would copy ``X``); a dense one
-    goes in row blocks as in :func:`bce_sums`.
+    A dense ``X`` goes in row blocks as in :func:`bce_sums`, a CSR one in
+    ``n_threads`` row blocks (as views: SciPy's transposes copy slices of
+    larger arrays), a CSC one in one product.
 
     Parameters
     ----------
@@ -196,8 +196,7 @@ def transposed_sums(X, R, executor=None, n_threads=1):
     R : ndarray of shape (n_rows, k)
         Per-row factors (cast to ``X``'s dtype).
     executor : concurrent.futures.Executor, default=None
-        Threads for the row blocks of a dense ``X`` (sums added in block
-        order).
+        Threads for the row blocks (sums added in block order).
     n_threads : int, default=1
         Threads the row blocks are sized for, as in :func:`bce_sums`.
 
@@ -209,17 +208,27 @@ def transposed_sums(X, R, executor=None, n_threads=1):
     n, d = X.shape
     R = np.asarray(R, dtype=X.dtype)
     if sp.issparse(X):
-        if R.shape[1] == 1:  # SciPy's product with a vector is the faster one
-            return np.asarray(X.T @ R[:, 0], dtype=np.float64)[None, :]
-        return np.asarray(X.T @ R, dtype=np.float64).T
-    step = _block_rows(X, R.shape[1], n_threads)
+        # SciPy's product with a vector is faster than with a (n, 1) matrix
+        R = R[:, 0] if R.shape[1] == 1 else R
+        if X.format != "csr" or n_threads <= 1:
+            return np.asarray(X.T @ R, dtype=np.float64).T.reshape(-1, d)
+        starts = [n * i // n_threads for i in range(n_threads + 1)]
 
-    def block(start):
-        rows = slice(start, min(n, start + step))
-        return R[rows].T @ X[rows]
+        def block(i):
+            a, b = starts[i], starts[i + 1]
+            return np.asarray(transposed_view(X, a, b) @ R[a:b]).T.reshape(-1, d)
 
-    out = np.zeros((R.shape[1], d))
-    for part in map_in_order(block, range(0, n, step), executor):
+        blocks = range(n_threads)
+    else:
+        step = _block_rows(X, R.shape[1], n_threads)
+
+        def block(start):
+            rows = slice(start, min(n, start + step))
+            return R[rows].T @ X[rows]
+
+        blocks = range(0, n, step)
+    out = np.zeros((R.shape[1] if R.ndim > 1 else 1, d))
+    for part in map_in_order(block, blocks, executor):
         out += part  # in block order: deterministic sums
     return out
 
