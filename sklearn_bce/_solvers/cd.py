@@ -46,7 +46,7 @@ from .stopping import min_norm_subgradient, problems_result
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
 #: Fewest violators of the optimality conditions added to a working set.
-_MIN_WORKING_SET = 10
+_MIN_WORKING_SET = 20
 #: The restricted problem is solved until its optimality is at most this
 #: fraction of the largest violation outside the working set (or ``tol``).
 _RESTRICTED_FRACTION = 0.3
