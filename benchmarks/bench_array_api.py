@@ -3,12 +3,16 @@
 For 200k x 100 binary data in float64 and float32, fits ``BCELogisticClassifier()``
 (``solver="auto"``, L-BFGS on these data) on a NumPy array (the in-memory backend)
 and on the same data as a torch tensor on the CPU under
-``sklearn.config_context(array_api_dispatch=True)`` (the array API backend). The
-runs alternate (NumPy, torch, NumPy, torch, ...) so that both see the same load on
-a shared machine; each time is the best of its runs, and ``ratio`` is the torch
-time over the NumPy time (below 1.5 is the target). ``max_coef_diff`` is the
-largest difference of the two fits' coefficients. When a CUDA device is present,
-1M x 100 float32 is also timed on it, against the CPU fit and against
+``sklearn.config_context(array_api_dispatch=True)``, by both routes of such a
+tensor: ``torch cpu``, the default, on a NumPy view of its memory (the in-memory
+backend), and ``torch cpu (namespace ops)``, with
+``sklearn_bce._array_api.HOST_VIEW`` switched off, with torch's operations
+(``ArrayAPIBackend``, the backend of GPU arrays). The runs alternate (NumPy,
+torch, torch, NumPy, ...) so that all see the same load on a shared machine;
+each time is the best of its runs, and ``ratio`` is the time over the NumPy time
+(below 1.5 is the target). ``max_coef_diff`` is the largest difference of the
+fit's coefficients from the NumPy fit's. When a CUDA device is present, 1M x 100
+float32 is also timed on it, against the CPU fit and against
 ``LogisticRegression`` on the same device.
 
 Run ``python benchmarks/bench_array_api.py [--quick]``. torch's CPU operations
@@ -34,26 +38,41 @@ from _common import bench_main, dense_classification  # noqa: E402
 from sklearn_bce import BCELogisticClassifier  # noqa: E402
 
 
-def _fit_seconds(make, X, y, dispatch):
-    """Wall time of one fit (synchronised with a GPU when there is one)."""
+def _fit_seconds(make, X, y, dispatch, host_view=True):
+    """Wall time of one fit (synchronised with a GPU when there is one).
+
+    ``host_view=False`` fits a CPU tensor with torch's operations.
+    """
     import sklearn
     import torch
 
-    with sklearn.config_context(array_api_dispatch=dispatch):
-        start = time.perf_counter()
-        est = make().fit(X, y)
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        return time.perf_counter() - start, est
+    from sklearn_bce import _array_api
+
+    _array_api.HOST_VIEW = host_view
+    try:
+        with sklearn.config_context(array_api_dispatch=dispatch):
+            start = time.perf_counter()
+            est = make().fit(X, y)
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()
+            return time.perf_counter() - start, est
+    finally:
+        _array_api.HOST_VIEW = True
 
 
 def _interleaved(contenders, y, repeat):
-    """Best time of each contender, their runs alternating; and the last fits."""
+    """Best time of each contender, their runs alternating; and the last fits.
+
+    ``contenders`` maps names to ``(make, X, dispatch)`` or ``(make, X,
+    dispatch, host_view)``; odd rounds run them in reverse order.
+    """
     best = {name: np.inf for name in contenders}
     fitted = {}
-    for _ in range(repeat):
-        for name, (make, X, dispatch) in contenders.items():
-            seconds, fitted[name] = _fit_seconds(make, X, y, dispatch)
+    names = list(contenders)
+    for r in range(repeat):
+        for name in names if r % 2 == 0 else names[::-1]:
+            make, X, dispatch, *host_view = contenders[name]
+            seconds, fitted[name] = _fit_seconds(make, X, y, dispatch, *host_view)
             best[name] = min(best[name], seconds)
     return best, fitted
 
@@ -74,9 +93,11 @@ def run(quick=False):
     X64, y = dense_classification(200_000 // f, 100, seed=0)
     for dtype in ("float64", "float32"):
         X = X64.astype(dtype)
+        Xt = torch.asarray(X)
         contenders = {
             "numpy": (BCELogisticClassifier, X, False),
-            "torch cpu": (BCELogisticClassifier, torch.asarray(X), True),
+            "torch cpu": (BCELogisticClassifier, Xt, True),
+            "torch cpu (namespace ops)": (BCELogisticClassifier, Xt, True, False),
         }
         best, fitted = _interleaved(contenders, y, repeat)
         for name in contenders:
@@ -131,11 +152,12 @@ def _gpu_rows(quick, repeat):
 
 
 def summary(rows):
-    """The torch-CPU / NumPy time ratio of each dtype."""
+    """The torch-CPU / NumPy time ratios of each dtype, by both routes."""
+    keys = {"torch cpu": "torch_cpu", "torch cpu (namespace ops)": "torch_cpu_ops"}
     return {
-        f"torch_cpu_ratio_{r['case'].split()[-1]}": r["ratio"]
+        f"{keys[r['input']]}_ratio_{r['case'].split()[-1]}": r["ratio"]
         for r in rows
-        if r["input"] == "torch cpu"
+        if r["input"] in keys
     }
 
 

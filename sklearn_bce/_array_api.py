@@ -5,9 +5,13 @@ other than NumPy (torch, CuPy, array-api-strict, ...) is fitted where it lives:
 
 * :func:`prepare_array_api` validates the input with the checks and errors of the
   in-memory preparation (``X`` on its device with scikit-learn's validation; the
-  labels and weights, ``n_samples`` numbers, on the host with ``_targets.py``),
-  and holds the data in an
-  :class:`~sklearn_bce._objective.array_api.ArrayAPIBackend`;
+  labels and weights, ``n_samples`` numbers, on the host with ``_targets.py``).
+  An ``X`` in host memory that NumPy can view without a copy (:func:`host_view`)
+  is then held, as that view, in the
+  :class:`~sklearn_bce._objective.InMemoryBackend` of NumPy input (same memory,
+  its threaded kernels, every solver); any other ``X`` (on a GPU, or not
+  viewable) in an :class:`~sklearn_bce._objective.array_api.ArrayAPIBackend`,
+  which computes with the namespace's operations on ``X``'s device;
 * :func:`place_fitted` then puts ``coef_``, ``intercept_`` and ``n_iter_`` in
   ``X``'s namespace, on its device, and ``classes_`` in the namespace of ``y``,
   as :class:`~sklearn.linear_model.LogisticRegression` does;
@@ -18,12 +22,14 @@ other than NumPy (torch, CuPy, array-api-strict, ...) is fitted where it lives:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils.validation import validate_data
 
-from ._fit import FitData, validation_split
+from ._fit import FitData, in_memory_data, validation_split
 from ._objective.array_api import (
     ArrayAPIBackend,
     has_float64,
@@ -35,13 +41,27 @@ from ._objective.array_api import (
 from ._targets import check_targets, encode_targets, validate_sample_weight
 
 __all__ = [
+    "HOST_VIEW",
     "array_api_input",
+    "host_view",
     "place_fitted",
     "predict_array_api",
     "prepare_array_api",
     "uses_array_api",
 ]
 
+
+#: Whether arrays in host memory are fitted on a NumPy view of their memory (see
+#: :func:`host_view`). Set to False, every array is fitted with its namespace's
+#: operations (``ArrayAPIBackend``), as on a GPU: the tests and the benchmark do
+#: so to run that backend on the CPU.
+HOST_VIEW = True
+
+#: DLPack's device type of host memory (``kDLCPU``).
+_DLPACK_CPU = 1
+
+#: Whether ``np.from_dlpack`` takes ``copy`` (NumPy 2.1 and later).
+_FROM_DLPACK_COPY = np.lib.NumpyVersion(np.__version__) >= "2.1.0"
 
 #: Names of NumPy's namespace as scikit-learn returns it (NumPy itself or
 #: array-api-compat's wrapper, vendored by scikit-learn 1.8 and later).
@@ -112,14 +132,53 @@ def _float_dtypes(xp, device):
     return [xp.float64, xp.float32] if has_float64(xp, device) else [xp.float32]
 
 
+def host_view(X):
+    """A NumPy array on the memory of ``X``, or None when there is none.
+
+    ``X`` must report host memory through DLPack (``__dlpack_device__``: torch
+    tensors on the CPU, array-api-strict arrays; CUDA, MPS, ... do not), and
+    ``np.from_dlpack(X, copy=False)`` must take it: NumPy then views ``X``'s
+    memory, and raises rather than copies when it cannot (a torch tensor that
+    requires grad, ...). NumPy before 2.1 has no ``copy`` argument; its
+    ``from_dlpack`` only wraps the memory the producer exports, never a copy.
+    None whenever :data:`HOST_VIEW` is False.
+
+    Parameters
+    ----------
+    X : array
+        An array of an array API namespace.
+
+    Returns
+    -------
+    view : ndarray or None
+        Sharing ``X``'s memory, of its shape and dtype.
+    """
+    from_dlpack = getattr(np, "from_dlpack", None)
+    if not HOST_VIEW or from_dlpack is None:
+        return None
+    try:
+        device_type = X.__dlpack_device__()[0]
+    except (AttributeError, TypeError, ValueError, BufferError):
+        return None
+    if int(device_type) != _DLPACK_CPU:
+        return None
+    try:
+        return from_dlpack(X, **({"copy": False} if _FROM_DLPACK_COPY else {}))
+    except (BufferError, RuntimeError, TypeError, ValueError):
+        return None
+
+
 def prepare_array_api(estimator, X, y, sample_weight):
-    """Validate array API input and hold it in an array API backend.
+    """Validate array API input and hold it in the backend for its memory.
 
     ``X`` is validated on its device by scikit-learn (NaN, infinity, shape,
-    ``n_features_in_``) and never leaves it; ``y`` and ``sample_weight`` are
-    brought to the host once and checked and encoded by ``_targets.py``, as for
-    NumPy input, so that bad input gets the same errors; the encoded targets and
-    weights then go to ``X``'s device once.
+    ``n_features_in_``) and never copied to the host; ``y`` and ``sample_weight``
+    are brought to the host once and checked and encoded by ``_targets.py``, as
+    for NumPy input, so that bad input gets the same errors. Then an ``X`` in host
+    memory goes, as a NumPy view (:func:`host_view`), to the in-memory backend of
+    NumPy input (with ``n_jobs`` threads); any other ``X`` to an
+    ``ArrayAPIBackend``, with the encoded targets and weights sent to ``X``'s
+    device once.
 
     Parameters
     ----------
@@ -135,8 +194,8 @@ def prepare_array_api(estimator, X, y, sample_weight):
     Returns
     -------
     data : FitData
-        With an ``ArrayAPIBackend``, and ``place`` putting the fitted attributes
-        in the input's namespaces.
+        With an ``InMemoryBackend`` or an ``ArrayAPIBackend``, and ``place``
+        putting the fitted attributes in the input's namespaces.
     """
     xp, device = namespace_and_device(X)
     y_space = namespace_and_device(y) if _namespace_name(y) else None
@@ -147,6 +206,14 @@ def prepare_array_api(estimator, X, y, sample_weight):
     )
     multilabel, classes, y = check_targets(y)
     sw = validate_sample_weight(sample_weight, X.shape[0])
+
+    def place(fitted):
+        place_fitted(fitted, xp, device, y_space)
+
+    view = host_view(X)
+    if view is not None:
+        data = in_memory_data(estimator, view, y, sw, classes, multilabel)
+        return replace(data, place=place)
     Y, sw = encode_targets(y, classes, multilabel, sw, estimator.class_weight)
     validation = None
     if estimator.solver == "sgd" and estimator.early_stopping:
@@ -159,10 +226,6 @@ def prepare_array_api(estimator, X, y, sample_weight):
         validation = ArrayAPIBackend(*rows(val))
         X, Y, sw = rows(train)
     backend = ArrayAPIBackend(X, Y, sample_weight=sw)
-
-    def place(fitted):
-        place_fitted(fitted, xp, device, y_space)
-
     return FitData(backend, classes, multilabel, backend.dtype, validation, place)
 
 
@@ -256,11 +319,19 @@ def predict_array_api(estimator, X, method):
         return Z
     if method == "predict":
         return _labels(xp, device, Z, estimator.classes_, multilabel)
-    if method == "predict_proba" and (Z.ndim == 1 or multilabel):
+    if Z.ndim == 1 or multilabel:
         P = xp_sigmoid(xp, Z)
-        return P if multilabel else xp.stack([xp_sigmoid(xp, -Z), P], axis=1)
-    log_p = _log_proba(xp, Z, multilabel)
-    return log_p if method == "predict_log_proba" else xp.exp(log_p)
+        P = P if multilabel else xp.stack([xp_sigmoid(xp, -Z), P], axis=1)
+        if method == "predict_proba":
+            return P
+        log_p = _log_proba(xp, Z, multilabel)
+    else:
+        log_p = _log_proba(xp, Z, multilabel)
+        P = xp.exp(log_p)
+        if method == "predict_proba":
+            return P
+    # as _predict.log_proba: the log of the probability where it is >= 1/2
+    return xp.where(P >= 0.5, xp.log(P), log_p)
 
 
 def _labels(xp, device, Z, classes, multilabel):

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._callbacks import CallbackSupport
-from ._dispatch import predict, prepare
+from ._dispatch import PredictionMixin, prepare
 from ._fit import (
     check_fit_parameters,
     check_sgd_schedule,
@@ -32,8 +32,8 @@ __all__ = ["BCELogisticClassifier"]
 
 
 class BCELogisticClassifier(
-    CallbackSupport, SparseCoefMixin, ModelStatisticsMixin, ClassifierMixin,
-    BaseEstimator,
+    CallbackSupport, SparseCoefMixin, ModelStatisticsMixin, PredictionMixin,
+    ClassifierMixin, BaseEstimator,
 ):
     """Logistic regression that minimises the binary cross-entropy (BCE).
 
@@ -107,8 +107,9 @@ class BCELogisticClassifier(
         in the same internally centred and rescaled coordinates, so they reach
         the same optimum. ``solver_`` tells which one ran.
 
-        - ``'auto'``: with ``l1_ratio > 0``, ``'cd'`` (``'sgd'`` on dask and
-          array API input, where ``'cd'`` is not available). Otherwise
+        - ``'auto'``: with ``l1_ratio > 0``, ``'cd'`` (``'sgd'`` on dask input
+          and on array API input outside host memory, such as a GPU, where
+          ``'cd'`` is not available). Otherwise
           ``'newton-cholesky'`` while the Hessian of one class
           costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
           CSR input the sum of squared row lengths), those of all classes 1e8,
@@ -124,7 +125,8 @@ class BCELogisticClassifier(
         - ``'cd'``: proximal Newton with coordinate descent on a working set
           (glmnet's algorithm), for ``l1_ratio > 0``: exact zeros, and a cost
           that follows the non-zero coefficients. Needs the columns of ``X`` in
-          memory (not on dask or array API input).
+          memory (not on dask input, nor on array API input outside host
+          memory).
         - ``'sgd'``: mini-batch stochastic gradient descent (see
           ``learning_rate``), a few epochs over the data. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),
@@ -145,9 +147,11 @@ class BCELogisticClassifier(
 
     n_jobs : int, default=None
         Number of threads of the in-memory evaluation of the objective (NumPy
-        arrays and SciPy sparse matrices) in the fits of ``'lbfgs'`` and
+        arrays, SciPy sparse matrices, and under array API dispatch the arrays
+        of other namespaces in host memory) in the fits of ``'lbfgs'`` and
         ``'newton-cholesky'`` and in :meth:`covariance_matrix`. The threads run
-        the row blocks of every evaluation while BLAS is held at one thread.
+        the row blocks of every evaluation while BLAS is held at one thread: in
+        them only with MKL, in the whole process with OpenBLAS and the others.
         ``None`` means as many threads as BLAS is set to use (for example with
         ``threadpoolctl.threadpool_limits``); ``-1`` means all the CPUs
         (``joblib.cpu_count()``), ``-2`` all but one, and so on; a positive int
@@ -157,8 +161,9 @@ class BCELogisticClassifier(
         bit: the row blocks are the same whatever the number of threads that
         run them. ``solver='sgd'`` and :meth:`partial_fit` compute on
         mini-batches and do not use it. On dask input the cluster's workers and
-        threads, and on arrays of another array API namespace the namespace's
-        own threads or device, do the work: ``n_jobs`` is not used there.
+        threads, and on arrays of another array API namespace outside host
+        memory (a GPU) the namespace's device, do the work: ``n_jobs`` is not
+        used there.
 
     learning_rate : {'auto', 'constant', 'optimal', 'invscaling', 'adaptive'}, \
             default='auto'
@@ -444,9 +449,11 @@ class BCELogisticClassifier(
             the passes over the data that precede the first solver iteration (see
             the "dask" page of the user guide). Under
             ``sklearn.config_context(array_api_dispatch=True)``, an array of
-            another array API namespace (torch, CuPy, ...) is fitted on its
-            device, and ``coef_`` and ``intercept_`` are arrays of its namespace
-            there (see the "Arrays on GPU" page of the user guide).
+            another array API namespace (torch, CuPy, ...) is fitted where it
+            lives: in host memory on a NumPy view of it (no copy), on a GPU with
+            the namespace's operations there; ``coef_`` and ``intercept_`` are
+            arrays of its namespace on its device (see the "Arrays on GPU" page
+            of the user guide).
 
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (any hashable type with at least two distinct values), or
@@ -518,82 +525,3 @@ class BCELogisticClassifier(
         """
         check_sgd_schedule(self)
         return partial_fit(self, X, y, classes, sample_weight)
-
-    def decision_function(self, X):
-        """Logits ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        scores : ndarray or dask array of shape (n_samples,) or (n_samples, n_classes)
-            For a binary problem, the logit of ``classes_[1]``; otherwise one logit
-            per class (one-vs-rest).
-        """
-        return predict(self, X, "decision_function")
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        y_pred : ndarray or dask array of shape (n_samples,)
-            Predicted labels: the class with the largest logit.
-        """
-        return predict(self, X, "predict")
-
-    def predict_log_proba(self, X):
-        """Log of the class probabilities, computed from the logits.
-
-        Computed as ``log(sigmoid(z))`` in a stable form (never as the log of a
-        rounded probability), so very confident predictions keep their exact
-        log-probability instead of ``-inf``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        log_proba : ndarray or dask array of shape (n_samples, n_classes)
-            Log-probabilities, columns in the order of ``classes_``.
-        """
-        return predict(self, X, "predict_log_proba")
-
-    def predict_proba(self, X):
-        """Class probabilities.
-
-        For a binary problem, ``[1 - p, p]`` with ``p = sigmoid(z)``. For more
-        classes, the one-vs-rest sigmoids divided by their sum (as
-        ``OneVsRestClassifier`` normalises them), computed in log space so that
-        rows always sum to one.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, dask array, dask DataFrame} of shape \
-                (n_samples, n_features)
-            Samples. A dask collection gives a lazy dask array (its row chunks);
-            an array of the fit's array API namespace, an array of it there.
-
-        Returns
-        -------
-        proba : ndarray or dask array of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        return predict(self, X, "predict_proba")
-

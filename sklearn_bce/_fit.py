@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._callbacks import CALLBACK_STATE, start_tasks
 from ._diagnostics import (
@@ -45,11 +45,11 @@ __all__ = [
     "check_fit_parameters",
     "check_namespace",
     "check_sgd_schedule",
-    "evaluation_data",
     "fit",
-    "objective_value",
+    "in_memory_data",
     "prepare_in_memory",
     "restored_on_error",
+    "run_solver",
     "set_coef",
     "start_point",
     "validation_split",
@@ -81,8 +81,8 @@ class FitData:
         Held-out data for ``early_stopping`` (SGD only).
     place : callable or None, default=None
         Called with the fitted estimator at the end of :func:`fit` to put its
-        fitted attributes where the data live (the array API backend's
-        namespace and device); None keeps NumPy attributes.
+        fitted attributes where the data live (the namespace and device of an
+        array API input); None keeps NumPy attributes.
     """
 
     backend: object
@@ -93,7 +93,7 @@ class FitData:
     place: Callable | None = None
 
 
-def check_namespace(X, method="partial_fit"):
+def check_namespace(X, method="partial_fit", owner="BCELogisticClassifier"):
     """Refuse, with a clear error, arrays that array API dispatch would pass on.
 
     Under ``sklearn.config_context(array_api_dispatch=True)`` an array of another
@@ -110,6 +110,8 @@ def check_namespace(X, method="partial_fit"):
         The input.
     method : str, default="partial_fit"
         The method that refuses such arrays, for the message.
+    owner : str, default="BCELogisticClassifier"
+        The estimator whose method it is, for the message.
 
     Raises
     ------
@@ -128,10 +130,13 @@ def check_namespace(X, method="partial_fit"):
             return  # lists, pandas, polars, ...: converted by validation
     if name.split(".")[0] == "numpy":
         return
-    others = "" if method == "fit" else " (fit and the predict methods do)"
+    others = (
+        "" if method == "fit" or owner != "BCELogisticClassifier"
+        else " (fit and the predict methods do)"
+    )
     raise TypeError(
         f"X is an array of the {name!r} namespace, and array API dispatch is "
-        f"on: BCELogisticClassifier.{method} computes with NumPy and does not "
+        f"on: {owner}.{method} computes with NumPy and does not "
         f"support array API dispatch{others}. Convert X to a NumPy array (for "
         "example with np.asarray(X), after moving it to the CPU), or call "
         f"{method} outside sklearn.config_context(array_api_dispatch=True)."
@@ -163,6 +168,31 @@ def prepare_in_memory(estimator, X, y, sample_weight):
     )
     multilabel, classes, y = check_targets(y)
     sample_weight = validate_sample_weight(sample_weight, X.shape[0])
+    return in_memory_data(estimator, X, y, sample_weight, classes, multilabel)
+
+
+def in_memory_data(estimator, X, y, sample_weight, classes, multilabel):
+    """Hold validated NumPy / SciPy data in an in-memory backend.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        Gives ``class_weight``, ``n_jobs`` and the SGD settings.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Validated training data.
+    y : ndarray or sparse matrix
+        Validated labels (see :func:`~sklearn_bce._targets.check_targets`).
+    sample_weight : ndarray of shape (n_samples,) or None
+        Validated sample weights.
+    classes : ndarray
+        The classes of the fit (they need not all occur in ``y``).
+    multilabel : bool
+        Whether ``y`` is an indicator matrix.
+
+    Returns
+    -------
+    data : FitData
+    """
     Y, sw = encode_targets(
         y, classes, multilabel, sample_weight, estimator.class_weight
     )
@@ -228,8 +258,9 @@ def auto_solver(objective):
     """The solver ``solver='auto'`` runs on ``objective``.
 
     With an L1 part in the penalty, coordinate descent (``"cd"``) where the
-    backend offers the columns of ``X``, and SGD elsewhere (on dask and array API
-    input), the only other solver that handles the L1 part. Otherwise Newton's
+    backend offers the columns of ``X``, and SGD elsewhere (on dask input and
+    arrays fitted on their device with the namespace's operations), the only
+    other solver that handles the L1 part. Otherwise Newton's
     method while the Hessian of one problem costs at most ``NEWTON_WORK``
     multiply-adds, those of all problems ten times that, and they take at most
     1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on backends without
@@ -372,28 +403,16 @@ def fit(estimator, data, inputs=None):
     objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
     single_valued = warn_if_single_valued(objective, data.classes, data.multilabel)
     name = auto_solver(objective) if estimator.solver == "auto" else estimator.solver
-    solver = get_solver(name, objective)
     theta0 = start_point(
         estimator, objective, data.classes, data.multilabel, prior=name != "sgd"
     )
-    options = _solver_options(estimator, name, objective, data.validation)
     tasks = start_tasks(estimator, objective, data, inputs, name)
     if tasks is not None:
         tasks.start(theta0)
-        options["on_iteration"] = tasks.on_iteration  # every solver takes it
-    # SGD's steps are mini-batches of one row block each: the backend's threads
-    # would have little to share, and BLAS keeps its own threads for them.
-    with backend.parallel() if name != "sgd" else nullcontext():
-        result = solver(objective, theta0, **options)
-    if not result.converged:
-        advice = ""
-        if name == "sgd":
-            streamed = "sgd" in backend.solver_overrides
-            advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
-        warn_not_converged(
-            name, result, estimator.max_iter, advice, estimator.tol, data.dtype
-        )
-    theta = objective.settle_flat_directions(result.x)
+    theta, result = run_solver(
+        estimator, objective, name, theta0, data, single_valued,
+        on_iteration=None if tasks is None else tasks.on_iteration,
+    )
     W, b = objective.to_coef(theta)
     set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
@@ -410,6 +429,59 @@ def fit(estimator, data, inputs=None):
     if tasks is not None:
         tasks.end(theta)
     return estimator
+
+
+def run_solver(
+    estimator, objective, name, theta0, data, single_valued=False, on_iteration=None
+):
+    """Minimise ``objective`` with solver ``name`` and the estimator's settings.
+
+    Warns (``ConvergenceWarning``) when the solver did not meet its tolerance,
+    then settles the directions that only the penalty curves (see
+    ``Objective.settle_flat_directions``).
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        Gives ``tol``, ``max_iter``, ``verbose`` and the SGD settings.
+    objective : Objective
+        The objective to minimise.
+    name : str
+        The solver, a key of :data:`~sklearn_bce._solvers.SOLVERS`.
+    theta0 : ndarray of shape (n_params,)
+        The starting point.
+    data : FitData
+        The training data (its validation set and dtype).
+    single_valued : bool, default=False
+        Whether some problem has a single class (for the SGD advice).
+    on_iteration : callable, default=None
+        Passed to the solver (every solver takes it).
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        The minimiser found.
+    result : SolverResult
+        The solver's report.
+    """
+    backend = objective.backend
+    solver = get_solver(name, objective)
+    options = _solver_options(estimator, name, objective, data.validation)
+    if on_iteration is not None:
+        options["on_iteration"] = on_iteration
+    # SGD's steps are mini-batches of one row block each: the backend's threads
+    # would have little to share, and BLAS keeps its own threads for them.
+    with backend.parallel() if name != "sgd" else nullcontext():
+        result = solver(objective, theta0, **options)
+    if not result.converged:
+        advice = ""
+        if name == "sgd":
+            streamed = "sgd" in backend.solver_overrides
+            advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
+        warn_not_converged(
+            name, result, estimator.max_iter, advice, estimator.tol, data.dtype
+        )
+    return objective.settle_flat_directions(result.x), result
 
 
 def check_fit_parameters(estimator):
@@ -447,92 +519,6 @@ def check_sgd_schedule(estimator):
             "1 / (alpha * (t0 + t)) use the L2 strength alpha = 1 / (C * S). "
             "Use another learning_rate with C=np.inf."
         )
-
-
-def evaluation_data(estimator, X, y, sample_weight=None, method="objective"):
-    """Validate in-memory data for an evaluation of a fitted estimator.
-
-    ``X`` is checked against the fitted features (never refitted on), ``y``
-    against the fitted classes, and the targets and weights are encoded as in
-    ``fit`` (class weights included).
-
-    Parameters
-    ----------
-    estimator : BCELogisticClassifier
-        A fitted estimator.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples.
-    y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        Labels from ``classes_``, or an indicator matrix for a multilabel model.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
-    method : str, default="objective"
-        The method that asks, for the message of arrays it cannot take.
-
-    Returns
-    -------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Validated, float32 or float64.
-    Y : ndarray of int8 of shape (n_samples, K)
-        The 0/1 targets of the binary problems.
-    sample_weight : ndarray of shape (n_samples,) or (n_samples, K), or None
-        Their weights (None for uniform weights).
-    """
-    check_is_fitted(estimator)
-    check_namespace(X, method)
-    X = validate_data(
-        estimator, X, accept_sparse=["csr", "csc"],
-        dtype=[np.float64, np.float32], reset=False,
-    )
-    y = np.asarray(y.toarray() if sp.issparse(y) else y)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(
-            f"y has {y.shape[0]} samples but X has {X.shape[0]}: they must "
-            "have the same number of rows."
-        )
-    if not estimator.multilabel_:
-        unknown = np.setdiff1d(np.unique(y), to_numpy(estimator.classes_))
-        if unknown.size:
-            raise ValueError(
-                f"y has labels the model was not fitted on: {unknown.tolist()}."
-            )
-    sample_weight = validate_sample_weight(sample_weight, X.shape[0])
-    return (X, *encode_targets(
-        y, to_numpy(estimator.classes_), estimator.multilabel_, sample_weight,
-        estimator.class_weight,
-    ))
-
-
-def objective_value(estimator, X, y, sample_weight=None):
-    """The fitted estimator's objective on ``(X, y)`` (see its ``objective``).
-
-    Parameters
-    ----------
-    estimator : BCELogisticClassifier
-        A fitted estimator.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples.
-    y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        Labels from ``classes_``, or an indicator matrix for a multilabel model.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
-
-    Returns
-    -------
-    value : float
-    """
-    recorded = getattr(estimator, "_iterate_objective", None)
-    if recorded is not None and recorded.answers(X, y, sample_weight):
-        return recorded.value  # a copy given to callbacks during a fit
-    X, Y, sw = evaluation_data(estimator, X, y, sample_weight)
-    backend = InMemoryBackend(X, Y, sample_weight=sw)
-    penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
-    objective = Objective(
-        backend, penalty, fit_intercept=estimator.fit_intercept, precondition=False
-    )
-    return objective.loss(
-        objective.from_coef(dense_coef(estimator.coef_), to_numpy(estimator.intercept_))
-    )
 
 
 def set_coef(estimator, W, b, classes, multilabel, dtype):

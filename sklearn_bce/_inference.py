@@ -33,7 +33,7 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ._fit import evaluation_data
+from ._evaluation import evaluation_data
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._predict import is_dask_collection
 from ._solvers.stopping import optimality

@@ -19,6 +19,7 @@ __all__ = [
     "predict_in_memory",
     "proba",
     "scores",
+    "stable_log_proba",
 ]
 
 
@@ -92,7 +93,31 @@ def log_proba(Z, multilabel=False):
     """Class (or per-label) log-probabilities from the logits of :func:`scores`.
 
     One-vs-rest rows are normalised like ``OneVsRestClassifier``'s:
-    ``log(sigmoid(z_k) / sum_j sigmoid(z_j))``, computed in log space.
+    ``log(sigmoid(z_k) / sum_j sigmoid(z_j))``, computed in log space, so that
+    small probabilities keep their exact logarithm instead of ``-inf``. Where
+    the probability is at least 1/2, the log of :func:`proba` is returned
+    instead (its absolute error is below the dtype's epsilon there), so that
+    ``predict_log_proba`` equals ``log(predict_proba)`` wherever a probability
+    rounds to one.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples,) or (n_samples, K)
+        Logits.
+    multilabel : bool, default=False
+        Whether the model is multilabel (per-label, not normalised).
+
+    Returns
+    -------
+    log_proba : ndarray of shape (n_samples, n_classes)
+    """
+    P = proba(Z, multilabel)
+    with np.errstate(divide="ignore"):
+        return np.where(P >= 0.5, np.log(P), stable_log_proba(Z, multilabel))
+
+
+def stable_log_proba(Z, multilabel=False):
+    """Log-probabilities computed in log space only (see :func:`log_proba`).
 
     Parameters
     ----------
@@ -131,7 +156,7 @@ def proba(Z, multilabel=False):
         return np.column_stack([expit(-Z), expit(Z)])
     if multilabel:
         return expit(Z)
-    return np.exp(log_proba(Z))
+    return np.exp(stable_log_proba(Z))
 
 
 def predict_in_memory(estimator, X, method):

@@ -2,13 +2,13 @@
 
 :class:`ModelStatisticsMixin` gives :class:`~sklearn_bce.BCELogisticClassifier`
 its ``objective``, ``covariance_matrix`` and ``coef_table`` methods; the work is
-done by :mod:`~sklearn_bce._fit` (``objective_value``) and
+done by :mod:`~sklearn_bce._evaluation` (``objective_value``) and
 :mod:`~sklearn_bce._inference`.
 """
 
 from __future__ import annotations
 
-from ._fit import objective_value
+from ._evaluation import objective_value
 from ._inference import coef_table, covariance_matrix
 
 __all__ = ["ModelStatisticsMixin"]

@@ -5,6 +5,12 @@ predicts such arrays where they live. The references are scikit-learn's:
 ``LogisticRegression`` (one-vs-rest: ``OneVsRestClassifier``) fitted on NumPy
 float64 to a tight tolerance, its array API estimator checks, and the outputs of
 the in-memory path, itself tested against scikit-learn elsewhere.
+
+Arrays in host memory are fitted on a NumPy view in the in-memory backend; the
+``route`` fixture runs the fits of a test by both routes, that one ("host view")
+and, with ``HOST_VIEW`` switched off, the namespace's operations in
+``ArrayAPIBackend`` ("namespace operations"), the backend of GPU arrays, so that
+it is tested on this machine's CPU too.
 """
 
 import numpy as np
@@ -16,7 +22,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_array_api_input
 
-from sklearn_bce import BCELogisticClassifier
+from sklearn_bce import BCELogisticClassifier, _array_api, _dispatch
+from sklearn_bce._objective import ArrayAPIBackend, InMemoryBackend
 from sklearn_bce._objective.array_api import to_numpy
 
 from .array_api_devices import available, cuda_available
@@ -24,8 +31,42 @@ from .array_api_devices import available, cuda_available
 xp_strict = pytest.importorskip("array_api_strict")
 torch = pytest.importorskip("torch")
 
+
 def dispatch():
     return sklearn.config_context(array_api_dispatch=True)
+
+
+#: The two ways of fitting an array in host memory: the backend each uses.
+ROUTES = {"host view": InMemoryBackend, "namespace operations": ArrayAPIBackend}
+
+
+class Route(list):
+    """The backends of a test's array API fits, and the one of its route."""
+
+    def __init__(self, expected):
+        super().__init__()
+        self.expected = expected
+
+    def check(self, device="cpu", n_fits=1):
+        """The fits so far took the route's backend (the namespace's on a GPU)."""
+        on_gpu = str(device).startswith("cuda")
+        assert self == [ArrayAPIBackend if on_gpu else self.expected] * n_fits
+
+
+@pytest.fixture(params=list(ROUTES))
+def route(request, monkeypatch):
+    """Fit by one route; a ``Route`` records the backends of the fits."""
+    monkeypatch.setattr(_array_api, "HOST_VIEW", request.param == "host view")
+    used = Route(ROUTES[request.param])
+    prepare = _dispatch.prepare_array_api
+
+    def recorded(*args):
+        data = prepare(*args)
+        used.append(type(data.backend))
+        return data
+
+    monkeypatch.setattr(_dispatch, "prepare_array_api", recorded)
+    return used
 
 #: (namespace, device, dtype): every namespace the parity tests run on.
 SPACES = [
@@ -76,7 +117,9 @@ def reference(X, y, w):
 @pytest.mark.parametrize("namespace, device, dtype", SPACES)
 @pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
 @pytest.mark.parametrize("data", [binary_data, multiclass_data])
-def test_parity_with_logistic_regression(namespace, device, dtype, solver, data):
+def test_parity_with_logistic_regression(
+    namespace, device, dtype, solver, data, route
+):
     X, y, w = data()
     coef_ref, intercept_ref = reference(X, y, w)
     convert, xp, dev = make_space(namespace, device)
@@ -92,6 +135,7 @@ def test_parity_with_logistic_regression(namespace, device, dtype, solver, data)
     )
     with dispatch():
         est.fit(Xd, convert(y), sample_weight=convert(w))
+    route.check(device)
     # the fitted attributes are arrays of X's namespace, on its device, in its dtype
     for name in ("coef_", "intercept_"):
         attr = getattr(est, name)
@@ -107,13 +151,14 @@ def test_parity_with_logistic_regression(namespace, device, dtype, solver, data)
 
 
 @pytest.mark.parametrize("namespace, device, dtype", SPACES)
-def test_predictions_in_the_input_namespace(namespace, device, dtype):
+def test_predictions_in_the_input_namespace(namespace, device, dtype, route):
     X, y, _ = multiclass_data()
     convert, xp, dev = make_space(namespace, device)
     X = X.astype(dtype)
     ours = BCELogisticClassifier().fit(X, y)  # in memory, NumPy
     with dispatch():
         on_device = clone(ours).fit(convert(X), convert(y))
+    route.check(device)
     atol = dict(float64=1e-9, float32=1e-4)[dtype]
     for method in ("decision_function", "predict_proba", "predict_log_proba"):
         with dispatch():
@@ -130,7 +175,7 @@ def test_predictions_in_the_input_namespace(namespace, device, dtype):
     assert accuracy == pytest.approx(ours.score(X, y))
 
 
-def test_string_labels_and_multilabel_targets():
+def test_string_labels_and_multilabel_targets(route):
     X, y, _ = multiclass_data()
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     with dispatch():
@@ -143,18 +188,19 @@ def test_string_labels_and_multilabel_targets():
         est = BCELogisticClassifier().fit(torch.asarray(X), torch.asarray(Y))
         pred = est.predict(torch.asarray(X))
         proba = est.predict_proba(torch.asarray(X))
+    route.check(n_fits=2)
     ref = BCELogisticClassifier().fit(X, Y)
     np.testing.assert_array_equal(to_numpy(pred), ref.predict(X))
     np.testing.assert_allclose(to_numpy(proba), ref.predict_proba(X), atol=1e-9)
 
 
-def test_no_overflow_at_huge_logits():
+def test_no_overflow_at_huge_logits(route):
     # Separable data scaled so that the logits reach |z| ~ 1e4 and more.
     X, y, _ = binary_data()
     X = X * 1e4
     W = np.zeros((1, X.shape[1]))
     W[0, 0] = 1.0
-    from sklearn_bce._objective.array_api import ArrayAPIBackend, xp_log_sigmoid
+    from sklearn_bce._objective.array_api import xp_log_sigmoid
 
     for dtype in ("float64", "float32"):
         backend = ArrayAPIBackend(torch.asarray(X.astype(dtype)), y)
@@ -168,11 +214,12 @@ def test_no_overflow_at_huge_logits():
         est = BCELogisticClassifier(C=1e6).fit(torch.asarray(X), torch.asarray(y))
         proba = est.predict_proba(torch.asarray(X))
         log_proba = est.predict_log_proba(torch.asarray(X))
+    route.check()
     assert not np.isnan(to_numpy(proba)).any()
     assert np.isfinite(to_numpy(log_proba)).all()
 
 
-def test_sgd_fits_on_device():
+def test_sgd_fits_on_device(route):
     X, y, w = binary_data()
     ref = BCELogisticClassifier(solver="sgd", random_state=0, tol=1e-6).fit(
         X, y, sample_weight=w
@@ -187,16 +234,26 @@ def test_sgd_fits_on_device():
         est = BCELogisticClassifier(
             solver="sgd", early_stopping=True, random_state=0
         ).fit(xp_strict.asarray(X), xp_strict.asarray(y))
+    route.check(n_fits=2)
     assert est.validation_loss_curve_
+    ref = BCELogisticClassifier(
+        solver="sgd", early_stopping=True, random_state=0
+    ).fit(X, y)
+    # the same held-out rows and steps as in memory
+    np.testing.assert_allclose(
+        est.validation_loss_curve_, ref.validation_loss_curve_, rtol=1e-9
+    )
+    np.testing.assert_allclose(to_numpy(est.coef_), ref.coef_, rtol=1e-6, atol=1e-8)
 
 
-def test_warm_start_and_moving_the_model():
+def test_warm_start_and_moving_the_model(route):
     X, y, _ = multiclass_data()
     with dispatch():
         est = BCELogisticClassifier(warm_start=True)
         est.fit(torch.asarray(X), torch.asarray(y))
         first = to_numpy(est.coef_).copy()
         est.fit(torch.asarray(X), torch.asarray(y))
+    route.check(n_fits=2)
     np.testing.assert_allclose(to_numpy(est.coef_), first, atol=1e-8)
     assert est.n_iter_.max() <= 2
     # outside dispatch, a model fitted on torch predicts NumPy input in NumPy
@@ -228,6 +285,102 @@ def test_prediction_on_another_namespace_is_scikit_learns_error():
     numpy_fit = BCELogisticClassifier().fit(X, y)
     with dispatch(), pytest.raises(ValueError, match="must use the same namespace"):
         numpy_fit.predict(torch.asarray(X))
+
+
+@pytest.mark.filterwarnings("ignore:torch.asarray:UserWarning")  # requires_grad
+def test_host_memory_is_fitted_on_a_numpy_view(monkeypatch):
+    from sklearn_bce._fit import prepare_in_memory
+
+    X, y, w = binary_data()
+    X32 = X.astype(np.float32)
+    Xt = torch.asarray(X32)
+    with dispatch():
+        data = _array_api.prepare_array_api(
+            BCELogisticClassifier(n_jobs=2), Xt, torch.asarray(y), torch.asarray(w)
+        )
+    # the tensor's own memory, float32 kept, the threads of n_jobs
+    assert isinstance(data.backend, InMemoryBackend)
+    assert data.backend.X.ctypes.data == Xt.data_ptr()
+    assert data.backend.X.dtype == np.float32 and data.dtype == np.float32
+    ref = prepare_in_memory(BCELogisticClassifier(n_jobs=2), X32, y, w).backend
+    assert data.backend.n_threads == ref.n_threads
+    W = np.linspace(-1, 1, X.shape[1])[None, :]
+    for got, expected in zip(
+        data.backend.mean_loss_gradient(W, np.array([0.3])),
+        ref.mean_loss_gradient(W, np.array([0.3])),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, expected)
+    with dispatch():  # array-api-strict's devices are host memory too
+        data = _array_api.prepare_array_api(
+            BCELogisticClassifier(), xp_strict.asarray(X, device=xp_strict.Device(
+                "device1")), y, None,
+        )
+    assert isinstance(data.backend, InMemoryBackend)
+    # an array NumPy cannot view (a tensor that requires grad) and the switch
+    # off: the namespace's operations
+    for X_in, host in ((torch.asarray(X).requires_grad_(), True), (Xt, False)):
+        monkeypatch.setattr(_array_api, "HOST_VIEW", host)
+        assert _array_api.host_view(X_in) is None
+        with dispatch():
+            data = _array_api.prepare_array_api(
+                BCELogisticClassifier(), X_in, torch.asarray(y), None
+            )
+        assert isinstance(data.backend, ArrayAPIBackend)
+
+
+@pytest.mark.filterwarnings("ignore:torch.asarray:UserWarning")
+def test_a_tensor_that_requires_grad_is_fitted_with_torch(route):
+    X, y, w = binary_data()
+    coef_ref, intercept_ref = reference(X, y, w)
+    with dispatch():
+        est = BCELogisticClassifier(tol=1e-10).fit(
+            torch.asarray(X).requires_grad_(), torch.asarray(y),
+            sample_weight=torch.asarray(w),
+        )
+    assert route == [ArrayAPIBackend]  # not viewable: whatever the switch
+    assert isinstance(est.coef_, torch.Tensor)
+    atol = 1e-6 * np.abs(coef_ref).max()
+    np.testing.assert_allclose(to_numpy(est.coef_), coef_ref, rtol=0, atol=atol)
+    np.testing.assert_allclose(
+        to_numpy(est.intercept_), intercept_ref, rtol=0, atol=atol
+    )
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_l1_solvers_by_route(route, dtype):
+    # On a NumPy view, coordinate descent runs as for NumPy input, with the same
+    # coefficients; with the namespace's operations it is not available, and
+    # solver="auto" runs SGD.
+    X, y, _ = multiclass_data()
+    X = X.astype(dtype)
+    params = dict(l1_ratio=0.5, C=0.2, tol=1e-8)
+    ref = BCELogisticClassifier(**params).fit(X, y)
+    assert ref.solver_ == "cd"
+    if route.expected is InMemoryBackend:
+        for solver in ("cd", "auto"):
+            with dispatch():
+                est = BCELogisticClassifier(solver=solver, **params).fit(
+                    torch.asarray(X), torch.asarray(y)
+                )
+            assert est.solver_ == "cd" and est.coef_.dtype == getattr(torch, dtype)
+            np.testing.assert_array_equal(to_numpy(est.coef_), ref.coef_)
+            np.testing.assert_array_equal(to_numpy(est.intercept_), ref.intercept_)
+        route.check(n_fits=2)
+        return
+    with (
+        dispatch(),
+        pytest.raises(ValueError, match="'cd' is not available for array-api device"),
+    ):
+        BCELogisticClassifier(solver="cd", **params).fit(
+            torch.asarray(X), torch.asarray(y)
+        )
+    with dispatch():
+        est = BCELogisticClassifier(
+            solver="auto", random_state=0, max_iter=1000, **dict(params, tol=1e-4)
+        ).fit(torch.asarray(X), torch.asarray(y))
+    assert est.solver_ == "sgd"
+    route.check(n_fits=2)
 
 
 def _fit_error(X, y, sample_weight=None, **params):
@@ -285,6 +438,8 @@ def test_one_transfer_of_sums_per_evaluation(monkeypatch):
     # evaluation, whatever the solver; X never leaves the device.
     from sklearn_bce._objective import array_api
 
+    monkeypatch.setattr(_array_api, "HOST_VIEW", False)  # as on a GPU
+
     X, y, _ = multiclass_data()
     shapes = []
 
@@ -307,7 +462,7 @@ def test_one_transfer_of_sums_per_evaluation(monkeypatch):
     assert max(np.prod(s) for s in shapes) <= 3 * (d + 2)
 
 
-def test_estimator_checks_with_values():
+def test_estimator_checks_with_values(route):
     # scikit-learn's array API check, comparing values with the NumPy fit, on
     # every namespace and device present (test_common runs the others).
     est = BCELogisticClassifier()
@@ -318,6 +473,8 @@ def test_estimator_checks_with_values():
             "BCELogisticClassifier", est, array_namespace=namespace,
             **_device_kw(device), dtype_name=dtype, check_values=dtype == "float64",
         )
+    if not cuda_available():
+        assert route and set(route) == {route.expected}
 
 
 def _device_kw(device):

@@ -645,35 +645,19 @@ def test_auto_solver_rule_sparse():
 
 
 class _ProcessBlas:
-    """A stand-in for threadpoolctl's BLAS controller: one thread count for the
-    whole process, as OpenBLAS has, whatever the thread that sets it."""
+    """A stand-in for a BLAS library: one thread count for the whole process,
+    as OpenBLAS has, whatever the thread that sets it, and no thread-local one."""
+
+    set_local = None
 
     def __init__(self, threads):
-        self.threads = threads
+        self.count = threads
 
-    def select(self, user_api):
-        return self
+    def threads(self):
+        return self.count
 
-    def info(self):
-        return [{"num_threads": self.threads}]
-
-    def limit(self, limits):
-        blas = self
-
-        class Limiter:
-            def __init__(self):
-                self.saved, blas.threads = blas.threads, limits
-
-            def restore_original_limits(self):
-                blas.threads = self.saved
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.restore_original_limits()
-
-        return Limiter()
+    def set_process(self, threads):
+        self.count = threads
 
 
 def test_concurrent_fits_leave_blas_threads_as_they_found_them(monkeypatch):
@@ -682,10 +666,10 @@ def test_concurrent_fits_leave_blas_threads_as_they_found_them(monkeypatch):
     # both fits run their row blocks on two threads.
     import threading
 
-    import sklearn_bce._objective.memory as memory_module
+    import sklearn_bce._objective.blas as blas_module
 
     blas = _ProcessBlas(threads=2)
-    monkeypatch.setattr(memory_module, "_threadpool_controller", lambda: blas)
+    monkeypatch.setattr(blas_module, "blas_libraries", lambda: (blas,))
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20_000, 10))
     y = (X[:, 0] + rng.normal(size=20_000) > 0).astype(int)
@@ -696,7 +680,7 @@ def test_concurrent_fits_leave_blas_threads_as_they_found_them(monkeypatch):
     def spy(self, *args, **kwargs):
         name = threading.current_thread().name
         if name not in seen:
-            seen[name] = (self.n_workers, blas.threads)
+            seen[name] = (self.n_workers, blas.count)
             if name == "first":
                 first_in.set()
                 assert second_in.wait(timeout=60)
@@ -722,7 +706,7 @@ def test_concurrent_fits_leave_blas_threads_as_they_found_them(monkeypatch):
     two.join(timeout=120)
     # each fit: two threads of row blocks, BLAS at one thread meanwhile
     assert seen == {"first": (2, 1), "second": (2, 1)}
-    assert blas.threads == 2
+    assert blas.count == 2
     ref = LogisticRegression(tol=1e-10, max_iter=1000).fit(X, y)
     for est in fits.values():
         np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-4)

@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import (
     estimator_checks_generator,
 )
 
-from sklearn_bce import BCELogisticClassifier
+from sklearn_bce import BCELogisticClassifier, BCELogisticClassifierCV
 
 from .array_api_devices import check_runs_here
 
@@ -23,6 +23,8 @@ ESTIMATORS = [
     BCELogisticClassifier(solver="lbfgs"),
     BCELogisticClassifier(solver="newton-cholesky"),
     BCELogisticClassifier(solver="sgd"),
+    # paths on 3 folds: every check also runs the cross-validation
+    BCELogisticClassifierCV(Cs=3, cv=3),
 ]
 
 

@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 
 import sklearn_bce._dask.chunks as dask_chunks
 import sklearn_bce._dask.cluster as dask_cluster
-from sklearn_bce import BCELogisticClassifier
+from sklearn_bce import BCELogisticClassifier, bce_path, l1_min_c
 from sklearn_bce._dask import DaskBackend
 from sklearn_bce._dask.cluster import ChunkSet
 from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
@@ -675,3 +675,18 @@ def test_auto_solver_is_lbfgs_and_newton_is_refused_on_dask(client):
     assert BCELogisticClassifier().fit(X, y).solver_ == "newton-cholesky"
     with pytest.raises(ValueError, match="'newton-cholesky' is not available for dask"):
         BCELogisticClassifier(solver="newton-cholesky").fit(Xd, yd)
+
+
+def test_path_and_l1_min_c_on_the_cluster(client):
+    X, y = DATASETS["synthetic"]()
+    Xd, yd = da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
+    Cs = [0.01, 1.0]
+    path = bce_path(Xd, yd, Cs=Cs, tol=1e-8)
+    assert path.solvers == ["lbfgs", "lbfgs"]
+    for i, C in enumerate(Cs):
+        ref = lr_reference(X, y, C)
+        # measured: 1.6e-6 (L-BFGS at tol=1e-8)
+        np.testing.assert_allclose(path.coefs[i], ref.coef_, rtol=0, atol=1e-5)
+    # the closed form of the bound, as in tests/test_path.py
+    closed = 1.0 / np.abs(X.T @ (y.mean() - y)).max()
+    np.testing.assert_allclose(l1_min_c(Xd, yd), closed, rtol=1e-12)

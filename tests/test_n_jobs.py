@@ -185,15 +185,26 @@ def test_n_jobs_is_ignored_on_dask():
             assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=1e-6)
 
 
-def test_n_jobs_is_ignored_on_array_api_input():
+@pytest.mark.parametrize("host_view", [True, False])
+def test_n_jobs_on_array_api_input(host_view, monkeypatch):
+    # In host memory the arrays are fitted on a NumPy view by the in-memory
+    # backend, whose coefficients do not depend on an int n_jobs, bit for bit;
+    # with the namespace's operations n_jobs is not used.
     xps = pytest.importorskip("array_api_strict")
     from sklearn import config_context
 
+    from sklearn_bce import _array_api
+
+    monkeypatch.setattr(_array_api, "HOST_VIEW", host_view)
     X, y = threaded_data("dense")
     X, y = X[:, :5], y
     ref = LogisticRegression(solver="newton-cholesky", tol=1e-10).fit(X, y)
+    coefs = []
     with config_context(array_api_dispatch=True):
         for n_jobs in (1, 2, -1):
             clf = BCELogisticClassifier(tol=1e-10, n_jobs=n_jobs)
             clf.fit(xps.asarray(X), y)
-            assert_allclose(np.asarray(clf.coef_), ref.coef_, rtol=0, atol=1e-6)
+            coefs.append(np.asarray(clf.coef_))
+            assert_allclose(coefs[-1], ref.coef_, rtol=0, atol=1e-6)
+    for coef in coefs[1:]:
+        assert_array_equal(coef, coefs[0])

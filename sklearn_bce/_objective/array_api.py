@@ -5,7 +5,10 @@ array API namespace (torch, CuPy, array-api-strict, ...) on their device, and
 evaluates the loss, the gradient and the Hessian blocks there with the
 namespace's own operations. Only the coefficients go to the device and only the
 sums come back, as NumPy float64 arrays (the contract of
-:class:`~sklearn_bce._objective.DataBackend`).
+:class:`~sklearn_bce._objective.DataBackend`). It fits arrays on devices other
+than the host's memory (CUDA, MPS, ...) and arrays NumPy cannot view; an array in
+host memory is fitted on a NumPy view of it in the in-memory backend instead
+(see ``sklearn_bce._array_api.host_view``), unless that route is switched off.
 
 The element-wise functions of a logit (:func:`xp_sigmoid`,
 :func:`xp_log_sigmoid`) are written with operations of the array API standard
@@ -196,7 +199,7 @@ class ArrayAPIBackend:
         The device of ``X``.
     """
 
-    name = "array-api"
+    name = "array-api device"
     has_hessian = True
     has_columns = False
     supports_rows = True
@@ -462,7 +465,8 @@ class ArrayAPIBackend:
         """Not offered (``has_columns`` is False): NotImplementedError.
 
         Coordinate descent takes one column at a time, a round trip to the
-        device each; the other solvers suit this backend.
+        device each; the other solvers suit this backend. (Arrays in host memory
+        are fitted in the in-memory backend, which offers them.)
         """
         raise NotImplementedError("The array API backend offers no column access.")
 

@@ -38,8 +38,8 @@ class DataBackend(Protocol):
     Attributes
     ----------
     name : str
-        Where the data live, for messages (``"in-memory"``, ``"array-api"``,
-        ``"dask"``).
+        Where the data live, for messages (``"in-memory"``,
+        ``"array-api device"``, ``"dask"``).
     n_samples : int
         Number of rows of ``X``.
     n_features : int

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -11,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import cpu_count
 
+from .blas import single_threaded_blas
 from .indicators import indicator_groups
 from .kernels import (
     FUSE_BYTES,
@@ -58,54 +57,6 @@ def thread_count(n_jobs):
     if n_jobs < 0:
         return max(cpu_count() + 1 + n_jobs, 1)
     return int(n_jobs)
-
-
-@functools.cache
-def _threadpool_controller():
-    """Return the process's threadpoolctl controller, built once.
-
-    Building one inspects the loaded libraries, which takes milliseconds.
-    """
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-class _BlasLimit:
-    """BLAS held at one thread while any fit in the process runs its row blocks.
-
-    BLAS thread pools belong to the whole process, so fits running concurrently
-    in threads share one limit: the first to start records BLAS's threads and
-    limits them to one, the last to end restores them, and all of them use the
-    recorded number of threads for their row blocks.
-    """
-
-    lock = threading.Lock()
-    users = 0
-    limiter = None
-    threads = 1
-
-
-@contextmanager
-def _single_threaded_blas():
-    """Context holding BLAS at one thread; yields BLAS's threads before it."""
-    with _BlasLimit.lock:
-        if _BlasLimit.users == 0:
-            blas = _threadpool_controller().select(user_api="blas")
-            _BlasLimit.threads = max(
-                (lib["num_threads"] for lib in blas.info()), default=1
-            )
-            _BlasLimit.limiter = blas.limit(limits=1)
-        _BlasLimit.users += 1
-        threads = _BlasLimit.threads
-    try:
-        yield threads
-    finally:
-        with _BlasLimit.lock:
-            _BlasLimit.users -= 1
-            if _BlasLimit.users == 0:
-                _BlasLimit.limiter.restore_original_limits()
-                _BlasLimit.limiter = None
 
 
 class InMemoryBackend:
@@ -368,27 +319,36 @@ class InMemoryBackend:
         products, while the element-wise part of each evaluation runs on one
         core. Here the row blocks of every evaluation (products and element-wise
         work) run concurrently on ``n_threads`` threads (by default as many as
-        BLAS was set to use), with BLAS itself limited to one thread meanwhile:
-        one limit for the whole process, shared by fits running concurrently in
-        threads and lifted when the last of them ends. Results do not depend on
-        thread timing (block sums are added in a fixed order). With an explicit
-        ``n_threads`` they do not depend on it either: the blocks are then sized
-        for all the CPUs (``joblib.cpu_count()``) whatever the number of threads
-        that run them, so one thread and eight give the same bits.
+        BLAS was set to use), with BLAS itself held at one thread in them and
+        in the calling thread meanwhile (see :mod:`~sklearn_bce._objective.blas`:
+        only in these threads where BLAS has a thread-local thread count,
+        otherwise one limit for the whole process, shared by fits running
+        concurrently in threads and lifted when the last of them ends, during
+        which other threads' BLAS products run on one thread too). Results do
+        not depend on thread timing (block sums are added in a fixed order).
+        With an explicit ``n_threads`` they do not depend on it either: the
+        blocks are then sized for all the CPUs (``joblib.cpu_count()``) whatever
+        the number of threads that run them, so one thread and eight give the
+        same bits.
 
         Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there is
-        nothing to run concurrently, and the set-up (a few milliseconds) would
-        cost more than the fit of a small data set. They are evaluated as
-        outside this context, whatever ``n_threads``.
+        nothing to run concurrently, and the set-up of threads (a few
+        milliseconds) would cost more than the fit of a small data set. They are
+        evaluated in the calling thread, whatever ``n_threads``, with BLAS held
+        at one thread all the same: its products are small there (Newton's
+        Cholesky factorisations included), and a multi-threaded BLAS spends far
+        more on waking its threads than on them, up to a hundred times the fit's
+        time on a machine whose cores are busy.
 
         Yields
         ------
         None
         """
         if self.n_samples < THREADED_ROWS:
-            yield
+            with single_threaded_blas():
+                yield
             return
-        with _single_threaded_blas() as blas_threads:
+        with single_threaded_blas() as (blas_threads, hold_blas):
             if self.n_threads is None:
                 n_threads = self._block_threads = blas_threads
             else:
@@ -397,7 +357,8 @@ class InMemoryBackend:
                 if n_threads <= 1:
                     yield
                 else:
-                    with ThreadPoolExecutor(n_threads) as executor:
+                    pool = ThreadPoolExecutor(n_threads, initializer=hold_blas)
+                    with pool as executor:
                         self.executor, self.n_workers = executor, n_threads
                         yield
             finally:

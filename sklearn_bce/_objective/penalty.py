@@ -30,10 +30,12 @@ class Penalty:
 
     Parameters
     ----------
-    C : float
-        Inverse regularisation strength, positive; ``np.inf`` for no penalty.
-    l1_ratio : float
-        Share of the L1 part, in ``[0, 1]``.
+    C : float or array-like of shape (K,)
+        Inverse regularisation strength, positive; ``np.inf`` for no penalty. An
+        array gives each problem its own (as the per-class choices of
+        :class:`~sklearn_bce.BCELogisticClassifierCV`).
+    l1_ratio : float or array-like of shape (K,)
+        Share of the L1 part, in ``[0, 1]``; an array gives each problem its own.
     total_weight : float or array-like of shape (K,)
         ``S_k``, the total sample weight behind each problem.
 
@@ -50,19 +52,24 @@ class Penalty:
     """
 
     def __init__(self, C, l1_ratio, total_weight):
-        self.C = float(C)
-        self.l1_ratio = float(l1_ratio)
+        self.C = _scalar_or_array(C)
+        self.l1_ratio = _scalar_or_array(l1_ratio)
         self.total_weight = np.atleast_1d(np.asarray(total_weight, dtype=np.float64))
-        if np.isfinite(self.C):
-            self.strength = 1.0 / (self.C * self.total_weight)
-        else:
-            self.strength = np.zeros_like(self.total_weight)
-        self.l2 = (1.0 - self.l1_ratio) * self.strength
-        self.l1 = self.l1_ratio * self.strength
+        C = np.asarray(self.C, dtype=np.float64)
+        finite = np.isfinite(C)
+        with np.errstate(divide="ignore"):
+            strength = np.where(finite, 1.0 / (np.where(finite, C, 1.0)), 0.0)
+        self.strength = np.atleast_1d(strength / self.total_weight)
+        self.l2 = (1.0 - np.asarray(self.l1_ratio)) * self.strength
+        self.l1 = np.asarray(self.l1_ratio) * self.strength
 
     def __repr__(self):
+        C, l1_ratio = (
+            v.tolist() if isinstance(v, np.ndarray) else v
+            for v in (self.C, self.l1_ratio)
+        )
         return (
-            f"Penalty(C={self.C!r}, l1_ratio={self.l1_ratio!r}, "
+            f"Penalty(C={C!r}, l1_ratio={l1_ratio!r}, "
             f"total_weight={self.total_weight.tolist()!r})"
         )
 
@@ -155,3 +162,9 @@ class Penalty:
         l1 = self.per_problem(self.l1, T.shape[0], cols)
         thresh = step * l1[:, None] * coord_scale
         return np.sign(T) * np.maximum(np.abs(T) - thresh, 0.0)
+
+
+def _scalar_or_array(value):
+    """A float, or a float64 array for a per-problem value."""
+    value = np.asarray(value, dtype=np.float64)
+    return float(value) if value.ndim == 0 else value

@@ -1,10 +1,11 @@
 """The ``sklearn-bce`` command: the estimator at work on real data, with plots.
 
-``sklearn-bce`` (or ``python -m sklearn_bce``) chooses ``C`` by
-``GridSearchCV(Pipeline(preprocessing, BCELogisticClassifier), scoring=bce_scorer)``,
-cross-validates the chosen model and ``LogisticRegression`` on the same folds, prints
-a table and writes plots. ``sklearn-bce predict MODEL.skops FILE.csv`` applies a model
-saved with ``--save``.
+``sklearn-bce`` (or ``python -m sklearn_bce``) chooses ``C`` as
+``GridSearchCV(Pipeline(preprocessing, BCELogisticClassifier), scoring=bce_scorer)``
+would, with one warm-started path over the values of ``C`` per fold instead of one
+cold fit per value and fold (:func:`search_C`), cross-validates the chosen model and
+``LogisticRegression`` on the same folds, prints a table and writes plots.
+``sklearn-bce predict MODEL.skops FILE.csv`` applies a model saved with ``--save``.
 
 Plots need matplotlib and CSV files need pandas; both come with the ``cli`` extra
 (``pip install "sklearn-bce[cli]"``), as does skops for ``--save`` and ``predict``.
@@ -32,12 +33,20 @@ from .plots import (
     reliability_bins,
 )
 from .progress import ConvergenceNotes, Progress
-from .search import DEFAULT_CS, cross_validate_models, format_table, search_C
+from .search import (
+    DEFAULT_CS,
+    CSearch,
+    cross_validate_models,
+    fits_over_C,
+    format_table,
+    search_C,
+)
 
 __all__ = [
     "DEFAULT_CS",
     "EXTRA_HINT",
     "PLOT_FILES",
+    "CSearch",
     "CommandError",
     "ConvergenceNotes",
     "FillMissing",
@@ -46,6 +55,7 @@ __all__ = [
     "build_predict_parser",
     "categorical_as_strings",
     "cross_validate_models",
+    "fits_over_C",
     "format_table",
     "load_csv",
     "load_default_data",

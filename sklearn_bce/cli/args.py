@@ -47,7 +47,8 @@ def build_parser():
         prog="sklearn-bce",
         description=(
             "Choose C for Pipeline(preprocessing, BCELogisticClassifier) by a "
-            "cross-validated grid search scored with the binary cross-entropy, "
+            "cross-validated grid search scored with the binary cross-entropy "
+            "(one warm-started path over the values of C per fold), "
             "compare the chosen model with LogisticRegression on the same folds, "
             "and write plots. Without --data it uses the breast-cancer data shipped "
             "with scikit-learn."

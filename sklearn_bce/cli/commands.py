@@ -43,9 +43,10 @@ def _load_data(args, progress):
 
 
 def _choose_C(args, X, y, *, folds, tabular, progress):
-    """The grid search of ``C``, fitted."""
+    """The search of ``C``: one warm-started path per fold (cold fits for SGD)."""
+    fits = "cold fits" if args.solver == "sgd" else "a warm-started path per fold"
     progress.note(
-        f"grid search of C over {len(args.Cs)} values x {args.cv} folds "
+        f"grid search of C over {len(args.Cs)} values x {args.cv} folds, {fits} "
         f"(scoring=bce_scorer, solver={args.solver!r})"
     )
     with ConvergenceNotes(progress, "grid search"):
@@ -94,9 +95,9 @@ def run(args, progress, stdout=None):
     Returns
     -------
     result : dict
-        ``search`` (GridSearchCV), ``rows`` (the table), ``oof_proba`` and
-        ``plots`` (paths of the files written); with ``--coef-table``, also
-        ``coef_table`` (a structured array).
+        ``search`` (:class:`~sklearn_bce.cli.CSearch`), ``rows`` (the table),
+        ``oof_proba`` and ``plots`` (paths of the files written); with
+        ``--coef-table``, also ``coef_table`` (a structured array).
     """
     from sklearn.model_selection import StratifiedKFold
 

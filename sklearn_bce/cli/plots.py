@@ -109,8 +109,8 @@ def plot_bce_vs_C(search, path):
 
     Parameters
     ----------
-    search : GridSearchCV
-        Fitted by :func:`~sklearn_bce.cli.search_C`.
+    search : CSearch
+        Returned by :func:`~sklearn_bce.cli.search_C`.
     path : str or Path
         PNG file to write.
     """
@@ -199,8 +199,8 @@ def write_plots(out, X, y, search, oof_proba, *, seed=0, progress=None):
         Features, as given to the search.
     y : ndarray of shape (n_samples,)
         Labels.
-    search : GridSearchCV
-        Fitted by :func:`~sklearn_bce.cli.search_C`.
+    search : CSearch
+        Returned by :func:`~sklearn_bce.cli.search_C`.
     oof_proba : dict of str to ndarray of shape (n_samples, n_classes)
         Out-of-fold probabilities of each model, from
         :func:`~sklearn_bce.cli.cross_validate_models`.

@@ -1,9 +1,8 @@
 """What the command tells the user while it works: progress bars, status lines, notes.
 
-On a terminal, fits that scikit-learn can follow with its callbacks (scikit-learn
->= 1.9, with rich installed) show :class:`sklearn.callback.ProgressBar`'s bars;
-other stages rewrite one status line. Elsewhere (files, pipes, tests) only the
-permanent lines of :meth:`Progress.note` appear.
+On a terminal, the search of ``C`` shows a progress bar (with rich installed)
+and other stages rewrite one status line. Elsewhere (files, pipes, tests) only
+the permanent lines of :meth:`Progress.note` appear.
 """
 
 from __future__ import annotations
@@ -13,33 +12,50 @@ import warnings
 from contextlib import contextmanager
 
 
-def progress_bar(max_propagation_depth=0):
-    """scikit-learn's progress bar callback, or None where it is not available.
+def progress_bar(stream):
+    """A rich progress display drawn on ``stream``, or None without rich.
 
     Parameters
     ----------
-    max_propagation_depth : int or None, default=0
-        Levels of nested estimators that get bars (0: the outermost only).
+    stream : file-like
+        Where the bar is drawn.
 
     Returns
     -------
-    callback : sklearn.callback.ProgressBar or None
-        None without ``sklearn.callback`` (scikit-learn < 1.9) or without rich.
+    bar : rich.progress.Progress or None
+        Not started; None when rich is not installed.
     """
     try:
-        from sklearn.callback import ProgressBar
-
-        return ProgressBar(max_propagation_depth=max_propagation_depth)
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+        from rich.table import Column
     except ImportError:
         return None
+    # the status last, in the room the counts leave (shortened if needed), so
+    # that the bar and the counts keep their places as the status changes;
+    # standard output, where the results go, is left alone
+    status = Column(ratio=1, no_wrap=True, overflow="ellipsis")
+    return Progress(
+        BarColumn(bar_width=30), MofNCompleteColumn(), TaskProgressColumn(),
+        TimeElapsedColumn(), TextColumn("{task.description}", table_column=status),
+        console=Console(file=stream), expand=True, redirect_stdout=False,
+    )
 
 
 class Progress:
     """Progress messages on a stream (standard error by default).
 
-    On a terminal, :meth:`bars` shows scikit-learn's progress bars for a fit, and
-    :meth:`update` rewrites one status line in place for other stages; elsewhere
-    (files, pipes, tests) only the lines of :meth:`note` appear.
+    On a terminal, :meth:`bar` shows a progress bar of a stage's steps (with
+    rich installed), and :meth:`update` rewrites one status line in place for
+    other stages; elsewhere (files, pipes, tests) only the lines of :meth:`note`
+    appear.
 
     Parameters
     ----------
@@ -55,58 +71,68 @@ class Progress:
         isatty = getattr(self.stream, "isatty", None)
         self.live = bool(isatty and isatty())
         self._width = 0
-        self._console = None  # rich's console while bars are shown
+        self._bar = None  # rich's progress display while a bar is shown
+        self._task = None
 
     @contextmanager
-    def bars(self, estimator, max_propagation_depth=0):
-        """Show scikit-learn's progress bars of ``estimator``'s fits in the block.
+    def bar(self, total):
+        """Show a progress bar of ``total`` steps in the block.
 
-        Only on a terminal, and where :func:`progress_bar` is available; the bars
-        are drawn on this object's stream, and :meth:`note` lines appear above
-        them. The callback is removed from ``estimator`` after the block.
+        Only on a terminal, and where :func:`progress_bar` is available; the bar
+        is drawn on this object's stream, :meth:`step` advances it,
+        :meth:`update` changes its description and :meth:`note` lines appear
+        above it. Without a bar, :meth:`step` and :meth:`update` rewrite the
+        status line.
 
         Parameters
         ----------
-        estimator : estimator supporting callbacks
-            The estimator fitted in the block (for example a ``GridSearchCV``).
-        max_propagation_depth : int or None, default=0
-            Levels of nested estimators that get bars.
+        total : int
+            The number of steps.
 
         Yields
         ------
         shown : bool
-            Whether bars are shown (otherwise :meth:`update` lines may be).
+            Whether the bar is shown.
         """
-        bar = None
-        if self.enabled and self.live and hasattr(estimator, "set_callbacks"):
-            bar = progress_bar(max_propagation_depth)
+        bar = progress_bar(self.stream) if self.enabled and self.live else None
         if bar is None:
             yield False
             return
-        import rich
-
-        console = rich.get_console()
-        saved = console.__dict__
-        rich.reconfigure(file=self.stream)  # the bars go where the notes go
         self._clear()
-        self._console = console
-        estimator.set_callbacks(bar)
-        try:
-            yield True
-        finally:
-            estimator.set_callbacks()
-            self._console = None
-            console.__dict__ = saved
+        with bar:
+            self._bar, self._task = bar, bar.add_task("", total=total)
+            try:
+                yield True
+            finally:
+                self._bar = self._task = None
+
+    def step(self, message):
+        """Count one step of the bar of :meth:`bar` and show ``message``.
+
+        Without a bar, the same as :meth:`update`.
+
+        Parameters
+        ----------
+        message : str
+            The status after the step.
+        """
+        if self._bar is not None:
+            self._bar.update(self._task, description=message, advance=1)
+        else:
+            self.update(message)
 
     def update(self, message):
-        """Show a transient status line (terminals only).
+        """Show a transient status line (terminals only), or the bar's description.
 
         Parameters
         ----------
         message : str
             The status.
         """
-        if not (self.enabled and self.live) or self._console is not None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=message)
+            return
+        if not (self.enabled and self.live):
             return
         self.stream.write("\r" + message.ljust(self._width))
         self._width = len(message)
@@ -122,13 +148,12 @@ class Progress:
         """
         if not self.enabled:
             return
-        if self._console is not None:  # above the bars
-            self._console.print(message, markup=False, highlight=False)
+        if self._bar is not None:  # above the bar
+            self._bar.console.print(message, markup=False, highlight=False)
             return
         self._clear()
         self.stream.write(message + "\n")
         self.stream.flush()
-
 
     def _clear(self):
         """Erase the status line, if one is shown."""

@@ -1,7 +1,12 @@
-"""Choosing ``C`` by a grid search, and cross-validating the chosen model.
+"""Choosing ``C`` by cross-validated paths, and cross-validating the chosen model.
 
-Both report each fit to a :class:`~sklearn_bce.cli.Progress` and use the same
-folds, so that their scores can be compared.
+:func:`search_C` makes the choice of ``GridSearchCV(pipeline, {"classifier__C":
+Cs}, scoring=bce_scorer)`` at a fraction of its cost: in each fold it fits the
+preprocessing once, on the fold's training rows as the grid search does, and
+then one warm-started path over all the values of ``C``
+(:func:`~sklearn_bce.bce_path`) instead of one cold fit per value. Both it and
+:func:`cross_validate_models` report to a :class:`~sklearn_bce.cli.Progress`
+and use the same folds, so that their scores can be compared.
 """
 
 from __future__ import annotations
@@ -16,38 +21,200 @@ from .progress import Progress
 #: The ``C`` values searched by default.
 DEFAULT_CS = (0.001, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
+#: The parameter of the command's pipeline that the search chooses.
+C_PARAM = "classifier__C"
 
-class _ReportingScorer:
-    """Wrap a scorer to report each (C, fold) of a grid search as it is scored."""
 
-    def __init__(self, scorer, n_folds, Cs, progress):
-        self.scorer = scorer
-        self.n_folds = n_folds
-        self.Cs = list(Cs)
-        self.progress = progress
-        self._scores = {}
+class CSearch:
+    """The result of :func:`search_C`, under ``GridSearchCV``'s attribute names.
 
-    def __call__(self, estimator, X, y, **kwargs):
-        score = self.scorer(estimator, X, y, **kwargs)
-        C = estimator[-1].C
-        scores = self._scores.setdefault(C, [])
-        scores.append(score)
-        where = self.Cs.index(C) + 1 if C in self.Cs else "?"
-        self.progress.update(
-            f"search: C={C:g} ({where}/{len(self.Cs)}), fold "
-            f"{len(scores)}/{self.n_folds}"
-        )
-        if len(scores) == self.n_folds:
-            self.progress.note(
-                f"  C={C:<8g} mean CV BCE {-np.mean(scores):.4f} "
-                f"(+/- {np.std(scores):.4f}) over {self.n_folds} folds"
-            )
-        return score
+    The candidate with the best mean score is chosen, the first one among equal
+    means, as ``GridSearchCV`` chooses.
+
+    Parameters
+    ----------
+    Cs : sequence of float
+        The values of ``C``, in the order searched.
+    scores : ndarray of shape (n_Cs, n_folds)
+        The held-out score (:data:`~sklearn_bce.bce_scorer`) of each ``C`` and
+        fold.
+    n_iter : ndarray of shape (n_Cs, n_folds)
+        Solver iterations of each fit (the largest over its binary problems).
+
+    Attributes
+    ----------
+    Cs_ : list of float
+        The values of ``C``.
+    scores_ : ndarray of shape (n_Cs, n_folds)
+        The held-out scores (minus the BCE: higher is better).
+    n_iter_ : ndarray of shape (n_Cs, n_folds)
+        Solver iterations of each fit.
+    n_splits_ : int
+        The number of folds.
+    cv_results_ : dict of str to ndarray or list
+        As ``GridSearchCV``'s: ``param_classifier__C``, ``params``,
+        ``split<k>_test_score``, ``mean_test_score``, ``std_test_score`` and
+        ``rank_test_score``, one entry per ``C``.
+    best_index_ : int
+        The index of the chosen ``C``.
+    best_params_ : dict
+        ``{"classifier__C": C}`` for the chosen ``C``.
+    best_score_ : float
+        Its mean held-out score.
+    best_estimator_ : Pipeline
+        The pipeline with the chosen ``C`` refitted on all rows; set by
+        :meth:`refit`.
+    """
+
+    def __init__(self, Cs, scores, n_iter):
+        self.Cs_ = list(Cs)
+        self.scores_ = np.asarray(scores, dtype=np.float64)
+        self.n_iter_ = np.asarray(n_iter)
+        self.n_splits_ = self.scores_.shape[1]
+        mean = self.scores_.mean(axis=1)
+        std = self.scores_.std(axis=1)
+        ranked = np.nan_to_num(mean, nan=-np.inf)
+        # rank 1 for the best mean, equal means sharing the smallest rank
+        rank = 1 + (ranked[None, :] > ranked[:, None]).sum(axis=1)
+        self.cv_results_ = {
+            f"param_{C_PARAM}": np.asarray(self.Cs_, dtype=np.float64),
+            "params": [{C_PARAM: C} for C in self.Cs_],
+            **{f"split{k}_test_score": self.scores_[:, k]
+               for k in range(self.n_splits_)},
+            "mean_test_score": mean,
+            "std_test_score": std,
+            "rank_test_score": rank.astype(np.int32),
+        }
+        self.best_index_ = int(np.argmax(ranked))
+        self.best_params_ = {C_PARAM: self.Cs_[self.best_index_]}
+        self.best_score_ = float(mean[self.best_index_])
+
+    def refit(self, model, X, y):
+        """Fit a clone of ``model`` with the chosen ``C`` on all rows.
+
+        Parameters
+        ----------
+        model : Pipeline
+            The searched pipeline (unfitted).
+        X : DataFrame or ndarray of shape (n_samples, n_features)
+            Features.
+        y : ndarray of shape (n_samples,)
+            Labels.
+
+        Returns
+        -------
+        self : CSearch
+            With ``best_estimator_``.
+        """
+        from sklearn.base import clone
+
+        self.best_estimator_ = clone(model).set_params(**self.best_params_)
+        self.best_estimator_.fit(X, y)
+        return self
+
+
+def fits_over_C(classifier, X, y, Cs):
+    """Yield ``classifier`` fitted on ``(X, y)`` with each value of ``C``.
+
+    With a deterministic solver, from one warm-started path
+    (:func:`~sklearn_bce.bce_path` with the classifier's settings), each fit
+    reaching the optimum a cold fit reaches (to the solver's tolerance). With
+    ``solver="sgd"``, whose result depends on its starting point and its random
+    draws, cold fits, as a grid search runs them.
+
+    Parameters
+    ----------
+    classifier : BCELogisticClassifier
+        Gives every setting but ``C``; it is not modified.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training features (preprocessed).
+    y : ndarray of shape (n_samples,)
+        Labels.
+    Cs : sequence of float
+        The values of ``C``.
+
+    Yields
+    ------
+    fitted : BCELogisticClassifier
+        A clone of ``classifier`` with ``C`` set, fitted, in the order of ``Cs``.
+    """
+    from sklearn.base import clone
+
+    from .._fit import set_coef
+    from .._path import bce_path
+
+    if classifier.solver == "sgd":
+        for C in Cs:
+            yield clone(classifier).set_params(C=C).fit(X, y)
+        return
+    params = clone(classifier).get_params(deep=False)
+    settings = {name: params[name] for name in (
+        "l1_ratio", "fit_intercept", "class_weight", "solver", "tol", "max_iter",
+        "n_jobs", "verbose",
+    )}
+    path = bce_path(X, y, Cs=list(Cs), **settings)
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    for i, C in enumerate(Cs):
+        fitted = type(classifier)(**{**params, "C": C})
+        fitted.n_features_in_ = X.shape[1]
+        set_coef(fitted, path.coefs[i], path.intercepts[i], path.classes, False,
+                 dtype)
+        fitted.n_iter_ = path.n_iter[i]
+        fitted.solver_ = path.solvers[i]
+        yield fitted
+
+
+def _fold_scores(model, X, y, train, test, Cs):
+    """Fit and score every ``C`` of one fold.
+
+    Parameters
+    ----------
+    model : Pipeline
+        The searched pipeline (unfitted): preprocessing, then the classifier.
+    X : DataFrame or ndarray of shape (n_samples, n_features)
+        Features.
+    y : ndarray of shape (n_samples,)
+        Labels.
+    train, test : ndarray of int
+        The fold's training and held-out rows.
+    Cs : list of float
+        The values of ``C``.
+
+    Yields
+    ------
+    i : int
+        The index of the ``C`` in ``Cs``, in order.
+    score : float
+        Its held-out score (:data:`~sklearn_bce.bce_scorer`).
+    n_iter : int
+        Its solver iterations (the largest over the binary problems).
+    """
+    from sklearn.base import clone
+    from sklearn.utils import _safe_indexing
+
+    from ..metrics import bce_scorer
+
+    # fitted on the fold's training rows only, as Pipeline.fit in a grid search
+    preprocess = clone(model[:-1])
+    X_train = preprocess.fit_transform(_safe_indexing(X, train), y[train])
+    X_test = preprocess.transform(_safe_indexing(X, test))
+    fits = fits_over_C(model[-1], X_train, y[train], Cs)
+    for i, fitted in enumerate(fits):
+        yield i, bce_scorer(fitted, X_test, y[test]), int(np.max(fitted.n_iter_))
 
 
 def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
              tabular=True, progress=None):
-    """Choose ``C`` by a grid search scored with :data:`~sklearn_bce.bce_scorer`.
+    """Choose ``C`` as a grid search scored with :data:`~sklearn_bce.bce_scorer`.
+
+    The choice and the scores are those of ``GridSearchCV(make_model(X,
+    BCELogisticClassifier(solver=solver, random_state=seed)), {"classifier__C":
+    Cs}, scoring=bce_scorer, cv=folds)`` (to the solver's tolerance), computed
+    with one warm-started path per fold (see :func:`fits_over_C`): in each fold
+    the preprocessing is fitted on the training rows, then the path on the
+    transformed training rows, and each ``C`` is scored on the transformed
+    held-out rows. The best mean score chooses ``C`` (the first of equal ones),
+    and the pipeline is refitted with it on all rows.
 
     Parameters
     ----------
@@ -66,46 +233,55 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
     tabular : bool, default=True
         Passed to :func:`~sklearn_bce.cli.make_preprocessor`.
     progress : Progress, default=None
-        Where to report each C and fold: on a terminal, scikit-learn's progress
-        bars of the search (scikit-learn >= 1.9 with rich), or else a status
-        line; the mean score of each C as a note.
+        Where to report each C and fold: on a terminal, a progress bar (with
+        rich) or else a status line; the mean score of each C as a note.
 
     Returns
     -------
-    search : GridSearchCV
-        Fitted; ``best_estimator_`` is the chosen pipeline refitted on all rows.
+    search : CSearch
+        ``best_estimator_`` is the chosen pipeline refitted on all rows.
     """
-    from sklearn.model_selection import GridSearchCV
-
     from .._classifier import BCELogisticClassifier
-    from ..metrics import bce_scorer
 
     progress = Progress(enabled=False) if progress is None else progress
     model = make_model(
         X, BCELogisticClassifier(solver=solver, random_state=seed), tabular=tabular
     )
-    scorer = _ReportingScorer(bce_scorer, folds.get_n_splits(), Cs, progress)
-    search = GridSearchCV(
-        model, {"classifier__C": list(Cs)}, scoring=scorer, cv=folds,
-        error_score="raise",
-    )
-    with progress.bars(search):  # on a terminal: scikit-learn's progress bars
-        return search.fit(X, y)
+    Cs = list(Cs)
+    splits = list(folds.split(X, y))
+    n_Cs, n_folds = len(Cs), len(splits)
+    scores = np.empty((n_Cs, n_folds))
+    n_iter = np.zeros((n_Cs, n_folds), dtype=int)
+    how = "cold fits of" if solver == "sgd" else "path over"
+    with progress.bar(n_Cs * n_folds):
+        for k, (train, test) in enumerate(splits):
+            progress.update(f"search: fold {k + 1}/{n_folds}, {how} {n_Cs} "
+                            "values of C")
+            for i, score, iters in _fold_scores(model, X, y, train, test, Cs):
+                scores[i, k], n_iter[i, k] = score, iters
+                progress.step(f"search: C={Cs[i]:g} ({i + 1}/{n_Cs}), fold "
+                              f"{k + 1}/{n_folds}")
+        for C, fold_scores in zip(Cs, scores, strict=True):
+            progress.note(
+                f"  C={C:<8g} mean CV BCE {-np.mean(fold_scores):.4f} "
+                f"(+/- {np.std(fold_scores):.4f}) over {n_folds} folds"
+            )
+    return CSearch(Cs, scores, n_iter).refit(model, X, y)
 
 
 def chosen_C(search):
-    """The ``C`` a grid search of :func:`search_C` chose.
+    """The ``C`` that :func:`search_C` chose.
 
     Parameters
     ----------
-    search : GridSearchCV
-        Fitted by :func:`search_C`.
+    search : CSearch
+        Returned by :func:`search_C`.
 
     Returns
     -------
     C : float
     """
-    return search.best_params_["classifier__C"]
+    return search.best_params_[C_PARAM]
 
 
 def cross_validate_models(models, X, y, *, folds, progress=None):

@@ -1,0 +1,356 @@
+"""Regularisation paths: one warm-started fit per ``C``, from the strongest penalty up.
+
+A path holds its training data in one backend for all its values of ``C``: the
+feature moments, the column copies of coordinate descent and the weight totals
+are computed once. The fits run from the smallest ``C`` (the strongest penalty,
+the sparsest and the easiest model) upwards, each starting from the previous
+solution; coordinate descent's working set then starts from the previous
+non-zero coefficients, so that the path costs little more than its last fit.
+
+:func:`l1_min_c` is the ``C`` below which an L1 or elastic-net penalty sets every
+coefficient to zero, computed exactly for this objective (whose intercept is not
+penalised), and :func:`bce_path` the public path.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ._classifier import BCELogisticClassifier
+from ._diagnostics import warn_if_single_valued
+from ._dispatch import prepare
+from ._fit import auto_solver, check_fit_parameters, run_solver
+from ._objective import Objective, Penalty
+from ._objective.array_api import to_numpy
+
+__all__ = ["bce_path", "c_grid", "fit_path", "l1_min_c", "smallest_c"]
+
+#: Decades spanned by a grid of ``Cs=int`` values.
+_DECADES = 4.0
+
+
+def smallest_c(backend, l1_ratio, fit_intercept):
+    """The largest ``C`` at which the L1 part keeps every coefficient at zero.
+
+    At zero coefficients (and the intercept of the best constant model), the
+    gradient of the data term of problem ``k`` in feature ``j`` is
+    ``g_kj = (1/S_k) sum_i s_ik (p_k - Y_ik) x_ij``; zero coefficients are optimal
+    while ``|g_kj| <= l1_ratio / (C S_k)`` for every feature, that is while
+    ``C <= l1_ratio / max_j |S_k g_kj|``. The smallest such bound over the problems
+    is returned. Problems with a single class and an intercept are left out: their
+    loss falls as the intercept goes to infinity, where no feature helps.
+
+    Parameters
+    ----------
+    backend : DataBackend
+        The training data.
+    l1_ratio : float
+        The share of the L1 part, in ``(0, 1]``.
+    fit_intercept : bool
+        Whether each problem has an intercept.
+
+    Returns
+    -------
+    C : float
+        ``np.inf`` when no feature ever enters (every column constant, or no
+        problem with two classes).
+    """
+    totals = backend.weight_totals()
+    objective = Objective(
+        backend, Penalty(np.inf, 0.0, totals), fit_intercept=fit_intercept,
+        precondition=False,
+    )
+    T = objective.initial_point(prior=True).reshape(objective.K, -1)
+    _, G = objective.loss_gradient_problems(T)
+    reach = np.abs(G[:, : objective.n_features]).max(axis=1, initial=0.0)
+    reach = reach * np.broadcast_to(totals, reach.shape)
+    if fit_intercept:
+        p = objective.positive_fraction()
+        reach = np.where((p > 0) & (p < 1), reach, 0.0)
+    top = float(reach.max(initial=0.0))
+    return np.inf if top <= 0 else float(l1_ratio) / top
+
+
+def c_grid(Cs, lower=None):
+    """The values of ``C`` of a path, from its ``Cs`` parameter.
+
+    Parameters
+    ----------
+    Cs : int or array-like of float
+        An int asks for that many values, evenly spaced on a log scale: over
+        ``_DECADES`` decades from ``lower`` when given (the C at which the first
+        coefficient enters an L1 path), else from 1e-4 to 1e4 (the grid of
+        ``LogisticRegressionCV``). An array gives the values themselves.
+    lower : float, default=None
+        The start of an int grid.
+
+    Returns
+    -------
+    Cs : ndarray of float64
+        In the order given (ascending for an int).
+
+    Raises
+    ------
+    ValueError
+        For values that are not positive, NaN, or an empty list.
+    """
+    if isinstance(Cs, Integral) and not isinstance(Cs, bool):
+        if Cs < 1:
+            raise ValueError(f"Cs={Cs!r}: an int must be at least 1.")
+        if lower is not None and np.isfinite(lower):
+            return np.geomspace(lower, lower * 10**_DECADES, int(Cs))
+        return np.logspace(-_DECADES, _DECADES, int(Cs))
+    values = np.asarray(Cs, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ValueError("Cs is empty: give an int or at least one value of C.")
+    if np.isnan(values).any() or (values <= 0).any():
+        raise ValueError(
+            f"Cs must hold positive values (np.inf for no penalty), got "
+            f"{values.tolist()}."
+        )
+    return values
+
+
+def fit_path(estimator, data, Cs, l1_ratio, start=None):
+    """Fit a warm-started sequence of ``C`` on prepared data.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        Gives every setting but ``C`` and ``l1_ratio`` (solver, tolerances,
+        intercept, SGD options); it is not modified.
+    data : FitData
+        The training data, in any backend.
+    Cs : ndarray of float
+        The values of ``C``, in any order; they are fitted in ascending order.
+    l1_ratio : float
+        The share of the L1 part of every fit.
+    start : tuple (W, b) of ndarrays, default=None
+        The starting point of the first (smallest) ``C``; the best constant
+        model when None.
+
+    Returns
+    -------
+    path : Bunch
+        ``coefs`` of shape (n_Cs, K, n_features), ``intercepts`` of shape
+        (n_Cs, K) and ``n_iter`` of shape (n_Cs, K), in the order of ``Cs``;
+        ``solvers``, the solver of each fit.
+    """
+    backend = data.backend
+    totals = backend.weight_totals()
+    K, d = backend.n_problems, backend.n_features
+    coefs = np.zeros((len(Cs), K, d))
+    intercepts = np.zeros((len(Cs), K))
+    n_iter = np.zeros((len(Cs), K), dtype=np.int32)
+    solvers = [""] * len(Cs)
+    previous = start
+    single_valued = None
+    for i in np.argsort(Cs, kind="stable"):
+        penalty = Penalty(Cs[i], l1_ratio, totals)
+        objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
+        if single_valued is None:  # warn once per path
+            single_valued = warn_if_single_valued(
+                objective, data.classes, data.multilabel
+            )
+        name = auto_solver(objective) if estimator.solver == "auto" else (
+            estimator.solver
+        )
+        if previous is None:
+            theta0 = objective.initial_point(prior=name != "sgd")
+        else:
+            theta0 = objective.from_coef(*previous)
+        theta, result = run_solver(
+            estimator, objective, name, theta0, data, single_valued
+        )
+        W, b = objective.to_coef(theta)
+        coefs[i], intercepts[i] = W, b
+        n_iter[i] = np.broadcast_to(result.n_iter, (K,))
+        solvers[i] = name
+        previous = (W, b)
+    return Bunch(coefs=coefs, intercepts=intercepts, n_iter=n_iter, solvers=solvers)
+
+
+def _prepared(X, y, sample_weight, **params):
+    """A template estimator and the data it holds, for the public functions."""
+    template = BCELogisticClassifier(**params)
+    template._validate_params()
+    check_fit_parameters(template)
+    return template, prepare(template, X, y, sample_weight)
+
+
+def l1_min_c(
+    X, y, *, l1_ratio=1.0, fit_intercept=True, class_weight=None, sample_weight=None
+):
+    """The ``C`` below which an L1 penalty keeps every coefficient at zero.
+
+    The counterpart of :func:`sklearn.svm.l1_min_c` for the objective of
+    :class:`~sklearn_bce.BCELogisticClassifier`, whose intercept is never
+    penalised: for every ``C`` up to the returned value, the fit with this
+    ``l1_ratio`` has all its coefficients at exactly zero (and the intercept of
+    the best constant model); above it, at least one coefficient is non-zero.
+    With ``fit_intercept=False`` it equals ``sklearn.svm.l1_min_c(X, y,
+    loss="log", fit_intercept=False)`` for ``l1_ratio=1``. With several classes
+    (one-vs-rest) or labels, it is the smallest such ``C`` over the binary
+    problems.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Class labels, or a multilabel indicator matrix.
+    l1_ratio : float, default=1.0
+        The share of the L1 part of the penalty, in ``(0, 1]``; the bound is
+        proportional to it.
+    fit_intercept : bool, default=True
+        Whether the fits have an (unpenalised) intercept.
+    class_weight : dict or 'balanced', default=None
+        As in :class:`~sklearn_bce.BCELogisticClassifier`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights.
+
+    Returns
+    -------
+    C : float
+        The bound.
+
+    Raises
+    ------
+    ValueError
+        If ``l1_ratio`` is not in ``(0, 1]``, or if no coefficient can ever be
+        non-zero (every feature constant over the samples of positive weight).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import scale
+    >>> from sklearn_bce import BCELogisticClassifier, l1_min_c
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = scale(X)
+    >>> c = l1_min_c(X, y)
+    >>> clf = BCELogisticClassifier(C=0.99 * c, l1_ratio=1.0).fit(X, y)
+    >>> int((clf.coef_ != 0).sum())
+    0
+    >>> clf = BCELogisticClassifier(C=1.01 * c, l1_ratio=1.0).fit(X, y)
+    >>> int((clf.coef_ != 0).sum())
+    1
+    """
+    if not 0 < l1_ratio <= 1:
+        raise ValueError(
+            f"l1_ratio={l1_ratio!r}: l1_min_c needs an L1 part, 0 < l1_ratio <= 1 "
+            "(an L2 penalty alone never sets a coefficient to exactly zero)."
+        )
+    _, data = _prepared(
+        X, y, sample_weight, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+        class_weight=class_weight,
+    )
+    C = smallest_c(data.backend, l1_ratio, fit_intercept)
+    if not np.isfinite(C):
+        raise ValueError(
+            "Ill-posed l1_min_c: every coefficient is zero whatever C is (every "
+            "feature is constant over the samples of positive weight, or no "
+            "binary problem has two classes)."
+        )
+    return C
+
+
+def bce_path(
+    X, y, *, Cs=10, l1_ratio=0.0, fit_intercept=True, class_weight=None,
+    sample_weight=None, solver="auto", tol=1e-5, max_iter=100, n_jobs=None,
+    verbose=0,
+):
+    """Coefficients of a warm-started sequence of ``C`` (a regularisation path).
+
+    Fits :class:`~sklearn_bce.BCELogisticClassifier` for each value of ``C``,
+    in ascending order (from the strongest penalty), each fit starting from the
+    previous solution. The data are validated and held once, so a path of many
+    values costs far less than as many separate fits; with an L1 part, the
+    coordinate-descent solver's working set starts from the previous non-zero
+    coefficients. Each fit reaches the optimum that
+    ``BCELogisticClassifier(C=C, l1_ratio=l1_ratio, ...)`` reaches.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        Class labels, or a multilabel indicator matrix.
+    Cs : int or array-like of float, default=10
+        The values of ``C``. An int asks for that many values evenly spaced on a
+        log scale: with ``l1_ratio > 0``, over four decades from
+        :func:`l1_min_c` (where every coefficient is zero) upwards, as glmnet
+        does; with ``l1_ratio=0`` (or when no coefficient can ever be non-zero,
+        every feature being constant), from 1e-4 to 1e4, as
+        :class:`~sklearn.linear_model.LogisticRegressionCV`.
+    l1_ratio : float, default=0.0
+        The share of the L1 part of the penalty, in ``[0, 1]``.
+    fit_intercept : bool, default=True
+        Whether each fit has an (unpenalised) intercept.
+    class_weight : dict or 'balanced', default=None
+        As in :class:`~sklearn_bce.BCELogisticClassifier`.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights.
+    solver : {'auto', 'lbfgs', 'newton-cholesky', 'cd', 'sgd'}, default='auto'
+        As in :class:`~sklearn_bce.BCELogisticClassifier`; ``'auto'`` chooses for
+        each ``C``.
+    tol : float, default=1e-5
+        Stopping tolerance of every fit.
+    max_iter : int, default=100
+        Maximum number of iterations of every fit.
+    n_jobs : int, default=None
+        Threads of the in-memory evaluations, as in the estimator.
+    verbose : int, default=0
+        Verbosity of the solvers.
+
+    Returns
+    -------
+    path : Bunch
+        With attributes:
+
+        - ``Cs``: ndarray of shape (n_Cs,), the values of ``C``, in the order
+          given (ascending for an int);
+        - ``coefs``: ndarray of shape (n_Cs, n_problems, n_features), the
+          coefficients, one row per binary problem as in ``coef_``;
+        - ``intercepts``: ndarray of shape (n_Cs, n_problems);
+        - ``n_iter``: ndarray of int of shape (n_Cs, n_problems), the solver's
+          iterations for each ``C`` and problem;
+        - ``classes``: ndarray, the classes (``arange(n_labels)`` for a
+          multilabel target);
+        - ``solvers``: list of str, the solver of each fit.
+
+    See Also
+    --------
+    l1_min_c : The ``C`` at which an L1 path starts.
+    BCELogisticClassifierCV : Chooses ``C`` (and ``l1_ratio``) by
+        cross-validated paths.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.preprocessing import scale
+    >>> from sklearn_bce import bce_path
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> path = bce_path(scale(X), y, Cs=5, l1_ratio=1.0)
+    >>> path.coefs.shape
+    (5, 1, 30)
+    >>> [int(n) for n in (path.coefs != 0).sum(axis=(1, 2))]
+    [0, 5, 13, 22, 27]
+    """
+    template, data = _prepared(
+        X, y, sample_weight, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+        class_weight=class_weight, solver=solver, tol=tol, max_iter=max_iter,
+        n_jobs=n_jobs, verbose=verbose,
+    )
+    lower = None
+    if l1_ratio > 0 and isinstance(Cs, Integral):
+        lower = smallest_c(data.backend, l1_ratio, fit_intercept)
+    Cs = c_grid(Cs, lower)
+    path = fit_path(template, data, Cs, l1_ratio)
+    return Bunch(
+        Cs=Cs, coefs=path.coefs, intercepts=path.intercepts, n_iter=path.n_iter,
+        classes=to_numpy(data.classes), solvers=path.solvers,
+    )
