@@ -126,7 +126,7 @@ class BCELogisticClassifier(
           (glmnet's algorithm), for ``l1_ratio > 0``: exact zeros, and a cost
           that follows the non-zero coefficients. Needs the columns of ``X`` in
           memory (not on dask input, nor on array API input outside host
-          memory); CSR is copied to CSC once.
+          memory).
         - ``'sgd'``: mini-batch stochastic gradient descent (see
           ``learning_rate``), a few epochs over the data. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),

@@ -271,6 +271,8 @@ def test_columns_and_sample_terms(kind, client_for, weights):
             backend.columns(features)
         with pytest.raises(NotImplementedError, match="no column access"):
             backend.sample_terms(Z)
+        with pytest.raises(NotImplementedError, match="no column access"):
+            backend.residual_gradient(Z)
         return
     block = backend.columns(features)
     assert block.shape == (N, 3) and block.dtype == np.float64
@@ -294,3 +296,8 @@ def test_columns_and_sample_terms(kind, client_for, weights):
         np.testing.assert_allclose(
             curvature, norm[:, c] * P[:, c] * (1 - P[:, c]), **tol
         )
+        # the gradient from the residuals, X' R (in X's dtype)
+        with backend.parallel():
+            grad = backend.residual_gradient(residual)
+        assert grad.shape == (residual.shape[1], D) and grad.dtype == np.float64
+        np.testing.assert_allclose(grad, residual.T @ exact, **tolerance(kind))

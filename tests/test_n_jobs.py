@@ -83,6 +83,28 @@ def test_one_and_two_threads_give_the_same_bits(evaluations, solver, layout):
     assert_allclose(two.intercept_, ref.intercept_, rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+def test_cd_one_and_two_threads_give_the_same_bits(monkeypatch, layout):
+    # coordinate descent's full gradients X' r run on the backend's threads
+    X, y = threaded_data(layout)
+    seen = []
+    original = InMemoryBackend.residual_gradient
+
+    def spy(self, R):
+        seen.append(self.n_workers)
+        return original(self, R)
+
+    monkeypatch.setattr(InMemoryBackend, "residual_gradient", spy)
+    params = dict(solver="cd", l1_ratio=1.0, C=0.002, tol=1e-10, max_iter=1000)
+    one = BCELogisticClassifier(n_jobs=1, **params).fit(X, y)
+    one_seen, seen[:] = list(seen), []
+    two = BCELogisticClassifier(n_jobs=2, **params).fit(X, y)
+    assert set(one_seen) == {1} and set(seen) == {2}
+    assert_array_equal(one.coef_, two.coef_)
+    assert_array_equal(one.intercept_, two.intercept_)
+    assert 0 < np.count_nonzero(one.coef_) < X.shape[1]
+
+
 def test_all_cores_and_the_default(evaluations, monkeypatch):
     X, y = threaded_data("dense")
     monkeypatch.setattr(memory_module, "cpu_count", lambda: 3)

@@ -196,7 +196,11 @@ class DaskBackend:
         """Not offered on a cluster (``has_hessian`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no Hessian blocks.")
 
-    def columns(self, features):
+    def columns(self, features, upcoming=None):
+        """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The dask backend offers no column access.")
+
+    def residual_gradient(self, R):
         """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no column access.")
 

@@ -461,7 +461,7 @@ class ArrayAPIBackend:
         G, v, s = self._host(G), self._host(v), self._host(s)
         return G, v, s
 
-    def columns(self, features):
+    def columns(self, features, upcoming=None):
         """Not offered (``has_columns`` is False): NotImplementedError.
 
         Coordinate descent takes one column at a time, a round trip to the
@@ -471,6 +471,10 @@ class ArrayAPIBackend:
         raise NotImplementedError("The array API backend offers no column access.")
 
     def sample_terms(self, Z, cols=None):
+        """Not offered (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The array API backend offers no column access.")
+
+    def residual_gradient(self, R):
         """Not offered (``has_columns`` is False): NotImplementedError."""
         raise NotImplementedError("The array API backend offers no column access.")
 

@@ -53,9 +53,10 @@ class DataBackend(Protocol):
     has_hessian : bool
         Whether :meth:`hessian_blocks` is offered.
     has_columns : bool
-        Whether :meth:`columns` and :meth:`sample_terms` are offered: the columns
-        of ``X`` and the per-sample terms of the loss, which coordinate descent
-        works on.
+        Whether :meth:`columns`, :meth:`sample_terms` and
+        :meth:`residual_gradient` are offered: the columns of ``X``, the
+        per-sample terms of the loss and the gradient from them, which coordinate
+        descent works on.
     supports_rows : bool
         Whether :meth:`mean_loss_gradient` accepts ``rows`` (mini-batches).
     fuse_problems : bool
@@ -199,7 +200,7 @@ class DataBackend(Protocol):
             blocks are not offered or need a conversion of ``X`` first.
         """
 
-    def columns(self, features: np.ndarray):
+    def columns(self, features: np.ndarray, upcoming: np.ndarray | None = None):
         """Some columns of ``X``, in float64.
 
         Only where ``has_columns``. Coordinate descent asks for the columns of
@@ -210,6 +211,9 @@ class DataBackend(Protocol):
         ----------
         features : ndarray of int of shape (m,)
             Which columns, in this order.
+        upcoming : ndarray of int, default=None
+            Columns likely to be asked for next, which a backend may fetch in
+            the same pass over ``X`` (a hint: only ``features`` are returned).
 
         Returns
         -------
@@ -245,6 +249,24 @@ class DataBackend(Protocol):
         curvature : ndarray of shape (n_samples, k)
             ``(s_ik / S_k) sigmoid'(z_ik)``: the Hessian is
             ``X' diag(curvature) X``.
+        """
+
+    def residual_gradient(self, R: np.ndarray) -> np.ndarray:
+        """``X' R``: the gradient of the data term from per-sample residuals.
+
+        Only where ``has_columns``. One pass over ``X``, no logits computed:
+        with the residuals of :meth:`sample_terms`, this is the data term's
+        gradient in ``W`` for every feature.
+
+        Parameters
+        ----------
+        R : ndarray of shape (n_samples, k)
+            Per-sample factors, e.g. residuals (used in ``X``'s dtype).
+
+        Returns
+        -------
+        gradient : ndarray of shape (k, n_features)
+            Float64.
         """
 
     def separated(self, W: np.ndarray, b: np.ndarray | None) -> np.ndarray:

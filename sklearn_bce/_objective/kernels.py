@@ -21,6 +21,8 @@ __all__ = [
     "data_nbytes",
     "map_in_order",
     "signed_targets",
+    "transposed_sums",
+    "transposed_view",
     "weight_shares",
 ]
 
@@ -178,6 +180,89 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
         gW += gWb
         gb += gbb
     return loss_k, gW, gb
+
+
+def transposed_sums(X, R, executor=None, n_threads=1):
+    """``X' R`` in one pass over ``X``.
+
+    A dense ``X`` goes in row blocks as in :func:`bce_sums`, a CSR one in
+    ``n_threads`` row blocks (as views: SciPy's transposes copy slices of
+    larger arrays), a CSC one in one product.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        Design matrix; the products are done in its dtype.
+    R : ndarray of shape (n_rows, k)
+        Per-row factors (cast to ``X``'s dtype).
+    executor : concurrent.futures.Executor, default=None
+        Threads for the row blocks (sums added in block order).
+    n_threads : int, default=1
+        Threads the row blocks are sized for, as in :func:`bce_sums`.
+
+    Returns
+    -------
+    sums : ndarray of shape (k, n_features)
+        Float64.
+    """
+    n, d = X.shape
+    R = np.asarray(R, dtype=X.dtype)
+    if sp.issparse(X):
+        # SciPy's product with a vector is faster than with a (n, 1) matrix
+        R = R[:, 0] if R.shape[1] == 1 else R
+        if X.format != "csr" or n_threads <= 1:
+            return np.asarray(X.T @ R, dtype=np.float64).T.reshape(-1, d)
+        starts = [n * i // n_threads for i in range(n_threads + 1)]
+
+        def block(i):
+            a, b = starts[i], starts[i + 1]
+            return np.asarray(transposed_view(X, a, b) @ R[a:b]).T.reshape(-1, d)
+
+        blocks = range(n_threads)
+    else:
+        step = _block_rows(X, R.shape[1], n_threads)
+
+        def block(start):
+            rows = slice(start, min(n, start + step))
+            return R[rows].T @ X[rows]
+
+        blocks = range(0, n, step)
+    out = np.zeros((R.shape[1] if R.ndim > 1 else 1, d))
+    for part in map_in_order(block, blocks, executor):
+        out += part  # in block order: deterministic sums
+    return out
+
+
+def transposed_view(X, a, b, values=None):
+    """Transpose of rows (CSR) or columns (CSC) ``a:b`` of ``X``, without copies.
+
+    Parameters
+    ----------
+    X : CSR or CSC matrix
+        The matrix.
+    a, b : int
+        The range of rows of a CSR ``X`` (of columns of a CSC one).
+    values : ndarray, default=None
+        Stored values to use instead of ``X``'s (as many as the range holds).
+
+    Returns
+    -------
+    block : CSC or CSR matrix
+        A CSC matrix of shape (n_features, b - a) for a CSR ``X`` (a CSR one of
+        shape (b - a, n_samples) for a CSC ``X``) on slices of ``X``'s index
+        arrays. They are set on an empty matrix: SciPy's constructor, and its
+        transposes, copy slices of larger arrays.
+    """
+    lo, hi = X.indptr[a], X.indptr[b]
+    values = X.data[lo:hi] if values is None else values
+    if X.format == "csr":
+        block = sp.csc_matrix((X.shape[1], b - a), dtype=values.dtype)
+    else:
+        block = sp.csr_matrix((b - a, X.shape[0]), dtype=values.dtype)
+    block.data = values
+    block.indices = X.indices[lo:hi]
+    block.indptr = X.indptr[a : b + 1] - lo
+    return block
 
 
 def map_in_order(block, starts, executor=None):

@@ -8,7 +8,6 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 from joblib import cpu_count
-from scipy.special import expit
 
 from .blas import single_threaded_blas
 from .indicators import indicator_groups
@@ -18,6 +17,7 @@ from .kernels import (
     data_nbytes,
     separated,
     signed_targets,
+    transposed_sums,
     weight_shares,
     weighted_gram,
 )
@@ -28,6 +28,11 @@ __all__ = ["THREADED_ROWS", "InMemoryBackend", "thread_count"]
 #: Fewest rows for which :meth:`InMemoryBackend.parallel` runs the kernel's row
 #: blocks on threads.
 THREADED_ROWS = 8192
+
+#: Passes over a CSR ``X`` that :meth:`InMemoryBackend.columns` makes to extract
+#: columns before it converts ``X`` to CSC once (each pass costs a fraction of
+#: the conversion).
+CSR_COLUMN_PASSES = 6
 
 
 def thread_count(n_jobs):
@@ -104,7 +109,9 @@ class InMemoryBackend:
         self.n_problems = K = self.signs.shape[1]
         self.executor, self.n_workers, self._block_threads = None, 1, 1
         self._csr = None  # CSR copy of a CSC X, made by the first Hessian
-        self._csc = None  # CSC copy of a CSR X, made by the first columns()
+        self._csc = None  # CSC copy of a CSR X, made by columns() if often asked
+        self._column_block = None  # (features, their CSC columns) last extracted
+        self._column_passes = 0
         # Weights divided by S_k, in X's dtype: the loss is a weighted mean per
         # column. Uniform weights are a broadcast scalar, not an n-sized array.
         if sample_weight is None:
@@ -211,21 +218,52 @@ class InMemoryBackend:
             return float(lengths @ lengths)
         return float(X.shape[0]) * X.shape[1] ** 2
 
-    def columns(self, features):
+    def columns(self, features, upcoming=None):
         """Columns of ``X`` in float64, see ``DataBackend``.
 
-        A CSR ``X`` is converted to CSC once, on the first call (a copy of its
-        values and indices); a dense ``X`` gives a dense copy of the columns.
+        A dense ``X`` gives a dense copy of the columns, a CSC one a CSC copy. A
+        CSR ``X`` is read once per call for the columns asked for and the
+        ``upcoming`` ones, which are kept until the next extraction: a later
+        call asking only for kept columns reads nothing. After
+        ``CSR_COLUMN_PASSES`` extractions, ``X`` is converted to CSC once (a copy
+        of its values and indices) and the columns are taken from the copy.
         """
         features = np.asarray(features, dtype=np.intp)
         X = self.X
         if not sp.issparse(X):
             return np.asarray(X[:, features], dtype=np.float64)
-        if X.format != "csc":
-            if self._csc is None:
-                self._csc = X.tocsc()
-            X = self._csc
+        if features.size == 0:
+            return sp.csc_matrix((self.n_samples, 0), dtype=np.float64)
+        if X.format != "csc" and self._csc is None:
+            kept = self._kept_columns(features)
+            if kept is not None:
+                return kept
+            if self._column_passes < CSR_COLUMN_PASSES:
+                self._column_passes += 1
+                take = features if upcoming is None else np.asarray(upcoming, np.intp)
+                take = np.union1d(features, take)
+                block = X[:, take].tocsc().astype(np.float64)
+                self._column_block = take, block
+                return block[:, np.searchsorted(take, features)]
+            self._csc, self._column_block = X.tocsc(), None
+        X = X if X.format == "csc" else self._csc
         return X[:, features].astype(np.float64)
+
+    def _kept_columns(self, features):
+        """The columns ``features`` from the last extraction, or None if missing."""
+        if self._column_block is None:
+            return None
+        take, block = self._column_block
+        at = np.minimum(np.searchsorted(take, features), take.size - 1)
+        if not np.array_equal(take[at], features):
+            return None
+        return block[:, at]
+
+    def residual_gradient(self, R):
+        """``X' R`` from per-sample factors, see ``DataBackend``."""
+        return transposed_sums(
+            self.X, R, executor=self.executor, n_threads=self._block_threads
+        )
 
     def sample_terms(self, Z, cols=None):
         """Mean BCE and per-sample derivatives at logits, see ``DataBackend``."""
@@ -236,13 +274,31 @@ class InMemoryBackend:
             signs = signs[:, cols]
             if sw.shape[1] > 1:
                 sw = sw[:, cols]
-        sw = sw.astype(np.float64)
-        # bce(y, z) = log(1 + exp(s z)) with s = 1 - 2y
-        loss = (sw * np.logaddexp(0.0, signs * Z)).sum(axis=0)
-        p = expit(Z)
-        residual = sw * (p - 0.5 * (1 - signs))
-        curvature = sw * (p * (1.0 - p))
-        return loss, residual, curvature
+        # uniform weights: one scalar, applied to the sums
+        sw = float(sw[0, 0]) if sw.strides[0] == 0 else sw.astype(np.float64)
+        # With u = s z (s = 1 - 2y) and e = exp(-|u|), the only exp: bce is
+        # max(u, 0) + log1p(e), the residual sigmoid(z) - y = s sigmoid(u) with
+        # sigmoid(u) = (1 or e) / (1 + e), and sigmoid'(z) = e / (1 + e)^2; no
+        # term cancels.
+        U = signs * Z
+        e = np.abs(U)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        d = e + 1.0
+        loss = np.log1p(e)
+        loss += np.maximum(U, 0.0)
+        residual = np.maximum(e, U >= 0)  # 1 for u >= 0, e otherwise
+        residual /= d
+        residual *= signs
+        curvature = e / d
+        curvature /= d
+        if isinstance(sw, float):
+            residual *= sw
+            curvature *= sw
+            return sw * loss.sum(axis=0), residual, curvature
+        residual *= sw
+        curvature *= sw
+        return (sw * loss).sum(axis=0), residual, curvature
 
     def indicator_groups(self):
         """One-hot encoded column blocks (found once), see ``DataBackend``."""

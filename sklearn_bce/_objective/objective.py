@@ -440,7 +440,7 @@ class Objective:
         """
         return self.penalty.prox(T, step, self.coord_scale(), cols)
 
-    def columns(self, features):
+    def columns(self, features, upcoming=None):
         """Columns of ``X`` in float64, for coordinate descent.
 
         Needs a backend with column access (``"columns"`` in
@@ -451,12 +451,32 @@ class Objective:
         ----------
         features : ndarray of int of shape (m,)
             Which columns.
+        upcoming : ndarray of int, default=None
+            Columns likely to be asked for next (a hint to the backend).
 
         Returns
         -------
         block : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
         """
-        return self.backend.columns(features)
+        return self.backend.columns(features, upcoming)
+
+    def residual_gradient(self, R):
+        """``X' R``: the data term's gradient in ``W`` from per-sample residuals.
+
+        Needs a backend with column access (``"columns"`` in
+        :meth:`capabilities`); one pass over ``X``, no logits computed.
+
+        Parameters
+        ----------
+        R : ndarray of shape (n_samples, k)
+            Residuals of some problems, as :meth:`sample_terms` gives them.
+
+        Returns
+        -------
+        gradient : ndarray of shape (k, n_features)
+            In the original coordinates (float64).
+        """
+        return self.backend.residual_gradient(R)
 
     def sample_terms(self, Z, cols=None):
         """Data term and its per-sample derivatives at given logits.

@@ -15,13 +15,15 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
 * **Working sets.** Coordinate descent runs on a working set only: the
   non-zero coefficients and the worst violators of the optimality conditions
   (at most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``),
-  ranked by one pass over ``X`` for the full gradient. The restricted problem is
-  solved until its optimality is a fraction of the violations outside, then the
-  full gradient is computed again and the set updated. The work of an iteration
-  is ``n_samples * m**2`` for a working set of ``m`` columns, the Gram matrix
-  ``X_A' diag(h) X_A``, plus the backend's ``columns`` when the set changes:
-  the cost follows the number of non-zero coefficients rather than
-  ``n_features``.
+  ranked by one pass over ``X`` for the full gradient (``X' r``, from the
+  residuals of the logits that the steps keep up to date). The restricted
+  problem is solved until its optimality is a fraction of the violations
+  outside, then the full gradient is computed again (if the point moved) and
+  the set updated. The work of an iteration is ``n_samples * m**2`` for a
+  working set of ``m`` columns, the Gram matrix ``X_A' diag(h) X_A``, plus the
+  backend's ``columns`` when the set changes (with the next-ranked features as
+  ``upcoming``, which a later set may need): the cost follows the number of
+  non-zero coefficients rather than ``n_features``.
 * **Stopping.** A problem stops when the largest minimum-norm subgradient of its
   objective, in the solver's (standardised) coordinates, is at most its
   tolerance: over the working set from the model's exact float64 sums, and
@@ -45,12 +47,15 @@ from .stopping import min_norm_subgradient, problems_result
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
 #: Fewest violators of the optimality conditions added to a working set.
-_MIN_WORKING_SET = 10
+_MIN_WORKING_SET = 20
 #: The restricted problem is solved until its optimality is at most this
 #: fraction of the largest violation outside the working set (or ``tol``).
 _RESTRICTED_FRACTION = 0.3
 #: Most coordinate-descent sweeps over a working set per Newton iteration.
 _MAX_SWEEPS = 500
+#: Besides the violators added to a working set, the next-ranked ones, up to
+#: this many times as many, are offered to the backend as ``upcoming`` columns.
+_UPCOMING = 3
 
 
 @requires("columns")
@@ -119,6 +124,10 @@ class _Problem:
         self.n_iter, self.g_max, self.F = 0, np.inf, np.inf
         self.at_precision = False
         self.A = np.empty(0, dtype=np.intp)
+        self.z = None  # the logits, set by the first load
+        # steps taken, and the number of them when the full gradient was last
+        # computed (-1: never)
+        self.n_moves, self.checked_at = 0, -1
 
     def theta(self):
         """The problem's parameters in the objective's coordinates."""
@@ -126,20 +135,38 @@ class _Problem:
 
     # ---------------------------------------------------------------- sums
     def full_check(self):
-        """Minimum-norm subgradient of every feature, from one pass over ``X``."""
-        objective = self.objective
-        _, G = objective.loss_gradient_problems(self.theta()[None, :], self.cols)
-        thresh = self.l1 * objective.scale
-        return min_norm_subgradient(G[0, : objective.n_features], self.w, thresh)
+        """Minimum-norm subgradient of every feature, from one pass over ``X``.
 
-    def load(self, A):
-        """Make ``A`` the working set: its columns, the logits and their terms."""
+        The gradient is ``X' r`` from the residuals of the loaded logits (which
+        hold every non-zero coefficient), in the objective's coordinates. Also
+        returns ``|gradient| - threshold``, which ranks the zero coefficients
+        (positive for the violators).
+        """
+        objective = self.objective
+        g = objective.residual_gradient(self.r[:, None])[0]
+        if self.l2:
+            g += self.l2 * self.w
+        if self.fit_intercept:
+            g -= float(self.r.sum()) * objective.shift
+        g *= objective.scale
+        thresh = self.l1 * objective.scale
+        return min_norm_subgradient(g, self.w, thresh), np.abs(g) - thresh
+
+    def load(self, A, upcoming=None):
+        """Make ``A`` the working set: its columns (and, first, the logits).
+
+        ``A`` must hold every non-zero coefficient; ``upcoming`` are features
+        likely to join it soon (fetched with it where that is cheaper). The
+        logits and their terms are computed on the first load; the steps keep
+        them up to date, and a new working set does not change them.
+        """
         self.A = A
-        self.B = self.objective.columns(A)
+        self.B = self.objective.columns(A, upcoming)
         self.scale_A = self.objective.scale[A]
         self.shift_A = self.objective.shift[A]
-        self.z = self.B @ self.w[A] + self.b
-        self.F, self.r, self.h = self.evaluate(self.z, self.w[A])
+        if self.z is None:
+            self.z = self.B @ self.w[A] + self.b
+            self.F, self.r, self.h = self.evaluate(self.z, self.w[A])
 
     def evaluate(self, z, wA):
         """Objective, residuals and curvatures at logits ``z``."""
@@ -163,8 +190,14 @@ class _Problem:
 
     # --------------------------------------------------------------- solve
     def grow(self):
-        """Recompute the full gradient and the working set; return the outside max."""
-        kkt = self.full_check()
+        """Recompute the full gradient and the working set; return the outside max.
+
+        The full gradient is computed again only when the point moved since the
+        last time.
+        """
+        if self.checked_at != self.n_moves:
+            self.checked, self.checked_at = self.full_check(), self.n_moves
+        kkt, margin = self.checked
         nonzero = self.w != 0
         n_add = max(_MIN_WORKING_SET, int(nonzero.sum()))
         viol = np.flatnonzero(~nonzero & (kkt > self.tol))
@@ -172,18 +205,30 @@ class _Problem:
         A = np.union1d(np.flatnonzero(nonzero), viol).astype(np.intp)
         outside = np.ones(kkt.size, dtype=bool)
         outside[A] = False
-        return A, float(kkt[outside].max(initial=0.0))
+        return A, float(kkt[outside].max(initial=0.0)), self.upcoming(
+            np.where(outside, margin, -np.inf), _UPCOMING * n_add
+        )
+
+    @staticmethod
+    def upcoming(margin, m):
+        """The (at most) ``m`` features of largest finite ``margin``, unordered."""
+        if m < margin.size:
+            top = np.argpartition(margin, margin.size - m)[margin.size - m :]
+        else:
+            top = np.arange(margin.size)
+        return top[np.isfinite(margin[top])]
 
     def solve(self, max_iter, verbose, history, on_iteration=None):
         """Run the problem to its tolerance or ``max_iter``; True when met."""
-        A, outside = self.grow()
-        self.load(A)
+        self.load(np.flatnonzero(self.w).astype(np.intp))  # the starting logits
+        A, outside, upcoming = self.grow()
+        self.load(A, upcoming)
         while True:
             kkt = self.restricted_optimality(self.r)
             if kkt <= max(self.tol, _RESTRICTED_FRACTION * outside):
-                A, outside = self.grow()  # fresh outside violations
+                A, outside, upcoming = self.grow()  # fresh outside violations
                 if not np.array_equal(A, self.A):
-                    self.load(A)
+                    self.load(A, upcoming)
                     continue
                 if kkt <= self.tol and outside <= self.tol:
                     self.g_max = max(kkt, outside)
@@ -248,15 +293,18 @@ class _Problem:
                 self.w[self.A] = w_t
                 self.b += alpha * db
                 self.z, self.F, self.r, self.h = z_t, F_t, r_t, h_t
+                self.n_moves += 1
                 return True
             alpha *= 0.5
         return False
 
 
 def _weighted_gram(B, h):
-    """``B' diag(h) B`` as a dense float64 array, for dense or sparse ``B``."""
+    """``B' diag(h) B`` as a dense float64 array, for dense or CSC ``B``."""
     if sp.issparse(B):
-        return np.asarray((B.T @ sp.diags(h) @ B).toarray())
+        Bh = B.copy()
+        Bh.data *= h[B.indices]  # the rows' weights on the stored values
+        return np.asarray((B.T @ Bh).toarray())
     Bs = B * np.sqrt(h)[:, None]
     return Bs.T @ Bs
 
