@@ -19,10 +19,16 @@ Choose one with the environment variable ``SKLEARN_BCE_HYPOTHESIS_PROFILE`` or
 hypothesis' own option ``pytest --hypothesis-profile=NAME``.
 """
 
+import copy
+import functools
+import hashlib
 import os
+import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, settings
 from sklearn.datasets import (
     load_breast_cancer,
@@ -33,8 +39,14 @@ from sklearn.datasets import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from sklearn_bce._objective import InMemoryBackend, Objective, Penalty
+
+try:
+    import fcntl
+except ImportError:  # Windows: no test is exclusive
+    fcntl = None
 
 settings.register_profile(
     "ci", max_examples=100, deadline=None, derandomize=True,
@@ -82,6 +94,139 @@ def rng():
     return np.random.default_rng(42)
 
 
+# ------------------------------------------------------------------ dask cluster
+class SharedCluster:
+    """One small dask cluster (2 worker processes, 1 thread each) for the
+    consecutive test modules that use the ``client`` fixture.
+
+    Started by the first of them, with the package imported on the workers up
+    front, and closed after the last test of a module that uses it when the next
+    module does not: its scheduler's threads live in the test process, and tests
+    such as the memory peaks must not see them. Tests that kill or close workers
+    start clusters of their own.
+    """
+
+    cluster = None
+
+    @classmethod
+    def get(cls):
+        if cls.cluster is None:
+            from distributed import Client, LocalCluster
+
+            cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True,
+                dashboard_address=":0",
+            )
+            with Client(cluster) as c:
+                c.run(lambda: __import__("sklearn_bce._dask"))
+            cls.cluster = cluster
+        return cls.cluster
+
+    @classmethod
+    def close(cls):
+        if cls.cluster is not None:
+            cls.cluster, cluster = None, cls.cluster
+            cluster.close()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A client of the shared cluster, the default client while the module runs."""
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    with Client(SharedCluster.get()) as c:
+        yield c
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own, which closes the client
+def pytest_runtest_teardown(item, nextitem):
+    if SharedCluster.cluster is None:
+        return
+    if nextitem is None or (
+        nextitem.path != item.path
+        and "client" not in getattr(nextitem, "fixturenames", ())
+    ):
+        SharedCluster.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    SharedCluster.close()  # after an interrupted run
+
+
+@pytest.fixture(autouse=True)
+def _exclusive_tests(request):
+    """With pytest-xdist, a test marked ``exclusive`` (timed ones) runs while no
+    other worker runs a test.
+
+    Every test holds a shared lock on this file, an exclusive one an exclusive
+    lock; ``__init__.py`` is the turnstile that lets a waiting exclusive test in
+    before the tests that come after it.
+    """
+    if fcntl is None or "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    mode = fcntl.LOCK_EX if request.node.get_closest_marker("exclusive") else (
+        fcntl.LOCK_SH
+    )
+    here = Path(__file__)
+    with open(here.with_name("__init__.py")) as turnstile, open(here) as lock:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, mode)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------- pytest-xdist units
+# Run as one unit by one pytest-xdist worker, in this order: the tests that use the
+# ``client`` fixture, so that they start the shared cluster once, and the timed
+# fault tests, after them rather than beside them. A module with new tests on the
+# ``client`` fixture belongs here too.
+DASK_UNIT = (
+    "tests/test_callbacks.py::test_dask_",
+    "tests/test_dask.py::",
+    "tests/test_dask_faults.py::",
+)
+
+
+def scheduling_unit(nodeid):
+    """The tests that one pytest-xdist worker runs together, one after the other.
+
+    Those of ``DASK_UNIT``; otherwise the parametrisations of one test function,
+    which often share a reference (:func:`memoize_on_data`).
+    """
+    if nodeid.startswith(DASK_UNIT):
+        return "dask"
+    path, _, name = nodeid.partition("::")
+    return f"{path}::{name.split('[', 1)[0]}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` (pyproject.toml), by the units of :func:`scheduling_unit`.
+
+    pytest-xdist's own loadgroup finds a test's ``xdist_group`` in a suffix it
+    appends to the test's node id, which pytest 9.2 no longer lets it change: every
+    test is then a unit of its own. A suffix, where there is one, is still a unit.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class UnitScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            if nodeid.rfind("@") > nodeid.rfind("]"):  # an xdist_group suffix
+                return super()._split_scope(nodeid)
+            return scheduling_unit(nodeid)
+
+    return UnitScheduling(config, log)
+
+
 def make_objective(
     X, Y, sample_weight=None, C=1.0, l1_ratio=0.0, fit_intercept=True,
     precondition=True, preconditioner=None,
@@ -102,6 +247,65 @@ def make_objective(
 REFERENCE_TOL = 1e-10
 
 
+def one_thread():
+    """A context in which BLAS and OpenMP run on one thread, for the references.
+
+    A reference's numbers do not depend on its threads (beyond rounding), and on
+    a busy machine, or with one pytest-xdist worker per core, multi-threaded BLAS
+    spends most of its time waiting for cores: an order of magnitude for the
+    references here. The fits under test keep the machine's defaults.
+    """
+    return threadpool_limits(limits=1)
+
+
+def _fingerprint(value):
+    """A hashable stand-in for an argument: its type and, for arrays, the shape,
+    dtype and a digest of the contents (so equal data give equal keys)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return type(value).__name__, value
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, tuple(_fingerprint(v) for v in value)
+    if isinstance(value, dict):
+        items = sorted((repr(k), _fingerprint(v)) for k, v in value.items())
+        return "dict", tuple(items)
+    if sp.issparse(value):
+        parts = (value.data, value.indices, value.indptr) if value.format in (
+            "csr", "csc"
+        ) else (value.toarray(),)
+        return type(value).__name__, value.format, value.shape, tuple(
+            _fingerprint(a) for a in parts
+        )
+    a = np.asarray(value)
+    if a.dtype.hasobject:
+        payload = pickle.dumps(a.tolist())
+    else:
+        payload = np.ascontiguousarray(a).tobytes()
+    digest = hashlib.blake2b(payload, digest_size=20).hexdigest()
+    return type(value).__name__, a.shape, a.dtype.str, digest
+
+
+def memoize_on_data(func):
+    """Compute ``func`` once per distinct arguments, compared by their contents.
+
+    For pure functions of data, such as the scikit-learn fits the tests use as
+    references: a test that repeats another test's reference (the same data and
+    parameters) reads the stored result instead of fitting again. Each call
+    returns a deep copy, so that a test cannot change what another one reads.
+    """
+    results = {}
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        key = _fingerprint((args, kwargs))
+        if key not in results:
+            results[key] = func(*args, **kwargs)
+        return copy.deepcopy(results[key])
+
+    wrapper.cache = results
+    return wrapper
+
+
+@memoize_on_data
 def lr_reference(X, y, C=1.0, sample_weight=None, fit_intercept=True):
     """scikit-learn's Newton-Cholesky fit of the same objective, in float64.
 
@@ -111,10 +315,12 @@ def lr_reference(X, y, C=1.0, sample_weight=None, fit_intercept=True):
     at ``tol=1e-10`` the coefficients are exact to about rounding. A reference that
     did not converge raises (ConvergenceWarning is an error in the test config).
     """
-    return LogisticRegression(
+    ref = LogisticRegression(
         C=C, solver="newton-cholesky", tol=REFERENCE_TOL, max_iter=1000,
         fit_intercept=fit_intercept,
-    ).fit(np.asarray(X, dtype=np.float64), y, sample_weight=sample_weight)
+    )
+    with one_thread():
+        return ref.fit(np.asarray(X, dtype=np.float64), y, sample_weight=sample_weight)
 
 
 def balanced_factor(y01, sw):

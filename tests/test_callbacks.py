@@ -376,23 +376,6 @@ def test_skops_round_trip_and_refit(tmp_path):
 
 
 # -------------------------------------------------------------------- dask
-@pytest.fixture(scope="module")
-def client():
-    """One small cluster: 2 worker processes, 1 thread each."""
-    pytest.importorskip("distributed")
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True,
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        c.run(lambda: __import__("sklearn_bce._dask"))
-        yield c
-
-
 @needs_callbacks
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["lbfgs", "sgd"])

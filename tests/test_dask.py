@@ -1,5 +1,8 @@
 """Fitting and predicting on dask collections, on a real dask.distributed cluster.
 
+The ``client`` fixture (conftest.py) connects to a cluster of 2 worker processes, 1
+thread each, shared with the other modules that run one after this one.
+
 Every fit is compared with scikit-learn's Newton-Cholesky fit of the same data
 (one-vs-rest, one binary fit per class), converged far past the dask fit's tolerance.
 """
@@ -40,20 +43,6 @@ from .conftest import (
 # coefficients to 1.0e-6 and its probabilities to 3.5e-7 at worst.
 TOL = dict(tol=1e-8, max_iter=1000, solver="lbfgs")
 METHODS = ["decision_function", "predict", "predict_proba", "predict_log_proba"]
-
-
-@pytest.fixture(scope="module")
-def client():
-    """One small cluster for the whole module: 2 worker processes, 1 thread each."""
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True,
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        c.run(lambda: __import__("sklearn_bce._dask"))  # imports done once, up front
-        yield c
 
 
 def to_dask(X, y, sw=None, chunks=None):

@@ -81,6 +81,7 @@ def hangs_after_the_first_evaluations(*args, **kwargs):
     return CHUNK_SUMS(*args, **kwargs)
 
 
+@pytest.mark.exclusive  # timed: alone on the machine under pytest-xdist
 def test_a_hung_worker_gives_a_clear_timeout(monkeypatch):
     RELEASE.clear()
     CALLS["n"] = 0
@@ -107,6 +108,7 @@ def test_a_hung_worker_gives_a_clear_timeout(monkeypatch):
     assert not hasattr(clf, "coef_")
 
 
+@pytest.mark.exclusive  # timed: alone on the machine under pytest-xdist
 def test_a_scheduler_that_cannot_be_reached_gives_a_clear_timeout():
     X, y = data(n=2_000, d=5)
     # the client gives up reconnecting after 3 s when the test closes it

@@ -24,6 +24,8 @@ from sklearn_bce import BCELogisticClassifier
 from sklearn_bce._objective import InMemoryBackend
 from sklearn_bce._objective.moments import weighted_feature_moments
 
+from .conftest import memoize_on_data, one_thread
+
 PROMISE = 1e-6
 
 
@@ -66,6 +68,15 @@ def objective(X, y, coef, intercept, C=1.0):
     return np.mean(np.logaddexp(0, z) - y * z) + 0.5 * coef @ coef / (C * len(y))
 
 
+@memoize_on_data  # the same data, dense and CSR, have the same optimum
+def optimum(X, target, C):
+    """scikit-learn's optimum of one binary problem."""
+    ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    with one_thread():
+        ref.fit(X, target)
+    return objective(X, target, ref.coef_[0], ref.intercept_[0], C)
+
+
 def relative_gaps(clf, X, y, C=1.0):
     """Per binary problem, the fit's objective above scikit-learn's optimum."""
     classes = np.unique(y)
@@ -73,10 +84,7 @@ def relative_gaps(clf, X, y, C=1.0):
     gaps = []
     for k, positive in enumerate(problems):
         target = (y == positive).astype(float)
-        ref = LogisticRegression(
-            C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000
-        ).fit(X, target)
-        best = objective(X, target, ref.coef_[0], ref.intercept_[0], C)
+        best = optimum(X, target, C)
         ours = objective(X, target, clf.coef_[k], clf.intercept_[k], C)
         gaps.append((ours - best) / best)
     return np.array(gaps)

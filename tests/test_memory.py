@@ -20,7 +20,10 @@ def _data(layout, rng):
     elif layout == "float32":
         X = X.astype(np.float32)
     elif layout in ("csr", "csc"):
-        X = sp.random(n, 1000, density=0.01, format=layout, random_state=0)
+        # a Generator draws the positions without a permutation of all n * 1000
+        X = sp.random(
+            n, 1000, density=0.01, format=layout, random_state=np.random.default_rng(0)
+        )
         row_sums = np.asarray(X.sum(axis=1)).ravel()
         y = (row_sums > np.median(row_sums)).astype(int)
     return X, y

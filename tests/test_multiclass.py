@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_bce import BCELogisticClassifier
 
-from .conftest import DATASETS, ovr_reference
+from .conftest import DATASETS, one_thread, ovr_reference
 
 TIGHT = dict(tol=1e-10, max_iter=10_000)
 
@@ -35,7 +35,8 @@ def multilabel_data():
 def test_builtin_ovr_matches_one_vs_rest_logistic_regression(name):
     X, y = DATASETS[name]()
     ours = BCELogisticClassifier(**TIGHT).fit(X, y)
-    ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X, y)
+    with one_thread():
+        ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X, y)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
 
 
@@ -70,7 +71,8 @@ def test_ovr_sparse_and_float32(sparse, dtype):
     X = np.where(np.abs(X) < 0.3, 0.0, X).astype(dtype)
     Xin = sp.csr_matrix(X) if sparse else X
     ours = BCELogisticClassifier(tol=1e-8).fit(Xin, y)
-    ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X.astype(float), y)
+    with one_thread():
+        ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X.astype(float), y)
     assert ours.coef_.dtype == dtype
     atol = 1e-5 if dtype == np.float64 else 1e-3
     np.testing.assert_allclose(ours.predict_proba(Xin), ref.predict_proba(X), atol=atol)
@@ -79,7 +81,8 @@ def test_ovr_sparse_and_float32(sparse, dtype):
 def test_multilabel_matches_one_vs_rest_logistic_regression(multilabel_data):
     X, Y = multilabel_data
     ours = BCELogisticClassifier(**TIGHT).fit(X, Y)
-    ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X, Y)
+    with one_thread():
+        ref = OneVsRestClassifier(LogisticRegression(**TIGHT)).fit(X, Y)
     assert ours.multilabel_
     np.testing.assert_array_equal(ours.classes_, np.arange(Y.shape[1]))
     P = ours.predict_proba(X)
