@@ -85,6 +85,8 @@ class BCELogisticClassifier(
         nearly separable classes, levels that a handful of rows take), L-BFGS
         can stop a few times 1e-6 above it; a tenfold smaller ``tol`` gives a
         hundredfold smaller gap (see "Choosing a solver" in the user guide).
+        Where such data keep L-BFGS running past 50 iterations, the default
+        solver finishes with Newton's method (see ``solver``).
         On standardised data, ``tol=1e-4`` is the stopping rule of
         ``LogisticRegression``. With several classes, each
         one-vs-rest problem stops on its own, its gradient tolerance multiplied by
@@ -114,7 +116,13 @@ class BCELogisticClassifier(
           costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
           CSR input the sum of squared row lengths), those of all classes 1e8,
           and they take little memory next to ``X``; ``'lbfgs'`` otherwise, for
-          CSC input and on dask input.
+          CSC input and on dask input. Where L-BFGS has not converged after 50
+          iterations (or ``max_iter // 2``) and the data offer Hessians that
+          are not much more expensive than its iterations (for dense ``X``, up
+          to 400 features), Newton's method finishes the fit from there
+          (``solver_`` is then ``'lbfgs+newton-cholesky'``): data that defeat
+          L-BFGS, such as categorical levels that a handful of rows take,
+          still converge at the default ``max_iter``.
         - ``'newton-cholesky'``: Newton's method with the exact Hessian and a
           Cholesky solve; a few iterations whatever the conditioning of the
           data, each costing about ``n_samples * n_features**2`` per class. Not
@@ -279,7 +287,9 @@ class BCELogisticClassifier(
         calls).
 
     solver_ : str
-        The solver that ran: ``solver``, or the one ``solver='auto'`` chose.
+        The solver that ran: ``solver``, or the one ``solver='auto'`` chose;
+        ``'lbfgs+newton-cholesky'`` when a default fit's L-BFGS handed over to
+        Newton's method (see ``solver``).
 
     multilabel_ : bool
         Whether the model was fitted on a multilabel indicator matrix; then

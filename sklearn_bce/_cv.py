@@ -30,10 +30,10 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_method_params, validate_data
 
+from ._choice import auto_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
 from ._dispatch import PredictionMixin
 from ._fit import (
-    auto_solver,
     check_namespace,
     in_memory_data,
     restored_on_error,
@@ -409,10 +409,10 @@ class BCELogisticClassifierCV(
         objective = Objective(backend, penalty, fit_intercept=self.fit_intercept)
         name = auto_solver(objective) if self.solver == "auto" else self.solver
         start = objective.initial_point(prior=name != "sgd")
-        theta, _ = run_solver(template, objective, name, start, data)
+        theta, result = run_solver(template, objective, name, start, data)
         W, b = objective.to_coef(theta)
         set_coef(self, W, b, classes, multilabel, X.dtype)
-        self.solver_ = name
+        self.solver_ = ran_solvers(name, result)
 
     def _average_folds(self, dtype, classes, multilabel):
         scores = np.nan_to_num(self.scores_, nan=-np.inf)

@@ -25,6 +25,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.validation import validate_data
 
 from ._callbacks import CALLBACK_STATE, start_tasks
+from ._choice import auto_solver, newton_finish_after, ran_solvers
 from ._diagnostics import (
     sgd_advice,
     warn_if_separable,
@@ -33,15 +34,13 @@ from ._diagnostics import (
 )
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._objective.array_api import to_numpy
-from ._solvers import get_solver
+from ._solvers import get_solver, lbfgs_then_newton
 from ._solvers.stream import stream_average
 from ._sparse_coef import dense_coef
 from ._targets import check_targets, encode_targets, validate_sample_weight
 
 __all__ = [
-    "NEWTON_WORK",
     "FitData",
-    "auto_solver",
     "check_fit_parameters",
     "check_namespace",
     "check_sgd_schedule",
@@ -55,12 +54,6 @@ __all__ = [
     "validation_split",
 ]
 
-#: ``solver='auto'`` takes Newton's method while the Hessian of one problem costs
-#: at most this many multiply-adds (about a millisecond) and those of all problems
-#: ten times that, and L-BFGS above. Below, a fit takes a few tens of milliseconds
-#: whichever solver runs, and Newton's method converges at default settings
-#: however ill-conditioned the data; above, L-BFGS's cheaper iterations pay.
-NEWTON_WORK = 1e7
 
 
 @dataclass
@@ -254,39 +247,6 @@ def validation_split(estimator, y, sw, multilabel):
     return train, val
 
 
-def auto_solver(objective):
-    """The solver ``solver='auto'`` runs on ``objective``.
-
-    With an L1 part in the penalty, coordinate descent (``"cd"``) where the
-    backend offers the columns of ``X``, and SGD elsewhere (on dask input and
-    arrays fitted on their device with the namespace's operations), the only
-    other solver that handles the L1 part. Otherwise Newton's
-    method while the Hessian of one problem costs at most ``NEWTON_WORK``
-    multiply-adds, those of all problems ten times that, and they take at most
-    1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on backends without
-    Hessians.
-
-    Parameters
-    ----------
-    objective : Objective
-
-    Returns
-    -------
-    name : {"newton-cholesky", "lbfgs", "cd", "sgd"}
-    """
-    backend = objective.backend
-    if not objective.penalty.smooth:
-        return "cd" if "columns" in objective.capabilities() else "sgd"
-    if "hessian" not in objective.capabilities():
-        return "lbfgs"
-    work = backend.hessian_work()
-    hessian_bytes = 2 * 8 * objective.K * (objective.n_features + 1) ** 2
-    cheap = work <= NEWTON_WORK and objective.K * work <= 10 * NEWTON_WORK
-    if cheap and hessian_bytes <= max(backend.nbytes / 8, 1 << 20):
-        return "newton-cholesky"
-    return "lbfgs"
-
-
 def start_point(estimator, objective, classes, multilabel, prior):
     """The solver's starting point.
 
@@ -416,7 +376,7 @@ def fit(estimator, data, inputs=None):
     W, b = objective.to_coef(theta)
     set_coef(estimator, W, b, data.classes, data.multilabel, data.dtype)
     estimator.n_iter_ = np.asarray(result.n_iter, dtype=np.int32)
-    estimator.solver_ = name
+    estimator.solver_ = ran_solvers(name, result)
     if name == "sgd":
         estimator.loss_curve_ = list(result.history)
         estimator.validation_loss_curve_ = (
@@ -469,6 +429,9 @@ def run_solver(
     options = _solver_options(estimator, name, objective, data.validation)
     if on_iteration is not None:
         options["on_iteration"] = on_iteration
+    newton_after = newton_finish_after(estimator, objective, name)
+    if newton_after is not None:
+        solver, options["newton_after"] = lbfgs_then_newton, newton_after
     # SGD's steps are mini-batches of one row block each: the backend's threads
     # would have little to share, and BLAS keeps its own threads for them.
     with backend.parallel() if name != "sgd" else nullcontext():
@@ -479,7 +442,8 @@ def run_solver(
             streamed = "sgd" in backend.solver_overrides
             advice = sgd_advice(estimator.learning_rate, single_valued, streamed)
         warn_not_converged(
-            name, result, estimator.max_iter, advice, estimator.tol, data.dtype
+            ran_solvers(name, result), result, estimator.max_iter, advice,
+            estimator.tol, data.dtype,
         )
     return objective.settle_flat_directions(result.x), result
 

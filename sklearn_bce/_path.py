@@ -19,10 +19,11 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._choice import auto_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
 from ._diagnostics import warn_if_single_valued
 from ._dispatch import prepare
-from ._fit import auto_solver, check_fit_parameters, run_solver
+from ._fit import check_fit_parameters, run_solver
 from ._objective import Objective, Penalty
 from ._objective.array_api import to_numpy
 
@@ -168,7 +169,7 @@ def fit_path(estimator, data, Cs, l1_ratio, start=None):
         W, b = objective.to_coef(theta)
         coefs[i], intercepts[i] = W, b
         n_iter[i] = np.broadcast_to(result.n_iter, (K,))
-        solvers[i] = name
+        solvers[i] = ran_solvers(name, result)
         previous = (W, b)
     return Bunch(coefs=coefs, intercepts=intercepts, n_iter=n_iter, solvers=solvers)
 

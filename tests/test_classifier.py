@@ -622,7 +622,7 @@ def test_raw_breast_cancer_converges_at_default_settings():
     ],
 )
 def test_auto_solver_rule(shape, K, expected):
-    from sklearn_bce._fit import auto_solver
+    from sklearn_bce._choice import auto_solver
 
     X = np.zeros(shape)
     X[:, 0] = 1.0
@@ -631,7 +631,7 @@ def test_auto_solver_rule(shape, K, expected):
 
 
 def test_auto_solver_rule_sparse():
-    from sklearn_bce._fit import auto_solver
+    from sklearn_bce._choice import auto_solver
 
     rng = np.random.default_rng(0)  # a Generator: no permutation of all 1e8 cells
     X = sp.random(50_000, 2_000, density=0.002, format="csr", random_state=rng)

@@ -124,6 +124,83 @@ def test_default_fit_keeps_the_promise_one_vs_rest():
     assert np.all(gaps < PROMISE), gaps
 
 
+def rare_levels_rare_class(seed, n=20_000):
+    """25 categorical features of 8 levels, most of them rare, and 3 % positives:
+    L-BFGS needs 80 to 100 iterations here (measured)."""
+    return mixed_data(
+        n, n_cat=25, levels=8, rarity=0.2, n_num=4, positive=0.03, seed=seed
+    )[:2]
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr"])
+@pytest.mark.parametrize("seed", range(2))
+def test_default_fit_finishes_with_newton_where_lbfgs_is_slow(seed, storage):
+    X, y = rare_levels_rare_class(seed)
+    data = sp.csr_matrix(X) if storage == "csr" else X
+    # the premise: L-BFGS alone goes past the hand-over point
+    alone = BCELogisticClassifier(solver="lbfgs").fit(data, y)
+    assert alone.n_iter_[0] > 60
+    clf = BCELogisticClassifier().fit(data, y)  # no ConvergenceWarning (an error)
+    assert clf.solver_ == "lbfgs+newton-cholesky"
+    assert 50 < clf.n_iter_[0] <= 55  # 50 of L-BFGS, then a few of Newton
+    gaps = relative_gaps(clf, X, y)
+    assert np.all(np.abs(gaps) < 1e-12), gaps  # Newton's quadratic convergence
+
+
+def test_default_fit_finishes_with_newton_one_vs_rest():
+    X, y = rare_levels_rare_class(2)
+    rng = np.random.default_rng(0)
+    y = np.where(y == 1, 2, rng.integers(0, 2, y.size))  # the rare class and two
+    clf = BCELogisticClassifier().fit(X, y)
+    assert clf.solver_ == "lbfgs+newton-cholesky"
+    # the two common classes meet tol with L-BFGS, the rare one with Newton
+    assert np.all(clf.n_iter_[:2] < 50) and 50 < clf.n_iter_[2] <= 55
+    gaps = relative_gaps(clf, X, y)
+    assert np.all((gaps[:2] > -1e-10) & (gaps[:2] < PROMISE)), gaps
+    assert abs(gaps[2]) < 1e-12, gaps
+
+
+def test_hand_over_counts_iterations_on():
+    from sklearn_bce._solvers import lbfgs_then_newton
+
+    from .conftest import make_objective
+
+    X, y = rare_levels_rare_class(0)
+    objective = make_objective(X, y)
+    seen = []
+    result = lbfgs_then_newton(
+        objective, objective.initial_point(True), newton_after=20, tol=1e-6,
+        max_iter=100, on_iteration=lambda k, n, value, theta: seen.append(n),
+    )
+    assert result.finished_with == "newton-cholesky" and result.converged
+    n_iter = int(result.n_iter[0])
+    assert 20 < n_iter < 30
+    assert seen == list(range(1, n_iter + 1))  # one count over both solvers
+    assert len(result.history) == n_iter
+
+
+def test_no_newton_finish_where_it_does_not_apply():
+    from sklearn_bce._choice import newton_finish_after
+    from sklearn_bce._objective import Objective, Penalty
+
+    def after(X, y, **params):
+        clf = BCELogisticClassifier(**params)
+        backend = InMemoryBackend(X, y)
+        penalty = Penalty(clf.C, 0.0, backend.weight_totals())
+        return newton_finish_after(clf, Objective(backend, penalty), "lbfgs")
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 8_000)
+    assert after(rng.normal(size=(8_000, 400)), y) == 50
+    assert after(rng.normal(size=(8_000, 400)), y, max_iter=30) == 15
+    assert after(rng.normal(size=(8_000, 402)), y) is None  # Hessians too costly
+    assert after(rng.normal(size=(8_000, 10)), y, solver="lbfgs") is None
+    assert after(sp.csc_matrix(rng.normal(size=(8_000, 10))), y) is None  # no Hessian
+    # converging in time: L-BFGS alone, with its own name
+    X, y, _ = mixed_data(30_000, seed=7, **CASES["rare-class"])
+    assert BCELogisticClassifier().fit(X, y).solver_ == "lbfgs"
+
+
 @pytest.mark.parametrize("drop", [None, "first"])
 @pytest.mark.parametrize("storage", ["dense", "csr", "csc"])
 def test_one_hot_blocks_are_found_as_the_encoder_laid_them_out(drop, storage):

@@ -9,12 +9,14 @@ in its coordinates, and returns a :class:`SolverResult`. Each declares in its
 
 from ._base import CAPABILITIES, SolverResult
 from .cd import cd
+from .hybrid import lbfgs_then_newton
 from .lbfgs import lbfgs
 from .newton import newton_cholesky
 from .sgd import sgd
 
 __all__ = [
-    "SOLVERS", "SolverResult", "cd", "get_solver", "lbfgs", "newton_cholesky", "sgd",
+    "SOLVERS", "SolverResult", "cd", "get_solver", "lbfgs", "lbfgs_then_newton",
+    "newton_cholesky", "sgd",
 ]
 
 #: The solvers by the name of the estimator's ``solver`` parameter.

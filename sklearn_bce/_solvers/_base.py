@@ -92,6 +92,9 @@ class SolverResult:
         was reached before its gradient met the tolerance; then the largest ratio
         of such a problem's final gradient max-norm to its tolerance: ``tol``
         times this ratio is a tolerance that the data can reach.
+    finished_with : str
+        Empty, or the solver that took over from this one to finish (see
+        :func:`~sklearn_bce._solvers.hybrid.lbfgs_then_newton`).
     """
 
     x: np.ndarray
@@ -102,3 +105,4 @@ class SolverResult:
     history: list = field(default_factory=list)
     message: str = ""
     tol_ratio: float = 0.0
+    finished_with: str = ""
