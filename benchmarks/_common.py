@@ -213,6 +213,31 @@ def onehot_badly_scaled(n=200_000, n_cat=20, n_num=5, seed=0):
     return X, y
 
 
+def onehot_rare_levels(n=150_000, n_cat=25, levels=8, n_num=4, positive=0.03, seed=0):
+    """One-hot categorical columns whose levels are mostly rare, and a rare class.
+
+    ``n_cat`` categorical columns of ``levels`` levels with frequencies drawn from
+    a Dirichlet law of concentration 0.2 (a few common levels, the others taken
+    by a handful of rows or none), one-hot encoded densely, and ``n_num`` numeric
+    columns on scales from 0.02 to 500; the labels come from a logistic model on
+    all columns, shifted for a ``positive`` fraction of positives (3 %).
+    """
+    rng = np.random.default_rng(seed)
+    blocks, logit = [], np.zeros(n)
+    for _ in range(n_cat):
+        codes = rng.choice(levels, size=n, p=rng.dirichlet(np.full(levels, 0.2)))
+        blocks.append(np.eye(levels)[codes])
+        logit += rng.normal(size=levels)[codes]
+    scales = np.geomspace(0.02, 500, n_num)
+    num = rng.normal(size=(n, n_num))
+    logit += num @ rng.normal(size=n_num)
+    blocks.append(num * scales + 5 * scales)
+    X = np.hstack(blocks)
+    shift = np.quantile(logit, 1 - positive)  # about the wanted positives
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(logit - shift)))).astype(np.int64)
+    return X, y
+
+
 def sparse_classification(n=100_000, d=5000, density=0.005, seed=0):
     """Sparse CSR binary data with a logistic ground truth."""
     rng = np.random.default_rng(seed)

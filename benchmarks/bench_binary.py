@@ -1,6 +1,6 @@
 """Binary fits: BCELogisticClassifier against scikit-learn's LogisticRegression.
 
-For every case (five large ones, and raw breast_cancer, small but unscaled and
+For every case (six large ones, and raw breast_cancer, small but unscaled and
 nearly separable), fits our default estimator (``solver="auto"``), scikit-learn's
 ``LogisticRegression()`` (lbfgs) and ``LogisticRegression(solver="newton-cholesky")``,
 and the peers that are installed: glum's binomial ``GeneralizedLinearRegressor``
@@ -35,6 +35,7 @@ from _common import (  # noqa: E402
     interleaved_fits,
     objective_value,
     onehot_badly_scaled,
+    onehot_rare_levels,
     reference_optimum,
     sparse_classification,
 )
@@ -51,6 +52,10 @@ def cases(quick=False):
     del X64
     yield ("dense 400k x 30 float64", *dense_classification(400_000 // f, 30, seed=1))
     yield "one-hot + badly scaled 200k x 245", *onehot_badly_scaled(200_000 // f)
+    # mostly rare levels and 4 % positives: L-BFGS alone reaches max_iter
+    yield "one-hot, rare levels and class 150k x 204", *onehot_rare_levels(
+        150_000 // f
+    )
     yield "sparse CSR 100k x 5000 (0.5%)", *sparse_classification(100_000 // f)
     # small, unscaled and nearly separable: LogisticRegression() stops at max_iter
     yield "raw breast_cancer 569 x 30", *load_breast_cancer(return_X_y=True)
