@@ -7,6 +7,7 @@ __all__ = [
     "NEWTON_FINISH_WORK",
     "NEWTON_WORK",
     "auto_solver",
+    "chosen_solver",
     "newton_finish_after",
     "ran_solvers",
 ]
@@ -52,11 +53,33 @@ def auto_solver(objective):
     if "hessian" not in objective.capabilities():
         return "lbfgs"
     work = backend.hessian_work()
-    hessian_bytes = 2 * 8 * objective.K * (objective.n_features + 1) ** 2
     cheap = work <= NEWTON_WORK and objective.K * work <= 10 * NEWTON_WORK
-    if cheap and hessian_bytes <= max(backend.nbytes / 8, 1 << 20):
+    if cheap and _hessians_are_small(objective):
         return "newton-cholesky"
     return "lbfgs"
+
+
+def chosen_solver(estimator, objective):
+    """The solver a fit of ``estimator`` starts with on ``objective``.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier or BCELogisticClassifierCV
+        Gives ``solver``.
+    objective : Objective
+
+    Returns
+    -------
+    name : str
+        ``estimator.solver``, or :func:`auto_solver`'s choice for ``'auto'``.
+    """
+    return auto_solver(objective) if estimator.solver == "auto" else estimator.solver
+
+
+def _hessians_are_small(objective):
+    """Whether the Hessians of all problems take at most 1/8 of ``X`` (or 1 MB)."""
+    hessian_bytes = 2 * 8 * objective.K * (objective.n_features + 1) ** 2
+    return hessian_bytes <= max(objective.backend.nbytes / 8, 1 << 20)
 
 
 def newton_finish_after(estimator, objective, name):
@@ -84,14 +107,13 @@ def newton_finish_after(estimator, objective, name):
         return None
     backend = objective.backend
     after = min(LBFGS_BEFORE_NEWTON, estimator.max_iter // 2)
-    hessian_bytes = 2 * 8 * objective.K * (objective.n_features + 1) ** 2
     # stored values of X (for sparse X, its values and indices over the values'
     # size: an overestimate, as the evaluation also does element-wise work)
     values = backend.nbytes / objective.dtype.itemsize
     work_ratio = backend.hessian_work() / max(2.0 * values, 1.0)
     if (
         after < 1
-        or hessian_bytes > max(backend.nbytes / 8, 1 << 20)
+        or not _hessians_are_small(objective)
         or not work_ratio <= NEWTON_FINISH_WORK
     ):
         return None

@@ -30,7 +30,7 @@ from sklearn.utils.metadata_routing import (
 )
 from sklearn.utils.validation import _check_method_params, validate_data
 
-from ._choice import auto_solver, ran_solvers
+from ._choice import chosen_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
 from ._dispatch import PredictionMixin
 from ._fit import (
@@ -407,7 +407,7 @@ class BCELogisticClassifierCV(
         backend = data.backend
         penalty = Penalty(self.C_, self.l1_ratio_, backend.weight_totals())
         objective = Objective(backend, penalty, fit_intercept=self.fit_intercept)
-        name = auto_solver(objective) if self.solver == "auto" else self.solver
+        name = chosen_solver(self, objective)
         start = objective.initial_point(prior=name != "sgd")
         theta, result = run_solver(template, objective, name, start, data)
         W, b = objective.to_coef(theta)

@@ -25,7 +25,7 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.validation import validate_data
 
 from ._callbacks import CALLBACK_STATE, start_tasks
-from ._choice import auto_solver, newton_finish_after, ran_solvers
+from ._choice import chosen_solver, newton_finish_after, ran_solvers
 from ._diagnostics import (
     sgd_advice,
     warn_if_separable,
@@ -53,7 +53,6 @@ __all__ = [
     "start_point",
     "validation_split",
 ]
-
 
 
 @dataclass
@@ -362,7 +361,7 @@ def fit(estimator, data, inputs=None):
     penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
     objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
     single_valued = warn_if_single_valued(objective, data.classes, data.multilabel)
-    name = auto_solver(objective) if estimator.solver == "auto" else estimator.solver
+    name = chosen_solver(estimator, objective)
     theta0 = start_point(
         estimator, objective, data.classes, data.multilabel, prior=name != "sgd"
     )

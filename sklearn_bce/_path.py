@@ -19,7 +19,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._choice import auto_solver, ran_solvers
+from ._choice import chosen_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
 from ._diagnostics import warn_if_single_valued
 from ._dispatch import prepare
@@ -156,9 +156,7 @@ def fit_path(estimator, data, Cs, l1_ratio, start=None):
             single_valued = warn_if_single_valued(
                 objective, data.classes, data.multilabel
             )
-        name = auto_solver(objective) if estimator.solver == "auto" else (
-            estimator.solver
-        )
+        name = chosen_solver(estimator, objective)
         if previous is None:
             theta0 = objective.initial_point(prior=name != "sgd")
         else:

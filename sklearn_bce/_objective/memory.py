@@ -292,13 +292,10 @@ class InMemoryBackend:
         residual *= signs
         curvature = e / d
         curvature /= d
-        if isinstance(sw, float):
-            residual *= sw
-            curvature *= sw
-            return sw * loss.sum(axis=0), residual, curvature
         residual *= sw
         curvature *= sw
-        return (sw * loss).sum(axis=0), residual, curvature
+        total = sw * loss.sum(axis=0) if isinstance(sw, float) else (sw * loss).sum(0)
+        return total, residual, curvature
 
     def indicator_groups(self):
         """One-hot encoded column blocks (found once), see ``DataBackend``."""
