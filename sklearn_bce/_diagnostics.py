@@ -31,10 +31,11 @@ _SGD_AUTO_ADVICE = (
 def warn_not_converged(solver, result, max_iter, advice="", tol=None, dtype=None):
     """Raise a ConvergenceWarning that says where the solver stopped and what to do.
 
-    Two cases are told apart: the iteration limit, and a stop at the precision of
-    the data's dtype before the gradient met the tolerance (``result.tol_ratio``
-    set, no problem at ``max_iter``), where the message names the tolerance that
-    the data reach.
+    The solver's named outcome (``result.stop``, see
+    :data:`~sklearn_bce._solvers._base.STOPS`) decides the words: the iteration
+    limit; a stall above the tolerance; or the precision of the data's dtype,
+    which the solver reports only where its progress was down to rounding. The
+    last two name the tolerance that the fit did reach (``result.tol_ratio``).
 
     Parameters
     ----------
@@ -47,27 +48,43 @@ def warn_not_converged(solver, result, max_iter, advice="", tol=None, dtype=None
     advice : str, default=""
         Extra, solver-specific advice appended to the message.
     tol : float, default=None
-        The estimator's ``tol``, for the reachable tolerance.
+        The estimator's ``tol``, for the reached tolerance.
     dtype : numpy.dtype, default=None
         The dtype of the data.
     """
-    at_limit = np.any(np.asarray(result.n_iter) >= max_iter)
-    if result.tol_ratio > 0 and tol is not None and not at_limit:
-        reachable = 10.0 ** np.ceil(np.log10(tol * result.tol_ratio))
-        dtype = np.dtype(dtype if dtype is not None else np.float64)
+    dtype = np.dtype(dtype if dtype is not None else np.float64)
+    early = result.stop in ("stalled", "precision") and result.tol_ratio > 0
+    final = (
+        f"final gradient max-norm {result.grad_norm:.3g}, objective "
+        f"{result.fun:.6g}"
+    )
+    if early and tol is not None:
+        reached = tol * result.tol_ratio
+        reachable = 10.0 ** np.ceil(np.log10(reached))
+        if result.stop == "precision":
+            why = (
+                f"at the precision of {dtype.name} arithmetic the objective and "
+                "its gradient cannot be lowered any further"
+            )
+        else:
+            why = f"it stopped making progress ({result.message})"
         msg = (
-            f"{solver} stopped before the gradient met tol={tol!r}: at the "
-            f"precision of {dtype.name} data the objective cannot be lowered any "
-            f"further (final gradient max-norm {result.grad_norm:.3g}, objective "
-            f"{result.fun:.6g}). These data reach tol={reachable:.0e}; ask for "
-            "that or more"
+            f"{solver} stopped before the gradient met tol={tol!r}: {why} "
+            f"({final}, {result.tol_ratio:.3g} times tol). The fit reached "
+            f"tol={reachable:.0e}"
         )
-        msg += ", or fit float64 data." if dtype == np.float32 else "."
+        if result.stop == "precision":
+            msg += "; ask for that or more"
+            msg += ", or fit float64 data." if dtype == np.float32 else "."
+        else:
+            msg += (
+                "; solver='auto' or 'newton-cholesky' go on where it stalls, "
+                "or increase tol."
+            )
     else:
         msg = (
             f"{solver} did not converge in max_iter={max_iter} iterations: the "
-            f"final gradient max-norm is {result.grad_norm:.3g} (objective "
-            f"{result.fun:.6g}). Increase max_iter, increase tol, or decrease C "
+            f"{final}. Increase max_iter, increase tol, or decrease C "
             "(stronger regularisation)."
         )
     if advice:

@@ -16,6 +16,19 @@ CAPABILITIES = {
 }
 
 
+#: How a solver run can end (``SolverResult.stop``). Only ``"converged"`` means
+#: that every problem's gradient (or optimality) met its tolerance; the others are
+#: named outcomes that the fit words in its ConvergenceWarning:
+#:
+#: - ``"max_iter"``: the iteration (epoch) limit came first;
+#: - ``"stalled"``: the solver stopped making progress above the tolerance (a line
+#:   search that finds no decrease in float64, an objective that no longer falls
+#:   by more than rounding, an SGD plateau);
+#: - ``"precision"``: the objective and gradient reached the precision of the
+#:   data's dtype (float32) before the tolerance.
+STOPS = ("converged", "max_iter", "stalled", "precision")
+
+
 def requires(*capabilities):
     """Declare what a solver needs of the objective it minimises.
 
@@ -88,13 +101,19 @@ class SolverResult:
     message : str
         Solver-specific termination message.
     tol_ratio : float
-        0 unless some problem stopped because the precision of the data's dtype
-        was reached before its gradient met the tolerance; then the largest ratio
-        of such a problem's final gradient max-norm to its tolerance: ``tol``
-        times this ratio is a tolerance that the data can reach.
+        0 unless some problem stopped early (``stop`` is ``"precision"`` or
+        ``"stalled"``) before its gradient met the tolerance; then the largest
+        ratio of such a problem's final gradient max-norm to its tolerance:
+        ``tol`` times this ratio is the tolerance that the run reached.
     finished_with : str
         Empty, or the solver that took over from this one to finish (see
         :func:`~sklearn_bce._solvers.hybrid.lbfgs_then_newton`).
+    stop : str
+        How the run ended, one of :data:`STOPS`: ``"converged"`` exactly when
+        ``converged`` is True; otherwise the reason of the first problem that did
+        not meet its tolerance, in the order ``"max_iter"``, ``"stalled"``,
+        ``"precision"``. Defaults to ``"converged"`` or ``"max_iter"`` from
+        ``converged``.
     """
 
     x: np.ndarray
@@ -106,3 +125,14 @@ class SolverResult:
     message: str = ""
     tol_ratio: float = 0.0
     finished_with: str = ""
+    stop: str = ""
+
+    def __post_init__(self):
+        if not self.stop:
+            self.stop = "converged" if self.converged else "max_iter"
+        if self.stop not in STOPS:
+            raise ValueError(f"Unknown stop {self.stop!r}; expected one of {STOPS}.")
+        if (self.stop == "converged") != bool(self.converged):
+            raise ValueError(
+                f"stop={self.stop!r} contradicts converged={self.converged!r}."
+            )

@@ -37,7 +37,8 @@ def lbfgs_then_newton(
         Starting point.
     newton_after : int
         L-BFGS iterations after which the problems that have not met ``tol``
-        go on with Newton's method (for the rest of ``max_iter``).
+        go on with Newton's method (for the rest of ``max_iter``); problems on
+        which L-BFGS stalls before then go on with it at once.
     tol : float or ndarray of shape (K,), default=1e-5
         Gradient max-norm at which a problem stops, in both solvers.
     max_iter : int, default=100
@@ -59,8 +60,10 @@ def lbfgs_then_newton(
         verbose=verbose, on_iteration=on_iteration,
     )
     done = np.asarray(first.n_iter)
-    # converged, or stopped by the precision of the arithmetic before the limit
-    if first.converged or newton_after >= max_iter or done.max() < newton_after:
+    # Newton goes on with the problems that did not meet tol: those still running
+    # at newton_after, and those where L-BFGS stalled earlier (its steps lowered
+    # the objective by rounding only while the gradient stayed above tol).
+    if first.converged or newton_after >= max_iter:
         return first
     if on_iteration is None:
         shifted = None

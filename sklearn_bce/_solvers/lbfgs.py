@@ -20,8 +20,8 @@ import threading
 import numpy as np
 from scipy.optimize import minimize
 
-from ._base import SolverResult, requires
-from .stopping import tol_ratio
+from ._base import requires
+from .stopping import problems_result
 
 
 @requires("smooth")
@@ -31,7 +31,10 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
     The stopping rule is the one of ``LogisticRegression(solver="lbfgs")``, applied
     to each of the ``K`` problems on its own: stop when the largest absolute entry
     of that problem's gradient is at most ``tol`` (scipy's ``gtol``), or after
-    ``max_iter`` iterations.
+    ``max_iter`` iterations. Only the first counts as converged: where scipy
+    stops earlier (an iteration that lowers the objective by rounding only, or a
+    line search without decrease), the problem has stalled above ``tol``, and the
+    result says so (``stop``, ``tol_ratio``).
 
     Parameters
     ----------
@@ -84,22 +87,20 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
 
     n_iter = np.array([r[1] for r in results], dtype=np.int32)
     met = np.array([r[2] for r in results])
-    converged = bool(met.all())
-    g_max = np.array([r[4] for r in results])
-    return SolverResult(
-        x=np.concatenate([r[0] for r in results]),
-        n_iter=n_iter,
-        converged=converged,
-        fun=float(sum(r[3] for r in results)),
-        grad_norm=max(r[4] for r in results),
-        history=results[0][5] if K == 1 else [],
-        message="; ".join(sorted({r[6] for r in results})),
-        tol_ratio=tol_ratio(g_max, tol, ~met & (n_iter < max_iter)),
+    stops = np.array([r[6] for r in results], dtype=object)
+    result = problems_result(
+        np.stack([r[0] for r in results]), n_iter, met,
+        np.isin(stops, ("stalled", "precision")),
+        np.array([r[3] for r in results]), np.array([r[4] for r in results]),
+        tol, results[0][5] if K == 1 else [], stops,
     )
+    if result.stop == "stalled":
+        result.message = "L-BFGS's line search found no decrease"
+    return result
 
 
 def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
-    """One scipy L-BFGS-B run; returns (x, n_iter, converged, f, |g|, history, msg)."""
+    """One scipy L-BFGS-B run: (x, n_iter, converged, f, |g|, history, stop)."""
     history = []
 
     def callback(intermediate_result):
@@ -122,24 +123,29 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
             "maxiter": max_iter,
             "maxls": 50,
             "gtol": tol,
-            "ftol": 64 * np.finfo(float).eps,
+            # scipy's other test, on the objective's relative decrease, is off
+            # (only an iteration that leaves the objective unchanged stops): it
+            # would stop on rounding-level decreases while the gradient, the
+            # stopping rule, can still be lowered.
+            "ftol": 0.0,
         },
     )
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
     n_iter = min(int(res.nit), max_iter)
-    # status 0: the gradient met tol, or an iteration lowered the objective by
-    # rounding only (scipy's ftol: the objective is at its minimum to the
-    # precision of float64, which LogisticRegression counts as converged too);
-    # 1: iteration limit; 2: the line search found no decrease before either,
-    # which counts as converged only if the gradient met tol.
-    converged = grad_norm <= tol or res.status == 0
-    if converged:
-        message = "converged"
+    # Converged means the gradient met tol, nothing else. Otherwise: the
+    # iteration limit (status 1); an iteration that left the objective unchanged
+    # (status 0 with ftol=0: the precision of the arithmetic); a line search that
+    # found no decrease (status 2, a stall). A fit with solver='auto' goes on with
+    # Newton's method after the last two.
+    if grad_norm <= tol:
+        stop = "converged"
     elif res.status == 1 or n_iter >= max_iter:
-        message = "iteration limit reached"
+        stop = "max_iter"
+    elif res.status == 0:
+        stop = "precision"
     else:
-        message = "precision of the arithmetic reached before tol"
-    return res.x, n_iter, converged, float(res.fun), grad_norm, history, message
+        stop = "stalled"
+    return res.x, n_iter, stop == "converged", float(res.fun), grad_norm, history, stop
 
 
 def _minimize_together(objective, T0, tol, max_iter, verbose, on_iteration=None):

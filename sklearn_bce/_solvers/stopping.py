@@ -148,7 +148,7 @@ class NoImprovement:
 
 
 def tol_ratio(g_max, tol, limited):
-    """How far above ``tol`` the problems stopped by the arithmetic's precision are.
+    """How far above ``tol`` the problems that stopped early are.
 
     Parameters
     ----------
@@ -157,7 +157,8 @@ def tol_ratio(g_max, tol, limited):
     tol : ndarray of shape (K,)
         Their tolerances.
     limited : ndarray of bool of shape (K,)
-        The problems that stopped at precision before meeting ``tol``.
+        The problems that stopped early (stalled, or at the precision of the
+        data's dtype) before meeting ``tol``.
 
     Returns
     -------
@@ -169,7 +170,7 @@ def tol_ratio(g_max, tol, limited):
     return float(np.max(g_max[limited] / np.maximum(tol[limited], 1e-300)))
 
 
-def problems_result(T, n_iter, met, at_precision, fun, g_max, tol, history):
+def problems_result(T, n_iter, met, early, fun, g_max, tol, history, stop="precision"):
     """The :class:`SolverResult` of a solver that runs each problem to its own end.
 
     Parameters
@@ -180,31 +181,46 @@ def problems_result(T, n_iter, met, at_precision, fun, g_max, tol, history):
         Iterations of every problem.
     met : ndarray of bool of shape (K,)
         Whether each problem met its tolerance.
-    at_precision : ndarray of bool of shape (K,)
-        Whether each problem stopped at the precision of the arithmetic.
+    early : ndarray of bool of shape (K,)
+        Whether each problem stopped early, before ``max_iter``, for the reason
+        ``stop``.
     fun, g_max, tol : ndarray of shape (K,)
         Final objective, optimality and tolerance of every problem.
     history : list of float
         The objective after each iteration (one problem only).
+    stop : {"precision", "stalled"} or ndarray of str of shape (K,), default="precision"
+        Why the problems in ``early`` stopped (see
+        :data:`~sklearn_bce._solvers._base.STOPS`).
 
     Returns
     -------
     result : SolverResult
     """
-    converged = bool(np.all(met))
-    if converged:
-        message = "converged"
-    elif np.any(~met & ~at_precision):
-        message = "iteration limit reached"
+    stops = np.broadcast_to(np.asarray(stop, dtype=object), np.shape(met))
+    failed = ~np.asarray(met)
+    early = np.asarray(early) & failed
+    if not failed.any():
+        outcome = "converged"
+    elif np.any(failed & ~early):
+        outcome = "max_iter"
+    elif np.any(stops[early] == "stalled"):
+        outcome = "stalled"
     else:
-        message = "precision of the data's dtype reached before tol"
+        outcome = "precision"
+    message = {
+        "converged": "converged",
+        "max_iter": "iteration limit reached",
+        "stalled": "no progress before tol",
+        "precision": "precision of the data's dtype reached before tol",
+    }[outcome]
     return SolverResult(
         x=T.ravel(),
         n_iter=n_iter,
-        converged=converged,
+        converged=outcome == "converged",
         fun=float(np.sum(fun)),
         grad_norm=float(np.max(g_max)) if np.size(g_max) else 0.0,
         history=history,
         message=message,
-        tol_ratio=tol_ratio(g_max, tol, at_precision & ~met),
+        tol_ratio=tol_ratio(g_max, tol, early),
+        stop=outcome,
     )
