@@ -16,11 +16,21 @@ repeated rows), ``S = sum_i s_i``, ``p_i = sigmoid(x_i' w + b)`` and
   ``M_G = sum_g u_g u_g'``, ``u_g = sum_{i in g} s_i (p_i - y_i) xt_i`` and ``G``
   the number of groups.
 
-These are statsmodels' ``cov_type`` of the same names for ``Logit`` and for
-``GLM(family=Binomial())`` with ``freq_weights``. Everything is computed in the
-objective's standardised coordinates (better conditioned), from the backend's
-``hessian_blocks`` (one pass over ``X`` per matrix), and mapped back to the
-coefficients of ``X``.
+With ``C=np.inf`` (``n`` the number of rows of ``X``):
+
+* ``"nonrobust"`` and ``"HC0"`` equal statsmodels' ``cov_type`` of the same
+  names for ``Logit``, and for ``GLM(family=Binomial())`` with ``freq_weights``;
+* ``"HC1"`` is statsmodels' HC0 times ``S / (S - n_coef)``, the factor of R's
+  ``sandwich::vcovHC(type="HC1")`` with ``S`` for ``n`` (statsmodels'
+  ``cov_type="HC1"`` returns HC0 unchanged for these models);
+* ``"cluster"`` equals statsmodels' without weights. With weights it is their
+  ``GLM`` ``freq_weights`` cluster covariance times ``(S - 1) (n - n_coef) /
+  ((S - n_coef) (n - 1))``: their factor counts the rows, ours the total weight,
+  which makes it their ``Logit`` cluster covariance of the repeated rows.
+
+Everything is computed in the objective's standardised coordinates (better
+conditioned), from the backend's ``hessian_blocks`` (one pass over ``X`` per
+matrix), and mapped back to the coefficients of ``X``.
 """
 
 from __future__ import annotations
@@ -339,7 +349,11 @@ def _group_codes(groups, n):
 
 
 def _cluster_correction(sw, codes, totals, n_coef):
-    """statsmodels' ``G / (G - 1) * (N - 1) / (N - n_coef)``, ``N`` the weight."""
+    """``G / (G - 1) * (S - 1) / (S - n_coef)`` per problem, ``S`` the weight.
+
+    statsmodels' factor with the total weight ``S`` in place of its number of
+    rows, so that an integer weight counts as repeated rows.
+    """
     if sw is not None:  # rows of zero weight stand for no observation
         codes = codes[np.any(np.reshape(sw, (len(codes), -1)) > 0, axis=1)]
     n_groups = np.unique(codes).size

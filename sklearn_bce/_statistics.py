@@ -53,12 +53,19 @@ class ModelStatisticsMixin:
         """Covariance matrix of the fitted coefficients and intercept.
 
         Computed on the training data ``(X, y, sample_weight)``, which the
-        estimator does not keep. With ``C=np.inf`` these are the matrices of
-        statsmodels' ``Logit`` (or ``GLM`` with ``family=Binomial()`` and
-        ``freq_weights=sample_weight``) for the same ``cov_type``. With a finite
-        ``C`` the Hessian is that of the penalised objective and a
-        ``UserWarning`` says so (see the "Inference" page of the user guide for
-        the formulas and what the numbers mean).
+        estimator does not keep. With ``C=np.inf``, ``"nonrobust"`` and
+        ``"HC0"`` are the matrices of statsmodels' ``Logit`` (or ``GLM`` with
+        ``family=Binomial()`` and ``freq_weights=sample_weight``) for the same
+        ``cov_type``, and ``"cluster"`` is theirs without weights. The others
+        differ from theirs by a scalar factor: ``"HC1"`` is their HC0 times
+        ``S / (S - n_coef)`` (their ``cov_type="HC1"`` returns HC0
+        unchanged), and ``"cluster"`` with weights is their ``GLM``
+        ``freq_weights`` cluster covariance times ``(S - 1) (n - n_coef) /
+        ((S - n_coef) (n - 1))``, ``n`` the number of rows (their factor
+        counts the rows, ours the total weight ``S``, as for repeated rows).
+        With a finite ``C`` the Hessian is that of the penalised objective and
+        a ``UserWarning`` says so (see the "Inference" page of the user guide
+        for the formulas and what the numbers mean).
 
         Parameters
         ----------
@@ -77,10 +84,12 @@ class ModelStatisticsMixin:
             ``"nonrobust"``: the inverse of the observed information (the
             Hessian of the weighted negative log-likelihood). ``"HC0"``: the
             sandwich estimator, robust to a misspecified variance. ``"HC1"``:
-            HC0 times ``S / (S - n_coef)``, ``S`` the total weight.
-            ``"cluster"``: robust to correlation within the ``groups``, with
-            statsmodels' small-sample factor ``G / (G - 1) * (S - 1) /
-            (S - n_coef)``.
+            HC0 times ``S / (S - n_coef)``, ``S`` the total weight (the factor
+            of R's ``sandwich::vcovHC(type="HC1")``, with ``S`` for the number
+            of rows). ``"cluster"``: robust to correlation within the
+            ``groups``, with the small-sample factor ``G / (G - 1) * (S - 1) /
+            (S - n_coef)``, ``G`` the number of groups (statsmodels' factor,
+            with ``S`` in place of the number of rows).
 
         groups : array-like of shape (n_samples,), default=None
             Cluster label of every row; only (and always) with

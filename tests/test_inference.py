@@ -3,13 +3,20 @@
 Every reference is computed here by statsmodels (``Logit``, or ``GLM`` with
 ``family=Binomial()`` and ``freq_weights``) on its own shipped data sets, or by a
 formula written out with NumPy. Our estimator is fitted tightly with Newton's
-method (``tol=1e-12``) so that its coefficients are statsmodels' to about 1e-10.
+method (``tol=1e-12``) so that its coefficients are statsmodels' to about 1e-11.
 
-statsmodels' ``cov_type="HC1"`` for ``Logit`` and ``GLM`` returns HC0 unchanged
-(those results have no HC1 of their own); the textbook HC1 (HC0 times
-``n / (n - k)``) is its ``cov_type="cluster"`` with one group per row, whose
-small-sample factor ``G / (G - 1) * (n - 1) / (n - k)`` is then exactly
-``n / (n - k)``: that is the reference of HC1 here.
+Two kinds differ from statsmodels' by a stated scalar factor, which the
+references apply (``S`` the total weight, ``n`` the rows, ``k`` the parameters):
+
+* ``"HC1"`` is statsmodels' HC0 times ``S / (S - k)`` (R's HC1 factor): for
+  ``Logit`` and ``GLM`` statsmodels' ``cov_type="HC1"`` returns HC0 unchanged;
+* ``"cluster"`` with integer weights is statsmodels' ``GLM`` ``freq_weights``
+  cluster covariance times ``(S - 1) (n - k) / ((S - k) (n - 1))``: their
+  small-sample factor counts the rows, ours the weight, as repeated rows do.
+
+Both are also checked against statsmodels without any factor: HC1 without weights
+is their cluster covariance with one group per row, and with integer weights
+every kind is their ``Logit`` on the repeated rows.
 """
 
 import builtins
@@ -19,6 +26,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import expit
+from scipy.stats import norm
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from sklearn_bce import BCELogisticClassifier
@@ -26,7 +34,12 @@ from sklearn_bce import BCELogisticClassifier
 sm = pytest.importorskip("statsmodels.api")
 pd = pytest.importorskip("pandas")
 
-RTOL = 1e-6
+#: Relative tolerance of coefficients, standard errors, z, intervals (relative
+#: to the se) and covariance matrices: reached to about 2e-11.
+RTOL = 1e-10
+#: Relative tolerance of the p-values, which amplify the relative error of z by
+#: up to ``z phi(z) / p``: reached to about 3e-9.
+RTOL_P = 2e-8
 KINDS = ["nonrobust", "HC0", "HC1", "cluster"]
 
 
@@ -62,36 +75,78 @@ def tight(**params):
 
 
 # ---------------------------------------------------------------- references
-def reference(exog, endog, kind, groups=None, freq=None, intercept=True):
-    """statsmodels' results for ``kind`` (weights: GLM freq_weights or repeats).
-
-    HC1 is statsmodels' cluster estimator with one group per row (see the module
-    docstring). With integer weights, nonrobust and HC0 come from
-    ``freq_weights``; HC1 and cluster from the repeated rows, since statsmodels'
-    cluster factor counts the rows of ``freq_weights`` data, not the weight.
-    """
-    exog = np.asarray(exog, dtype=float)
-    endog = np.asarray(endog, dtype=float)
-    if intercept:
-        exog = sm.add_constant(exog, prepend=False, has_constant="add")
-    groups = None if groups is None else np.asarray(groups)
-    if freq is not None and kind in ("HC1", "cluster"):
-        exog, endog = np.repeat(exog, freq, axis=0), np.repeat(endog, freq)
-        groups = None if groups is None else np.repeat(groups, freq)
-        freq = None
-    if kind == "HC1":
-        kind, groups = "cluster", np.arange(len(endog))
-    cov_kwds = {"groups": groups} if kind == "cluster" else None
+def statsmodels_fit(exog, endog, cov_type, groups=None, freq=None):
+    """statsmodels' fit with ``cov_type``: ``Logit``, or ``GLM`` with ``freq``."""
+    cov_kwds = {"groups": np.asarray(groups)} if cov_type == "cluster" else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if freq is None:
             return sm.Logit(endog, exog).fit(
                 method="newton", maxiter=100, tol=1e-14, disp=0,
-                cov_type=kind, cov_kwds=cov_kwds,
+                cov_type=cov_type, cov_kwds=cov_kwds,
             )
         return sm.GLM(
             endog, exog, family=sm.families.Binomial(), freq_weights=freq
-        ).fit(tol=1e-14, maxiter=100, cov_type=kind, cov_kwds=cov_kwds)
+        ).fit(tol=1e-14, maxiter=100, cov_type=cov_type, cov_kwds=cov_kwds)
+
+
+class Scaled:
+    """A statsmodels result whose covariance is multiplied by ``factor``.
+
+    The columns follow as statsmodels' ``summary()`` computes them: ``se`` the
+    square root of the diagonal, ``z = coef / se``, two-sided normal p-values and
+    normal intervals.
+    """
+
+    def __init__(self, result, factor):
+        self.result, self.factor = result, factor
+        self.params = np.asarray(result.params)
+        self.bse = np.asarray(result.bse) * np.sqrt(factor)
+        self.tvalues = self.params / self.bse
+        self.pvalues = 2 * norm.sf(np.abs(self.tvalues))
+
+    def cov_params(self):
+        return np.asarray(self.result.cov_params()) * self.factor
+
+    def conf_int(self, alpha=0.05):
+        q = norm.ppf(1 - alpha / 2)
+        return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
+
+
+def hc1_factor(n_rows, n_coef, freq=None):
+    """``S / (S - k)``: our HC1 over statsmodels' HC0."""
+    S = n_rows if freq is None else np.sum(freq)
+    return S / (S - n_coef)
+
+
+def cluster_factor(n_rows, n_coef, freq):
+    """``(S - 1) (n - k) / ((S - k) (n - 1))``: ours over statsmodels' GLM."""
+    S = np.sum(freq)
+    return (S - 1) * (n_rows - n_coef) / ((S - n_coef) * (n_rows - 1))
+
+
+def reference(exog, endog, kind, groups=None, freq=None, intercept=True):
+    """statsmodels' result for ``kind``, times the stated factor where ours differs.
+
+    ``"nonrobust"``, ``"HC0"`` and ``"cluster"`` without weights are statsmodels'
+    own (``Logit``; ``GLM`` with ``freq_weights`` for integer weights);
+    ``"HC1"`` is their HC0 times ``S / (S - k)``, and ``"cluster"`` with weights
+    their ``GLM`` one times ``(S - 1) (n - k) / ((S - k) (n - 1))`` (see the
+    module docstring).
+    """
+    exog = np.asarray(exog, dtype=float)
+    endog = np.asarray(endog, dtype=float)
+    if intercept:
+        exog = sm.add_constant(exog, prepend=False, has_constant="add")
+    n, k = exog.shape
+    result = statsmodels_fit(
+        exog, endog, "HC0" if kind == "HC1" else kind, groups, freq
+    )
+    if kind == "HC1":
+        return Scaled(result, hc1_factor(n, k, freq))
+    if kind == "cluster" and freq is not None:
+        return Scaled(result, cluster_factor(n, k, freq))
+    return result
 
 
 def reference_columns(result, alpha=0.05):
@@ -104,13 +159,21 @@ def reference_columns(result, alpha=0.05):
 
 
 def max_relative(table, result, alpha=0.05):
-    """Largest relative difference of every column (CIs relative to the se)."""
+    """Largest relative difference of every column.
+
+    The coefficients and the intervals relative to the standard error (a
+    coefficient near zero has no relative precision of its own), z relative to
+    ``max(|z|, 1)`` (for the same reason), the others relative to themselves.
+    """
     ref = reference_columns(result, alpha)
-    se = ref["se"]
+    se, z = ref["se"], ref["z"]
     out = {}
     for name, expected in ref.items():
         got = np.asarray(table[name], dtype=float)
-        scale = se if name.startswith("ci") else np.abs(expected)
+        scale = {
+            "coef": se, "ci_lower": se, "ci_upper": se,
+            "z": np.maximum(np.abs(z), 1.0),
+        }.get(name, np.abs(expected))
         # (a p-value of exactly 0 on both sides is equal)
         error = np.abs(got - expected) / np.where(scale > 0, scale, 1.0)
         out[name] = float(np.max(error))
@@ -118,8 +181,17 @@ def max_relative(table, result, alpha=0.05):
 
 
 def assert_matches(table, result, alpha=0.05):
-    diffs = max_relative(table, result, alpha)
-    assert max(diffs.values()) < RTOL, diffs
+    diffs = dict(max_relative(table, result, alpha))
+    p_value = diffs.pop("p_value")
+    assert max(diffs.values()) < RTOL and p_value < RTOL_P, (diffs, p_value)
+
+
+def assert_same_cov(cov, expected):
+    """Covariance matrices equal to ``RTOL``, relative to the largest entry."""
+    expected = np.asarray(expected)
+    np.testing.assert_allclose(
+        cov, expected, rtol=RTOL, atol=RTOL * np.abs(expected).max()
+    )
 
 
 # --------------------------------------------------------------- statsmodels
@@ -131,12 +203,11 @@ def test_unit_weights_match_statsmodels(name, kind):
     extra = {"groups": groups} if kind == "cluster" else {}
     table = clf.coef_table(exog, endog, kind=kind, **extra)
     assert table.index.tolist() == [*exog.columns, "intercept"]
-    assert_matches(table, reference(exog, endog, kind, groups))
-    cov = clf.covariance_matrix(exog, endog, kind=kind, **extra)
     result = reference(exog, endog, kind, groups)
-    np.testing.assert_allclose(
-        cov[0], np.asarray(result.cov_params()), rtol=RTOL,
-        atol=RTOL * np.abs(np.asarray(result.cov_params())).max(),
+    assert_matches(table, result)
+    assert_same_cov(
+        clf.covariance_matrix(exog, endog, kind=kind, **extra)[0],
+        result.cov_params(),
     )
 
 
@@ -148,18 +219,76 @@ def test_integer_weights_match_freq_weights(name, kind):
     clf = tight().fit(exog, endog, sample_weight=freq)
     extra = {"groups": groups} if kind == "cluster" else {}
     table = clf.coef_table(exog, endog, freq, kind=kind, **extra)
-    assert_matches(table, reference(exog, endog, kind, groups, freq=freq))
+    result = reference(exog, endog, kind, groups, freq=freq)
+    assert_matches(table, result)
+    assert_same_cov(
+        clf.covariance_matrix(exog, endog, freq, kind=kind, **extra)[0],
+        result.cov_params(),
+    )
 
 
-@pytest.mark.parametrize("kind", ["nonrobust", "HC0"])
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_statsmodels_hc1_is_its_hc0(name):
+    """Why our HC1 is their HC0 times a factor: their HC1 is HC0 unchanged."""
+    exog, endog, _ = DATASETS[name]()
+    exog = sm.add_constant(exog.to_numpy(dtype=float), prepend=False)
+    freq = np.random.default_rng(0).integers(1, 5, size=len(endog))
+    for weights in (None, freq):
+        hc0 = statsmodels_fit(exog, endog, "HC0", freq=weights).cov_params()
+        hc1 = statsmodels_fit(exog, endog, "HC1", freq=weights).cov_params()
+        np.testing.assert_array_equal(hc1, hc0)
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_hc1_is_cluster_of_single_rows(name):
+    """Without weights, HC1 is statsmodels' cluster covariance of one-row groups.
+
+    Its factor ``G / (G - 1) * (n - 1) / (n - k)`` is then ``n / (n - k)``: a
+    reference for HC1 that needs no factor of ours.
+    """
+    exog, endog, _ = DATASETS[name]()
+    clf = tight().fit(exog, endog)
+    single = reference(exog, endog, "cluster", groups=np.arange(len(endog)))
+    assert_matches(clf.coef_table(exog, endog, kind="HC1"), single)
+    assert_same_cov(
+        clf.covariance_matrix(exog, endog, kind="HC1")[0], single.cov_params()
+    )
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_weighted_cluster_counts_the_weight_not_the_rows(name):
+    """With integer weights: their GLM cluster covariance times a factor below 1.
+
+    statsmodels' ``freq_weights`` cluster covariance has the same scores but
+    counts the rows ``n`` in its ``(n - 1) / (n - k)``, ours the weight ``S``;
+    every entry of ours is theirs times ``(S - 1) (n - k) / ((S - k) (n - 1))``.
+    """
+    exog, endog, groups = DATASETS[name]()
+    freq = np.random.default_rng(0).integers(1, 5, size=len(endog))
+    clf = tight().fit(exog, endog, sample_weight=freq)
+    cov = clf.covariance_matrix(exog, endog, freq, kind="cluster", groups=groups)
+    X = sm.add_constant(exog.to_numpy(dtype=float), prepend=False)
+    theirs = statsmodels_fit(X, endog, "cluster", groups, freq).cov_params()
+    factor = cluster_factor(*X.shape, freq)
+    assert factor < 1
+    np.testing.assert_allclose(cov[0] / theirs, factor, rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_freq_weights_are_repeated_rows(kind):
-    """The convention: an integer weight counts a row that many times."""
-    exog, endog, _ = spector()
+    """The convention: an integer weight counts a row that many times.
+
+    statsmodels' ``Logit`` on the repeated rows is the reference of every kind
+    with no factor of ours (HC1 times ``S / (S - k)``, with ``S`` its rows).
+    """
+    exog, endog, groups = spector()
     freq = np.random.default_rng(1).integers(1, 4, size=len(endog))
     clf = tight().fit(exog, endog, sample_weight=freq)
-    table = clf.coef_table(exog, endog, freq, kind=kind)
+    extra = {"groups": groups} if kind == "cluster" else {}
+    table = clf.coef_table(exog, endog, freq, kind=kind, **extra)
     repeated = reference(
-        np.repeat(exog.to_numpy(), freq, axis=0), np.repeat(endog, freq), kind
+        np.repeat(exog.to_numpy(), freq, axis=0), np.repeat(endog, freq), kind,
+        np.repeat(groups.to_numpy(), freq),
     )
     assert_matches(table, repeated)
 
@@ -177,9 +306,7 @@ def test_one_vs_rest_each_class_matches_statsmodels(kind, alpha):
     for k, label in enumerate(clf.classes_):
         result = reference(exog, pid == label, kind, groups)
         assert_matches(table.loc[label], result, alpha)
-        np.testing.assert_allclose(
-            np.sqrt(np.diag(cov[k])), result.bse, rtol=RTOL
-        )
+        assert_same_cov(cov[k], result.cov_params())
 
 
 def test_multilabel_each_label_matches_statsmodels():
@@ -206,9 +333,9 @@ def test_sparse_and_float32_input(fmt):
         extra = {"groups": groups} if kind == "cluster" else {}
         table = clf.coef_table(X, endog, kind=kind, **extra)
         assert table.index.tolist() == ["x0", "x1", "x2", "x3", "x4", "intercept"]
-        if fmt == "float32":  # coefficients and sums in single precision
+        if fmt == "float32":  # coefficients and sums in single precision: 6e-7
             result = reference(X.astype(np.float64), endog, kind, groups)
-            np.testing.assert_allclose(table["se"], result.bse, rtol=1e-3)
+            np.testing.assert_allclose(table["se"], result.bse, rtol=5e-6)
         else:
             assert_matches(table, reference(exog, endog, kind, groups))
 
