@@ -31,25 +31,32 @@ def objective_value(X, Y, coef, intercept, C=1.0, fit_intercept=True):
     return obj.loss(obj.from_coef(W, b))
 
 
-def timed_fit(make_estimator, X, y, repeat=3):
-    """Best-of-``repeat`` wall time of ``fit``; returns (seconds, fitted, warned)."""
+def timed_fit(make_estimator, X, y, repeat=3, messages=None):
+    """Best-of-``repeat`` wall time of ``fit``; returns (seconds, fitted, warned).
+
+    ``warned`` says whether a fit raised a ``ConvergenceWarning``. Every warning
+    of the fits is added to the set ``messages``, when given, as
+    ``"Category: message"`` (a peer's fallback to another solver, for instance).
+    """
     best, fitted, warned = np.inf, None, False
     for _ in range(repeat):
         est = make_estimator()
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
+            warnings.simplefilter("always")
             start = time.perf_counter()
             est.fit(X, y)
             elapsed = time.perf_counter() - start
         warned = warned or any(
             issubclass(w.category, ConvergenceWarning) for w in caught
         )
+        if messages is not None:
+            messages.update(f"{w.category.__name__}: {w.message}" for w in caught)
         if elapsed < best:
             best, fitted = elapsed, est
     return best, fitted, warned
 
 
-def interleaved_fits(models, repeat=3):
+def interleaved_fits(models, repeat=3, messages=None):
     """Time several models in turn, alternating which goes first.
 
     Round ``r`` fits every model once, in the given order on even rounds and in
@@ -62,6 +69,9 @@ def interleaved_fits(models, repeat=3):
         ``{name: (make_estimator, X, y)}``.
     repeat : int, default=3
         Number of rounds.
+    messages : dict, default=None
+        When given, ``messages[name]`` becomes the set of the warnings of that
+        model's fits (see :func:`timed_fit`).
 
     Returns
     -------
@@ -74,7 +84,10 @@ def interleaved_fits(models, repeat=3):
     for r in range(repeat):
         for name in names if r % 2 == 0 else names[::-1]:
             make, X, y = models[name]
-            seconds, est, warned = timed_fit(make, X, y, repeat=1)
+            seconds, est, warned = timed_fit(
+                make, X, y, repeat=1,
+                messages=None if messages is None else messages.setdefault(name, set()),
+            )
             best, kept, any_warned = fits[name]
             if seconds < best:
                 best, kept = seconds, est

@@ -14,6 +14,14 @@ there); a reference that does not converge stops the benchmark. The float32 copy
 of the 200k x 100 data is reported apart from the geometric means, which are over
 distinct data sets.
 
+Each row records the model's time, iterations, objective and gap
+(``rel_subopt``, ``(f - f_ref) / f_ref``), whether it warned that it did not
+converge, the warnings of its fits, and ``fell_back_to_lbfgs``: scikit-learn's
+newton-cholesky gives up Newton's method for lbfgs when a Hessian is too
+ill-conditioned for the precision of the data (with a ``LinAlgWarning``), as on
+the float32 copy of the 200k x 100 data (10 of its columns are combinations of
+others), where scikit-learn keeps float32 and its first Newton step fails.
+
 Run ``python benchmarks/bench_binary.py [--quick]``.
 """
 
@@ -120,8 +128,10 @@ def run(quick=False):
         )
         models = {"ours": lambda: BCELogisticClassifier()}
         models.update(peers(sparse, n=X.shape[0]))
+        messages = {}
         fits = interleaved_fits(
-            {model: (make, X, y) for model, make in models.items()}, repeat
+            {model: (make, X, y) for model, make in models.items()}, repeat,
+            messages=messages,
         )
         times = {model: fit[0] for model, fit in fits.items()}
         for model, (seconds, est, warned) in fits.items():
@@ -133,6 +143,10 @@ def run(quick=False):
                 "n_iter": int(np.max(est.n_iter_)),
                 "objective": f, "rel_subopt": (f - f_opt) / f_opt,
                 "convergence_warning": warned,
+                "fell_back_to_lbfgs": any(
+                    "resort to lbfgs" in m for m in messages[model]
+                ),
+                "warnings": sorted(messages[model]),
             })
         best_sklearn = min(times[m] for m in SKLEARN if m in times)
         best_peer = min(t for m, t in times.items() if m != "ours")
@@ -180,6 +194,7 @@ def summary(rows):
 COLUMNS = [
     "case", "model", "solver", "time_s", "n_iter", "rel_subopt", "speedup_vs_lbfgs",
     "speedup_vs_best_sklearn", "speedup_vs_best_peer", "convergence_warning",
+    "fell_back_to_lbfgs",
 ]
 
 

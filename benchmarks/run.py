@@ -7,6 +7,9 @@ machine mean little. The tables are printed and written, with the machine's
 description, to ``benchmarks/results/all.json`` (``quick.json`` for ``--quick``,
 which only checks that every benchmark runs). Install the peers first:
 ``pip install ".[bench]"`` (dask-ml, glum, scikit-learn-intelex).
+
+The tables of README.md and docs/ are then written from ``all.json`` by
+``python benchmarks/render.py`` (see its docstring).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ def main(argv=None):
     # a quick run checks that the benchmarks run; its numbers are not kept
     path = write_json("quick" if args.quick else "all", results)
     print(f"\nwritten to {path}")
+    if not args.quick:
+        print("README.md and docs/ tables: python benchmarks/render.py")
 
 
 if __name__ == "__main__":
