@@ -277,7 +277,8 @@ def test_lbfgs_warns_when_its_line_search_fails_before_tol(monkeypatch):
     clf = BCELogisticClassifier(solver="lbfgs", max_iter=50)
     with pytest.warns(
         ConvergenceWarning,
-        match=r"lbfgs stopped before the gradient met tol=1e-05: at the precision "
-        r"of float64 data .* These data reach tol=1e[+-]\d+",
+        match=r"lbfgs stopped before the gradient met tol=1e-05: it stopped making "
+        r"progress \(L-BFGS's line search found no decrease\) .* The fit reached "
+        r"tol=1e[+-]\d+; solver='auto' or 'newton-cholesky' go on",
     ):
         clf.fit(X, y)

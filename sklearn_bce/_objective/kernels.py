@@ -56,7 +56,8 @@ def bce_sums(
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_rows, n_features)
-        Design matrix (float32 or float64); arithmetic is done in its dtype.
+        Design matrix (float32 or float64); arithmetic is done in
+        :func:`arithmetic_dtype` (its own; float64 for sparse data).
     Y : ndarray of shape (n_rows, K) or None
         0/1 targets (None when ``signs`` is given).
     sw : ndarray of shape (n_rows, 1) or (n_rows, K)
@@ -96,7 +97,7 @@ def bce_sums(
     gb : ndarray of shape (K,)
         ``sum_i sw_ik (sigmoid(z_ik) - Y_ik)`` (float64).
     """
-    dtype = X.dtype
+    dtype = arithmetic_dtype(X)
     n, d = X.shape
     K = W.shape[0]
     Wt = np.ascontiguousarray(W.T, dtype=dtype)
@@ -131,6 +132,28 @@ def bce_sums(
         for total in sums:
             total *= unit
     return sums
+
+
+def arithmetic_dtype(X):
+    """The dtype the kernels compute in for ``X``: its own, float64 if sparse.
+
+    Dense float32 data keep float32 products (BLAS runs them twice as fast, and
+    row blocks are summed in float64). A sparse product gains nothing from
+    float32 (SciPy's kernels are bound by reading the indices), while summing a
+    whole column in float32 loses digits, all the more where a feature's mean is
+    many times its spread: sparse float32 data are multiplied in float64, so a
+    fit's accuracy does not depend on the storage format.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix}
+        Design matrix.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+    """
+    return np.dtype(np.float64) if sp.issparse(X) else X.dtype
 
 
 def data_nbytes(X):
@@ -192,7 +215,7 @@ def transposed_sums(X, R, executor=None, n_threads=1):
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_rows, n_features)
-        Design matrix; the products are done in its dtype.
+        Design matrix; the products are done in :func:`arithmetic_dtype`.
     R : ndarray of shape (n_rows, k)
         Per-row factors (cast to ``X``'s dtype).
     executor : concurrent.futures.Executor, default=None
@@ -206,7 +229,7 @@ def transposed_sums(X, R, executor=None, n_threads=1):
         Float64.
     """
     n, d = X.shape
-    R = np.asarray(R, dtype=X.dtype)
+    R = np.asarray(R, dtype=arithmetic_dtype(X))
     if sp.issparse(X):
         # SciPy's product with a vector is faster than with a (n, 1) matrix
         R = R[:, 0] if R.shape[1] == 1 else R
@@ -426,7 +449,7 @@ def weighted_gram(
     """
     n, d = X.shape
     k = W.shape[0]
-    dtype = X.dtype
+    dtype = arithmetic_dtype(X)
     Wt = np.ascontiguousarray(W.T, dtype=dtype)
     bx = np.zeros(k, dtype) if b is None else np.asarray(b, dtype=dtype)
     scale_x = np.asarray(scale).astype(dtype)

@@ -20,9 +20,12 @@ from .stopping import optimality, problems_result
 
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
-#: Steps at the rounding level of the objective that do not shrink the gradient
-#: tenfold, after which a problem has reached the precision of its dtype.
+#: Iterations in a row without progress (the objective lowered by more than its
+#: rounding, or the best gradient so far halved) after which a problem has
+#: reached the precision of its dtype.
 _PRECISION_STEPS = 3
+#: The objective's rounding level, in units of the dtype's eps times its value.
+_ROUNDING = 8
 
 
 @requires("hessian", "smooth")
@@ -37,10 +40,13 @@ def newton_cholesky(
     have lowered the objective by at most ``tol`` times its value, so that
     quadratic convergence has set in. A problem also stops when its
     progress is down to the rounding of the data's dtype: its line search finds
-    no decrease, or ``_PRECISION_STEPS`` steps change the objective by rounding
-    only without shrinking the gradient tenfold. It then counts as converged only
-    if its gradient met ``tol``; otherwise the result says how far above ``tol``
-    the gradient stopped (``tol_ratio``), which is the reachable tolerance.
+    no decrease, or ``_PRECISION_STEPS`` iterations in a row neither lower the
+    objective by more than its rounding (``_ROUNDING`` times the dtype's eps,
+    relative) nor halve the smallest gradient so far. That test looks at the
+    values only, so it stops at the same point whatever the storage format,
+    weights or intercept. Such a problem counts as converged only if its
+    gradient met ``tol``; otherwise the result says how far above ``tol`` the
+    gradient stopped (``stop="precision"``, ``tol_ratio``).
 
     Parameters
     ----------
@@ -74,26 +80,32 @@ def newton_cholesky(
     loss, G = objective.loss_gradient_problems(T)
     g_max = optimality(objective, T, G)
     n_iter = np.zeros(K, dtype=np.int32)
-    rounding_steps = np.zeros(K, dtype=np.int32)  # noise-level steps, per problem
+    stalls = np.zeros(K, dtype=np.int32)  # iterations in a row without progress
     at_precision = np.zeros(K, dtype=bool)
     history = []
 
     decrease = np.zeros(K)  # what each problem's last step lowered its objective by
+    best_g = g_max.copy()  # the smallest gradient of each problem so far
     active = np.flatnonzero(g_max > tol)
     while active.size:
         cols = None if active.size == K else active
         H = objective.hessian_problems(T[active], cols=cols)
         step = np.stack([_newton_step(H[i], G[k]) for i, k in enumerate(active)])
         before = loss[active].copy()
-        taken, rounding = _line_search(objective, T, loss, G, active, step, eps)
+        taken = _line_search(objective, T, loss, G, active, step, eps)
         decrease[active] = before - loss[active]
-        g_before, g_max = g_max[active], optimality(objective, T, G)
-        # Near the optimum Newton's steps shrink the gradient many times over; a
-        # step that only rounds the objective and does not shrink the gradient
-        # tenfold is noise, and a few of them mean the dtype's precision is reached.
-        slow = rounding & (g_max[active] > 0.1 * g_before)
-        rounding_steps[active] += slow
-        at_precision[active] = ~taken | (rounding_steps[active] >= _PRECISION_STEPS)
+        g_max = optimality(objective, T, G)
+        # Progress is an objective lowered by more than its rounding, or a
+        # gradient halved: near the optimum Newton's steps shrink the gradient
+        # many times over. A few iterations in a row without either (whatever
+        # the line search accepted) mean that the dtype's precision is reached:
+        # the objective and gradient then only change by rounding.
+        progress = (decrease[active] > _ROUNDING * eps * np.abs(loss[active])) | (
+            g_max[active] < 0.5 * best_g[active]
+        )
+        best_g[active] = np.minimum(best_g[active], g_max[active])
+        stalls[active] = np.where(progress, 0, stalls[active] + 1)
+        at_precision[active] = ~taken | (stalls[active] >= _PRECISION_STEPS)
         n_iter[active] += 1
         if K == 1:
             history.append(float(loss[0]))
@@ -123,14 +135,12 @@ def _line_search(objective, T, loss, G, active, step, eps):
     ``T``, ``loss`` and ``G`` are updated for the problems whose step is taken.
     At the optimum the decrease drowns in rounding, so a step that changes the
     objective by rounding only and shrinks the gradient is taken too. Returns,
-    per active problem, whether a step was taken and whether it was such a
-    rounding-level step.
+    per active problem, whether a step was taken.
     """
     K = objective.K
     slope = np.einsum("ij,ij->i", step, G[active])  # < 0 unless at precision
     alpha = np.ones(active.size)
     taken = np.zeros(active.size, dtype=bool)
-    rounding = np.zeros(active.size, dtype=bool)
     todo = np.arange(active.size)
     for _ in range(_MAX_HALVINGS + 1):
         idx = active[todo]
@@ -145,12 +155,11 @@ def _line_search(objective, T, loss, G, active, step, eps):
         ok = (armijo | flat) & (slope[todo] < 0)
         T[idx[ok]], loss[idx[ok]], G[idx[ok]] = trial[ok], t_loss[ok], t_G[ok]
         taken[todo[ok]] = True
-        rounding[todo[ok]] = ~armijo[ok]
         todo = todo[~ok]
         if not todo.size:
             break
         alpha[todo] *= 0.5
-    return taken, rounding
+    return taken
 
 
 def _newton_step(H, g):
