@@ -95,6 +95,13 @@ def warn_not_converged(solver, result, max_iter, advice="", tol=None, dtype=None
 def sgd_advice(learning_rate, single_valued, streamed=False):
     """What to add to the ConvergenceWarning of the SGD solver.
 
+    The variance-reduced epochs of ``learning_rate='auto'`` stop on the gradient
+    test; where they do not meet it, the data are ill-conditioned (or a problem
+    has no finite optimum). The plain schedules, and the decaying steps over the
+    chunks of a cluster, approach the optimum only as fast as their steps decay:
+    they stop, above the tolerance, where ``n_iter_no_change`` epochs lower the
+    objective by less than ``tol`` times its value.
+
     Parameters
     ----------
     learning_rate : str
@@ -113,11 +120,20 @@ def sgd_advice(learning_rate, single_valued, streamed=False):
     if single_valued:
         return f"{advice} {_SINGLE_VALUED_ADVICE}"
     if streamed:
-        return advice
+        return (
+            f"{advice} Over the chunks of a cluster, SGD takes decaying, averaged "
+            "steps, which approach the optimum slowly and stop where "
+            "n_iter_no_change epochs lower the objective by less than tol times "
+            "its value; solver='lbfgs' (with l1_ratio=0) reaches the optimum on "
+            "dask input."
+        )
     if learning_rate != "auto":
         return (
-            f"{advice} learning_rate='auto' reaches the optimum without tuning the "
-            "step sizes."
+            f"{advice} learning_rate={learning_rate!r} takes plain SGD steps, "
+            "which approach the optimum only as fast as their sizes decay, and "
+            "stops where n_iter_no_change epochs lower the objective by less than "
+            "tol times its value. learning_rate='auto' (variance-reduced epochs) "
+            "meets the gradient tolerance without tuning the step sizes."
         )
     return f"{advice} {_SGD_AUTO_ADVICE}"
 

@@ -9,15 +9,16 @@ coordinates of the whole objective.
 from __future__ import annotations
 
 import copy
+from dataclasses import fields
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 from .._objective import InMemoryBackend, Objective
-from .._solvers._base import report, requires
+from .._solvers._base import SolverResult, report, requires
 from .._solvers.sgd import SGDResult
-from .._solvers.stopping import NoImprovement, optimality
+from .._solvers.stopping import NoImprovement, optimality, problems_result
 from .._solvers.stream import sgd_partial_fit, start_stream
 from .chunks import chunk_weight_sums
 from .cluster import near, settled
@@ -93,10 +94,15 @@ def stream_sgd(
     weight are skipped.
 
     The stopping rule is that of :mod:`~sklearn_bce._solvers.stopping`, applied
-    to all the problems together: the fit stops when, for every problem, the
-    max-norm of the (proximal) gradient is at most ``grad_tol`` or ``n_iter_no_change``
-    epochs in a row have not lowered the objective by more than ``tol`` times its
-    best value; otherwise after ``max_iter`` epochs (not converged).
+    to all the problems together: the fit stops when every problem has, at some
+    epoch, either met its tolerance (the max-norm of its (proximal) gradient at
+    most ``grad_tol``) or stalled (``n_iter_no_change`` epochs in a row without
+    lowering its objective by more than ``tol`` times its best value);
+    otherwise after ``max_iter`` epochs. As every epoch moves all the problems,
+    a problem has converged only if its gradient meets its tolerance at the
+    last epoch; one that ended otherwise has stalled. The result's ``stop`` is
+    ``"converged"`` when all converged, ``"max_iter"`` when some problem had not
+    ended, ``"stalled"`` otherwise (with the tolerance reached, ``tol_ratio``).
 
     Parameters
     ----------
@@ -139,7 +145,7 @@ def stream_sgd(
     result : SGDResult
         ``x`` the coefficients (the average, when averaging), ``history`` the
         objective after each epoch, ``n_iter`` the epochs (the same for every
-        problem).
+        problem), ``stop`` how the run ended.
     """
     backend = objective.backend
     client, blocks = backend.client, backend.chunks.blocks
@@ -165,13 +171,16 @@ def stream_sgd(
     F, grad = objective.evaluate(x)
     monitor = NoImprovement(F, tol, n_iter_no_change)
     everyone = np.ones(K, dtype=bool)
-    grad_tol = tol if grad_tol is None else np.asarray(grad_tol, dtype=np.float64)
-    done = optimality(objective, x, grad) <= grad_tol
+    grad_tol = np.broadcast_to(
+        np.asarray(tol if grad_tol is None else grad_tol, dtype=np.float64), (K,)
+    )
+    opt = optimality(objective, x, grad)
+    ended = opt <= grad_tol  # problems that met their tolerance or stalled
     state = None
     history = []
     epochs = 0
     for _ in range(max_iter):
-        if done.all():
+        if ended.all():
             break
         for i in (i for i in rng.permutation(n_chunks) if usable[i]):
             place = dict(near(where[i]), pure=False)
@@ -186,18 +195,27 @@ def stream_sgd(
         epochs += 1
         x = settled(client, [state], "an SGD epoch")[0].result().point
         F, grad = objective.evaluate(x)
+        opt = optimality(objective, x, grad)
         history.append(float(F.sum()))
         if verbose:
             print(f"SGD epoch {epochs}: objective {history[-1]:.10g}")
         report(on_iteration, range(K), np.full(K, epochs), F, x.reshape(K, -1))
         monitor.update(F, everyone)
-        done |= (optimality(objective, x, grad) <= grad_tol) | monitor.stalled()
+        ended |= (opt <= grad_tol) | monitor.stalled()
+    # Every epoch moves all the problems, those that ended too: each one has
+    # converged only if its gradient meets the tolerance at the last epoch.
+    met = opt <= grad_tol
+    result = problems_result(
+        x.reshape(K, -1), np.full(K, epochs, dtype=np.int32), met, ended, F, opt,
+        grad_tol, history, stop="stalled",
+    )
+    if result.stop == "stalled":
+        result.message = (
+            f"{n_iter_no_change} epochs in a row did not lower the objective by "
+            f"more than tol={tol!r} times its value"
+        )
+    elif result.stop == "max_iter":
+        result.message = "maximum number of epochs reached"
     return SGDResult(
-        x=x,
-        n_iter=np.full(K, epochs, dtype=np.int32),
-        converged=bool(done.all()),
-        fun=float(F.sum()),
-        grad_norm=float(optimality(objective, x, grad).max(initial=0.0)),
-        history=history,
-        message="converged" if done.all() else "maximum number of epochs reached",
+        **{f.name: getattr(result, f.name) for f in fields(SolverResult)}
     )

@@ -3,9 +3,10 @@
 An epoch (:func:`epoch`) is one pass over an objective's rows in mini-batches,
 each step evaluating the objective's own mini-batch gradient: there is no second
 copy of the loss here. Steps follow a schedule (:func:`step_size`), optionally
-along a variance-reduced direction, optionally averaged (:class:`Averager`), and
-take the penalty's proximal step when it has an L1 part. :func:`curvature`
-estimates the steps that are safe on any data.
+along a variance-reduced direction in the metric of an L-BFGS inverse Hessian
+(:class:`SecantMemory`), optionally averaged (:class:`Averager`), and take the
+penalty's proximal step when it has an L1 part. :func:`curvature` estimates the
+steps that are safe on any data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 __all__ = [
     "LEARNING_RATES",
     "Averager",
+    "SecantMemory",
     "auto_batch_size",
     "average_start",
     "check_schedule",
@@ -22,6 +24,7 @@ __all__ = [
     "epoch",
     "initial_step",
     "resolve_batch_size",
+    "secant_pairs",
     "step_size",
 ]
 
@@ -29,6 +32,8 @@ LEARNING_RATES = ("auto", "constant", "optimal", "invscaling", "adaptive")
 
 # Curvature estimate: power iterations on at most this many rows.
 _CURVATURE_ROWS, _CURVATURE_ITER = 1024, 12
+# Secant pairs kept per problem for the L-BFGS metric of the variance-reduced steps.
+_SECANT_PAIRS = 10
 
 
 def auto_batch_size(n_samples):
@@ -187,7 +192,134 @@ class Averager:
         M[active] += (T[active] - M[active]) / self.count[active, None]
 
 
-def curvature(objective, theta, rng):
+def secant_pairs(objective, most=_SECANT_PAIRS):
+    """Pairs of :class:`SecantMemory` per problem that take no more memory than ``X``.
+
+    At most ``most``, and as many as fit, for all the problems, in the bytes of
+    the data (or in 1 MiB, for small data): the pairs of ``K`` problems of
+    ``n_coef`` coefficients take ``16 K n_coef`` bytes each. Dense data hold
+    ten of them as soon as ``n_samples >= 20 K``; wide sparse data may hold none.
+
+    Parameters
+    ----------
+    objective : Objective
+        The objective (its backend's ``nbytes``, ``K`` and ``n_params``).
+    most : int, default=10
+        The most pairs kept.
+
+    Returns
+    -------
+    size : int
+        Between 0 and ``most``.
+    """
+    budget = max(objective.backend.nbytes, 1 << 20)
+    return int(min(most, budget // (16 * objective.n_params)))
+
+
+class SecantMemory:
+    """Limited-memory BFGS approximation of each problem's inverse Hessian.
+
+    Built from secant pairs ``(s, y)``: a step between two points and the change
+    of the full gradient along it (exact, as the variance-reduced epochs compute
+    the full gradient at every snapshot). :meth:`operator` applies the compact
+    form of the L-BFGS inverse Hessian (Byrd, Nocedal & Schnabel, 1994)
+
+        H = c I + [S  c Y] M [S  c Y]',  c = s'y / y'y of the latest pair,
+
+    ``S`` and ``Y`` holding the pairs as columns, at a cost of a few multiply-adds
+    per pair and coefficient. A problem without pairs gets the identity.
+
+    Parameters
+    ----------
+    K : int
+        Number of problems.
+    n_coef : int
+        Coefficients of each problem.
+    size : int, default=10
+        Pairs kept per problem (the most recent).
+    """
+
+    def __init__(self, K, n_coef, size=10):
+        self.S = np.zeros((K, size, n_coef))
+        self.Y = np.zeros((K, size, n_coef))
+        self.count = np.zeros(K, dtype=np.int64)
+
+    def add(self, k, s, y):
+        """Keep the pair ``(s, y)`` of problem ``k`` if its curvature is positive.
+
+        Parameters
+        ----------
+        k : int
+            The problem.
+        s, y : ndarray of shape (n_coef,)
+            The step and the change of the gradient along it.
+        """
+        if not s @ y > 1e-10 * np.linalg.norm(s) * np.linalg.norm(y):
+            return
+        n = self.count[k]
+        if n == self.S.shape[1]:  # forget the oldest pair
+            self.S[k, :-1] = self.S[k, 1:]
+            self.Y[k, :-1] = self.Y[k, 1:]
+            n -= 1
+        self.S[k, n] = s
+        self.Y[k, n] = y
+        self.count[k] = n + 1
+
+    def operator(self, problems):
+        """The inverse Hessian approximations of some problems, as one function.
+
+        Parameters
+        ----------
+        problems : ndarray of int of shape (k,)
+            The problems, in the order of the rows the function takes.
+
+        Returns
+        -------
+        apply : callable or None
+            ``apply(V)`` for ``V`` of shape (k, n_coef) returns the rows
+            ``H_j V_j``; None when none of the problems has a pair (every ``H`` is
+            then the identity).
+        """
+        count = self.count[problems]
+        m = int(count.max(initial=0))
+        if m == 0:
+            return None
+        if len(problems) == self.count.size:  # views, not copies
+            S, Y = self.S[:, :m], self.Y[:, :m]
+        else:
+            S, Y = self.S[problems, :m], self.Y[problems, :m]
+        k = len(problems)
+        scale = np.ones(k)
+        M = np.zeros((k, 2 * m, 2 * m))
+        for j in np.flatnonzero(count):
+            n = count[j]
+            Sj, Yj = S[j, :n], Y[j, :n]
+            SY = Sj @ Yj.T  # (s_a' y_b)
+            YY = Yj @ Yj.T
+            c = SY[-1, -1] / YY[-1, -1]
+            R_inv = np.linalg.inv(np.triu(SY))
+            scale[j] = c
+            M[j, :n, :n] = R_inv.T @ (np.diag(np.diag(SY)) + c * YY) @ R_inv
+            M[j, :n, m:m + n] = -c * R_inv.T
+            M[j, m:m + n, :n] = -c * R_inv
+
+        def apply(V):
+            WV = np.concatenate(
+                [np.einsum("kip,kp->ki", S, V), np.einsum("kip,kp->ki", Y, V)], axis=1
+            )
+            U = np.einsum("kij,kj->ki", M, WV)
+            return (
+                scale[:, None] * V
+                + np.einsum("kip,ki->kp", S, U[:, :m])
+                + np.einsum("kip,ki->kp", Y, U[:, m:])
+            )
+
+        return apply
+
+
+def curvature(
+    objective, theta, rng, precondition=None, start=None, n_iter=_CURVATURE_ITER
+):
     """Estimate of the largest Hessian eigenvalue of each problem at ``theta``.
 
     Power iterations with Hessian-vector products taken as gradient differences,
@@ -201,6 +333,16 @@ def curvature(objective, theta, rng):
         Where the curvature is estimated.
     rng : numpy.random.RandomState
         Draws the rows and the starting vectors.
+    precondition : callable, default=None
+        ``precondition(V)`` for ``V`` of shape (K, n_coef), a positive definite
+        ``H`` per problem (see :class:`SecantMemory`): the estimate is then the
+        largest eigenvalue of ``H`` times the Hessian, the curvature of the
+        objective in the metric of ``H``.
+    start : ndarray of shape (K, n_coef), default=None
+        Starting vectors of the power iterations, overwritten with their final
+        vectors (so that the next estimate can start there); random when None.
+    n_iter : int, default=12
+        Power iterations.
 
     Returns
     -------
@@ -213,13 +355,17 @@ def curvature(objective, theta, rng):
         rows = np.sort(rng.choice(n, size=_CURVATURE_ROWS, replace=False))
     eps = float(np.finfo(objective.dtype).eps) ** (1 / 3)
     _, g0 = objective.loss_gradient_per_problem(theta, rows=rows)
-    V = rng.standard_normal((K, objective.n_params // K))
+    V = rng.standard_normal((K, objective.n_params // K)) if start is None else start
     lam = np.zeros(K)
-    for _ in range(_CURVATURE_ITER):
-        V /= np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-300)
+    for _ in range(n_iter):
+        V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-300)
         _, g1 = objective.loss_gradient_per_problem(theta + eps * V.ravel(), rows=rows)
         V = (g1 - g0).reshape(K, -1) / eps
+        if precondition is not None:
+            V = precondition(V)
         lam = np.linalg.norm(V, axis=1)
+    if start is not None:
+        start[...] = V
     return np.maximum(lam, 1e-12)
 
 
@@ -248,7 +394,7 @@ def initial_step(eta0, objective, theta, rng):
 
 def epoch(
     objective, theta, step, rng, batch_size, shuffle, active,
-    anchor=None, averager=None, samples_seen=0,
+    anchor=None, averager=None, samples_seen=0, precondition=None,
 ):
     """One pass over the objective's rows in mini-batches.
 
@@ -277,6 +423,11 @@ def epoch(
         Updated after every step.
     samples_seen : int, default=0
         Rows seen before this epoch.
+    precondition : callable, default=None
+        With ``anchor``: ``precondition(V)`` for ``V`` of shape (k, n_coef), the
+        rows of the active problems, applies a positive definite ``H`` per
+        problem; the steps then follow ``H`` times the variance-reduced direction,
+        and the secant curvatures are measured in the metric of ``H``.
 
     Returns
     -------
@@ -285,9 +436,10 @@ def epoch(
     samples_seen : int
         Rows seen after this epoch.
     secant : ndarray of shape (K,)
-        With ``anchor``, the largest secant curvature
-        ``||g_B(theta) - g_B(theta_s)|| / ||theta - theta_s||`` of each problem
-        over the epoch's batches (zeros without ``anchor``).
+        With ``anchor``, the largest secant curvature ``dg' H dg / dg' dtheta`` of
+        each problem over the epoch's batches, ``dg = g_B(theta) - g_B(theta_s)``,
+        ``dtheta = theta - theta_s`` and ``H`` the identity without
+        ``precondition`` (zeros without ``anchor``).
     """
     n, K = objective.n_samples, objective.K
     theta = np.array(theta, dtype=np.float64)
@@ -298,6 +450,8 @@ def epoch(
         cols = np.concatenate([act, act])
         T_s = np.asarray(anchor[0], dtype=np.float64).reshape(K, -1)[act]
         mu = np.asarray(anchor[1], dtype=np.float64).reshape(K, -1)[act]
+        if precondition is not None:
+            mu = precondition(mu)
     else:
         cols = act
     smooth = objective.penalty.smooth
@@ -315,12 +469,14 @@ def epoch(
                 np.vstack([T[act], T_s]), cols=cols, rows=rows
             )[1]
             dg = G[:k] - G[k:]
-            dist = np.linalg.norm(T[act] - T_s, axis=1)
-            moved = dist > 0
+            Hdg = dg if precondition is None else precondition(dg)
+            along = np.einsum("ij,ij->i", T[act] - T_s, dg)
+            moved = along > 0
             secant[act[moved]] = np.maximum(
-                secant[act[moved]], np.linalg.norm(dg[moved], axis=1) / dist[moved]
+                secant[act[moved]],
+                np.einsum("ij,ij->i", dg[moved], Hdg[moved]) / along[moved],
             )
-            g = dg + mu
+            g = Hdg + mu
         T_act = T[act] - eta * g
         if not smooth:
             T_act = objective.prox(T_act, eta, cols=act)
