@@ -75,18 +75,23 @@ class BCELogisticClassifier(
         the predicted probabilities towards the up-weighted class.
 
     tol : float, default=1e-5
-        Stopping tolerance: the L-BFGS and Newton solvers stop when the largest
-        absolute entry of the objective's gradient, taken with respect to
-        internally standardised features, is at most ``tol``. The default is ten
-        times tighter than ``LogisticRegression``'s because it is cheap here:
-        L-BFGS and Newton fits at the default reach the optimum to about 1e-6
-        relative, on raw, one-hot or sparse data alike. Where only the penalty
-        curves some directions (collinear columns other than one-hot blocks,
-        nearly separable classes, levels that a handful of rows take), L-BFGS
-        can stop a few times 1e-6 above it; a tenfold smaller ``tol`` gives a
-        hundredfold smaller gap (see "Choosing a solver" in the user guide).
-        Where such data keep L-BFGS running past 50 iterations, the default
-        solver finishes with Newton's method (see ``solver``).
+        Stopping tolerance. A fit has converged when the largest absolute
+        entry of the objective's gradient, taken with respect to internally
+        standardised features, is at most ``tol``; nothing else counts as
+        convergence, for every solver. A small gradient can still leave a gap
+        where the objective is curved little (wide data with more features than
+        samples, nearly separable classes, rare levels), so the solvers go on
+        past it until their own estimate of the remaining decrease is small:
+        L-BFGS while its quasi-Newton model predicts more than ``tol / 1000``
+        of the objective, Newton's method while its last step lowered the
+        objective by more than ``tol`` times its value. At the default, fits
+        end within about 1e-6 of the optimum, relative to the objective; a
+        tenfold smaller ``tol`` gives about a tenfold smaller gap. A solver
+        that stops early without meeting ``tol`` (its steps no longer lower
+        the objective, or the precision of float32 data is reached) warns with
+        a ``ConvergenceWarning`` that names the tolerance it did reach; with
+        ``solver='auto'``, Newton's method first takes over where that is
+        affordable (see ``solver``).
         On standardised data, ``tol=1e-4`` is the stopping rule of
         ``LogisticRegression``. With several classes, each
         one-vs-rest problem stops on its own, its gradient tolerance multiplied by
@@ -95,9 +100,8 @@ class BCELogisticClassifier(
         The coordinate-descent solver stops when the largest minimum-norm
         subgradient (the gradient, where the L1 part is not differentiable the
         part of it that the L1 part cannot cancel) meets the same test. The SGD
-        solver stops on the same gradient test, or after
-        ``n_iter_no_change`` epochs that each fail to lower the objective by more
-        than ``tol`` times its value (see ``n_iter_no_change``).
+        solver stops on the same gradient test; see ``n_iter_no_change`` for
+        what it does when its epochs stop making progress before.
 
     max_iter : int, default=100
         Maximum number of solver iterations; for ``solver='cd'``, of proximal
@@ -114,15 +118,16 @@ class BCELogisticClassifier(
           ``'cd'`` is not available). Otherwise
           ``'newton-cholesky'`` while the Hessian of one class
           costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
-          CSR input the sum of squared row lengths), those of all classes 1e8,
-          and they take little memory next to ``X``; ``'lbfgs'`` otherwise, for
-          CSC input and on dask input. Where L-BFGS has not converged after 50
-          iterations (or ``max_iter // 2``) and the data offer Hessians that
-          are not much more expensive than its iterations (for dense ``X``, up
-          to 400 features), Newton's method finishes the fit from there
-          (``solver_`` is then ``'lbfgs+newton-cholesky'``): data that defeat
-          L-BFGS, such as categorical levels that a handful of rows take,
-          still converge at the default ``max_iter``.
+          sparse input the sum of squared row lengths), those of all classes
+          1e8, and they take little memory next to ``X``; ``'lbfgs'`` otherwise,
+          and on dask input. Where L-BFGS has not converged after 50
+          iterations (or ``max_iter // 2``), or stops early without meeting
+          ``tol``, and the data offer Hessians that are not much more
+          expensive than its iterations (for dense ``X``, up to 400 features),
+          Newton's method finishes the fit from there (``solver_`` is then
+          ``'lbfgs+newton-cholesky'``): data that defeat L-BFGS, such as
+          categorical levels that a handful of rows take, still converge at
+          the default ``max_iter``.
         - ``'newton-cholesky'``: Newton's method with the exact Hessian and a
           Cholesky solve; a few iterations whatever the conditioning of the
           data, each costing about ``n_samples * n_features**2`` per class. Not

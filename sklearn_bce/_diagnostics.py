@@ -58,7 +58,7 @@ def warn_not_converged(solver, result, max_iter, advice="", tol=None, dtype=None
         f"final gradient max-norm {result.grad_norm:.3g}, objective "
         f"{result.fun:.6g}"
     )
-    if early and tol is not None:
+    if early and tol:  # with tol=0 there is no tolerance to name
         reached = tol * result.tol_ratio
         reachable = 10.0 ** np.ceil(np.log10(reached))
         if result.stop == "precision":
