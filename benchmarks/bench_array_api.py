@@ -5,8 +5,8 @@ For 200k x 100 binary data in float64 and float32, fits ``BCELogisticClassifier(
 and on the same data as a torch tensor on the CPU under
 ``sklearn.config_context(array_api_dispatch=True)``, by both routes of such a
 tensor: ``torch cpu``, the default, on a NumPy view of its memory (the in-memory
-backend), and ``torch cpu (namespace ops)``, with
-``sklearn_bce._array_api.HOST_VIEW`` switched off, with torch's operations
+backend), and ``torch cpu (namespace ops)``, inside
+``sklearn_bce._array_api.use_host_view(False)``, with torch's operations
 (``ArrayAPIBackend``, the backend of GPU arrays). The runs alternate (NumPy,
 torch, torch, NumPy, ...) so that all see the same load on a shared machine;
 each time is the best of its runs, and ``ratio`` is the time over the NumPy time
@@ -48,16 +48,15 @@ def _fit_seconds(make, X, y, dispatch, host_view=True):
 
     from sklearn_bce import _array_api
 
-    _array_api.HOST_VIEW = host_view
-    try:
-        with sklearn.config_context(array_api_dispatch=dispatch):
-            start = time.perf_counter()
-            est = make().fit(X, y)
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()
-            return time.perf_counter() - start, est
-    finally:
-        _array_api.HOST_VIEW = True
+    with (
+        _array_api.use_host_view(host_view),
+        sklearn.config_context(array_api_dispatch=dispatch),
+    ):
+        start = time.perf_counter()
+        est = make().fit(X, y)
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        return time.perf_counter() - start, est
 
 
 def _interleaved(contenders, y, repeat):

@@ -6,12 +6,13 @@ other than NumPy (torch, CuPy, array-api-strict, ...) is fitted where it lives:
 * :func:`prepare_array_api` validates the input with the checks and errors of the
   in-memory preparation (``X`` on its device with scikit-learn's validation; the
   labels and weights, ``n_samples`` numbers, on the host with ``_targets.py``).
-  An ``X`` in host memory that NumPy can view without a copy (:func:`host_view`)
-  is then held, as that view, in the
-  :class:`~sklearn_bce._objective.InMemoryBackend` of NumPy input (same memory,
-  its threaded kernels, every solver); any other ``X`` (on a GPU, or not
-  viewable) in an :class:`~sklearn_bce._objective.array_api.ArrayAPIBackend`,
-  which computes with the namespace's operations on ``X``'s device;
+  An ``X`` in host memory that NumPy can view without a copy (:func:`host_view`;
+  a thread can switch this off with :func:`use_host_view`) is then held, as that
+  view, in the :class:`~sklearn_bce._objective.InMemoryBackend` of NumPy input
+  (same memory, its threaded kernels, every solver); any other ``X`` (on a GPU,
+  or not viewable) in an
+  :class:`~sklearn_bce._objective.array_api.ArrayAPIBackend`, which computes
+  with the namespace's operations on ``X``'s device;
 * :func:`place_fitted` then puts ``coef_``, ``intercept_`` and ``n_iter_`` in
   ``X``'s namespace, on its device, and ``classes_`` in the namespace of ``y``,
   as :class:`~sklearn.linear_model.LogisticRegression` does;
@@ -22,6 +23,8 @@ other than NumPy (torch, CuPy, array-api-strict, ...) is fitted where it lives:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 
 import numpy as np
@@ -44,18 +47,26 @@ __all__ = [
     "HOST_VIEW",
     "array_api_input",
     "host_view",
+    "host_view_enabled",
     "place_fitted",
     "predict_array_api",
     "prepare_array_api",
+    "use_host_view",
     "uses_array_api",
 ]
 
 
 #: Whether arrays in host memory are fitted on a NumPy view of their memory (see
-#: :func:`host_view`). Set to False, every array is fitted with its namespace's
-#: operations (``ArrayAPIBackend``), as on a GPU: the tests and the benchmark do
-#: so to run that backend on the CPU.
+#: :func:`host_view`), where no :func:`use_host_view` block says otherwise: the
+#: default of the whole process. Set to False, every such array is fitted with
+#: its namespace's operations (``ArrayAPIBackend``), as on a GPU. Prefer
+#: :func:`use_host_view`, which changes the setting of one thread (or
+#: ``contextvars`` context) only.
 HOST_VIEW = True
+
+#: The setting of :func:`use_host_view` in the current context; None outside its
+#: blocks (then :data:`HOST_VIEW` holds).
+_HOST_VIEW = ContextVar("sklearn_bce_host_view", default=None)
 
 #: DLPack's device type of host memory (``kDLCPU``).
 _DLPACK_CPU = 1
@@ -127,6 +138,61 @@ def uses_array_api(estimator, X):
     return array_api_input(X) or not (isinstance(coef, np.ndarray) or sp.issparse(coef))
 
 
+@contextmanager
+def use_host_view(enabled=True):
+    """Fit arrays in host memory on a NumPy view, or not, inside a ``with`` block.
+
+    With ``enabled=False``, every array of another namespace is fitted with its
+    namespace's operations (``ArrayAPIBackend``), as on a GPU: the tests and
+    ``benchmarks/bench_array_api.py`` run that backend on the CPU this way. The
+    setting is a :class:`contextvars.ContextVar`: it holds in the thread (or
+    ``contextvars`` context, e.g. an asyncio task) that enters the block, until
+    the block ends, and fits running meanwhile in other threads keep their own
+    (:data:`HOST_VIEW`, the process's default, where they set none). Blocks
+    nest. A thread started inside a block starts from the default (its context
+    is empty), unless Python gives new threads a copy of the caller's context
+    (``sys.flags.thread_inherit_context``, Python 3.14).
+
+    Parameters
+    ----------
+    enabled : bool, default=True
+        Whether an array in host memory that NumPy can view is fitted on that
+        view (see :func:`host_view`).
+
+    Yields
+    ------
+    None
+
+    Examples
+    --------
+    >>> from sklearn_bce._array_api import host_view_enabled, use_host_view
+    >>> with use_host_view(False):
+    ...     host_view_enabled()
+    False
+    >>> host_view_enabled()
+    True
+    """
+    token = _HOST_VIEW.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _HOST_VIEW.reset(token)
+
+
+def host_view_enabled():
+    """Whether a fit here would fit arrays in host memory on a NumPy view.
+
+    The setting of the innermost :func:`use_host_view` block of the current
+    thread (or context), and :data:`HOST_VIEW` outside such blocks.
+
+    Returns
+    -------
+    enabled : bool
+    """
+    enabled = _HOST_VIEW.get()
+    return bool(HOST_VIEW) if enabled is None else enabled
+
+
 def _float_dtypes(xp, device):
     """The dtypes ``X`` may keep: float64 and float32, or float32 alone."""
     return [xp.float64, xp.float32] if has_float64(xp, device) else [xp.float32]
@@ -141,7 +207,8 @@ def host_view(X):
     memory, and raises rather than copies when it cannot (a torch tensor that
     requires grad, ...). NumPy before 2.1 has no ``copy`` argument; its
     ``from_dlpack`` only wraps the memory the producer exports, never a copy.
-    None whenever :data:`HOST_VIEW` is False.
+    None whenever host views are switched off (:func:`host_view_enabled` is
+    False: see :func:`use_host_view`).
 
     Parameters
     ----------
@@ -154,7 +221,7 @@ def host_view(X):
         Sharing ``X``'s memory, of its shape and dtype.
     """
     from_dlpack = getattr(np, "from_dlpack", None)
-    if not HOST_VIEW or from_dlpack is None:
+    if from_dlpack is None or not host_view_enabled():
         return None
     try:
         device_type = X.__dlpack_device__()[0]

@@ -18,6 +18,7 @@ predictions on such arrays use them too.
 
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 
 import numpy as np
@@ -387,8 +388,10 @@ class ArrayAPIBackend:
         ``softplus(u) = logaddexp(0, u)`` and the residual ``sigmoid(z) - y`` is
         ``s sigmoid(u) = s exp(u - softplus(u))``: nothing overflows, whatever
         ``z``, and each block takes few operations of the namespace (each may be
-        a parallel region or a kernel launch). ``X`` is read in row blocks whose
-        sums are added in float64 where the device has it.
+        a parallel region or a kernel launch). ``X`` is read in row blocks; the
+        loss and residual sums are taken in float64 where the device has it, and
+        so are the sums of ``R' X`` over chunks of rows, for float32 data
+        (:meth:`_transposed_product`).
         """
         xp, acc = self.xp, self._acc
         X, S, sw, unit = self._select(cols, rows)
@@ -411,7 +414,7 @@ class ArrayAPIBackend:
             sums = sums + xp.concat(
                 [
                     xp.sum(loss, axis=0, dtype=acc)[:, None],
-                    xp.astype(R.T @ Xb, acc),
+                    self._transposed_product(R, Xb),
                     xp.sum(R, axis=0, dtype=acc)[:, None],
                 ],
                 axis=1,
@@ -420,6 +423,46 @@ class ArrayAPIBackend:
         if sw is None:
             sums *= 1.0 / max(self.n_samples, 1) if unit is None else unit
         return sums[:, 0], sums[:, 1:-1], sums[:, -1]
+
+    def _transposed_product(self, R, Xb):
+        """``R' Xb`` of a block of rows, in the accumulation dtype.
+
+        float64 data: one matrix product. float32 data: a sum in two levels,
+        as the in-memory kernel sums its row blocks. The float32 products are
+        summed over chunks of about ``sqrt(m)`` rows (one batched matrix
+        product, and one more for the rows that do not fill a chunk), and the
+        chunks' sums are added in float64 where the device has it (in float32
+        otherwise, which still keeps the error of a sum of ``sqrt(m)`` terms
+        rather than ``m``). One float32 product over a whole block has 3 to 5
+        times the gradient error of the in-memory kernel with torch on the CPU
+        (200k x 20: 2.4e-8 against 5.8e-9, where the chunks give 2.5e-9), for
+        the same time per evaluation; chunks of a few rows made a batched
+        product of tiny matrices that was slower on narrow data.
+
+        Parameters
+        ----------
+        R : array of shape (m, k)
+            Weighted residuals of the block's rows, in ``X``'s dtype.
+        Xb : array of shape (m, n_features)
+            The block's rows of ``X``.
+
+        Returns
+        -------
+        sums : array of shape (k, n_features)
+            In float64 where the device has it.
+        """
+        xp, acc = self.xp, self._acc
+        if self.dtype == np.float64:
+            return R.T @ Xb
+        m, k = (int(a) for a in R.shape)
+        c = max(1, math.isqrt(m))  # rows per chunk
+        q = (m // c) * c  # rows of the whole chunks
+        Rc = xp.reshape(R[:q, :], (q // c, c, k))
+        Xc = xp.reshape(Xb[:q, :], (q // c, c, self.n_features))
+        out = xp.sum(xp.matrix_transpose(Rc) @ Xc, axis=0, dtype=acc)
+        if q < m:
+            out = out + xp.astype(R[q:, :].T @ Xb[q:, :], acc)
+        return out
 
     def hessian_blocks(
         self, W, b, shift, scale, cols=None, weights="curvature"
