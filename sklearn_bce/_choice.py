@@ -36,7 +36,7 @@ def auto_solver(objective):
     other solver that handles the L1 part. Otherwise Newton's
     method while the Hessian of one problem costs at most ``NEWTON_WORK``
     multiply-adds, those of all problems ten times that, and they take at most
-    1/8 of the data's size (or 1 MB); L-BFGS otherwise, and on backends without
+    1/8 of the data's size (or 16 MB); L-BFGS otherwise, and on backends without
     Hessians.
 
     Parameters
@@ -77,9 +77,12 @@ def chosen_solver(estimator, objective):
 
 
 def _hessians_are_small(objective):
-    """Whether the Hessians of all problems take at most 1/8 of ``X`` (or 1 MB)."""
+    """Whether the Hessians of all problems take at most 1/8 of ``X`` (or 16 MB).
+
+    16 MB is two Hessians of 1000 features: nothing next to a machine's memory.
+    """
     hessian_bytes = 2 * 8 * objective.K * (objective.n_features + 1) ** 2
-    return hessian_bytes <= max(objective.backend.nbytes / 8, 1 << 20)
+    return hessian_bytes <= max(objective.backend.nbytes / 8, 1 << 24)
 
 
 def newton_finish_after(estimator, objective, name):

@@ -114,6 +114,8 @@ class SolverResult:
         not meet its tolerance, in the order ``"max_iter"``, ``"stalled"``,
         ``"precision"``. Defaults to ``"converged"`` or ``"max_iter"`` from
         ``converged``.
+    met : ndarray of bool of shape (K,) or None
+        Which problems converged, where the solver tells them apart.
     """
 
     x: np.ndarray
@@ -126,6 +128,7 @@ class SolverResult:
     tol_ratio: float = 0.0
     finished_with: str = ""
     stop: str = ""
+    met: np.ndarray | None = None
 
     def __post_init__(self):
         if not self.stop:

@@ -75,6 +75,7 @@ def lbfgs_then_newton(
     second = newton_cholesky(
         objective, first.x, tol=tol, max_iter=max_iter - newton_after,
         verbose=verbose, on_iteration=shifted,
+        unsettled=None if first.met is None else ~first.met,
     )
     return replace(
         second,

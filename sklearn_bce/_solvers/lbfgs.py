@@ -134,16 +134,18 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
             on_iteration(k, len(history), history[-1], intermediate_result.x)
 
     gtol, x = tol, x0
+    unsettled = False  # gradient met, but the model still predicts a decrease
     for _ in range(_MAX_RUNS):
         res = _run(fun, x, gtol, max_iter - len(history), callback)
         x = res.x
         met = np.max(np.abs(res.jac), initial=0.0) <= gtol
-        if not met or len(history) >= max_iter:
+        if not met:
             break
         g = np.asarray(res.jac, dtype=np.float64)
         predicted = 0.5 * float(g @ res.hess_inv.matvec(g))
         wanted = SETTLE * tol * max(abs(float(res.fun)), np.finfo(float).tiny)
-        if not predicted > wanted:
+        unsettled = predicted > wanted
+        if not unsettled or len(history) >= max_iter:
             break
         gtol *= max(0.5 * np.sqrt(wanted / predicted), 1e-3)
     grad_norm = float(np.max(np.abs(res.jac), initial=0.0))
@@ -153,7 +155,8 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
     # (status 0 with ftol=0: the precision of the arithmetic); a line search that
     # found no decrease (status 2, a stall). A fit with solver='auto' goes on with
     # Newton's method after the last two.
-    if grad_norm <= tol:
+    # A problem still unsettled at max_iter has not converged either.
+    if grad_norm <= tol and not unsettled:
         stop = "converged"
     elif res.status == 1 or n_iter >= max_iter:
         stop = "max_iter"

@@ -30,7 +30,8 @@ _ROUNDING = 8
 
 @requires("hessian", "smooth")
 def newton_cholesky(
-    objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
+    objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None,
+    unsettled=None,
 ):
     """Minimise ``objective`` by Newton's method, per problem.
 
@@ -67,6 +68,11 @@ def newton_cholesky(
         of problem ``k``: its iteration count, objective and parameters (the
         problem's row, not to be modified).
 
+    unsettled : ndarray of bool of shape (K,), default=None
+        Problems that take at least one step even if their gradient already
+        meets ``tol`` at ``x0`` (handed over by a solver that did not settle
+        them).
+
     Returns
     -------
     result : SolverResult
@@ -86,7 +92,8 @@ def newton_cholesky(
 
     decrease = np.zeros(K)  # what each problem's last step lowered its objective by
     best_g = g_max.copy()  # the smallest gradient of each problem so far
-    active = np.flatnonzero(g_max > tol)
+    start = g_max > tol if unsettled is None else (g_max > tol) | unsettled
+    active = np.flatnonzero(start)
     while active.size:
         cols = None if active.size == K else active
         H = objective.hessian_problems(T[active], cols=cols)

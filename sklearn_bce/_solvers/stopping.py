@@ -223,4 +223,5 @@ def problems_result(T, n_iter, met, early, fun, g_max, tol, history, stop="preci
         message=message,
         tol_ratio=tol_ratio(g_max, tol, early),
         stop=outcome,
+        met=~failed,
     )
