@@ -118,9 +118,9 @@ class BCELogisticClassifier(
           ``'cd'`` is not available). Otherwise
           ``'newton-cholesky'`` while the Hessian of one class
           costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
-          sparse input the sum of squared row lengths), those of all classes
+          CSR input the sum of squared row lengths), those of all classes
           1e8, and they take little memory next to ``X``; ``'lbfgs'`` otherwise,
-          and on dask input. Where L-BFGS has not converged after 50
+          for CSC input and on dask input. Where L-BFGS has not converged after 50
           iterations (or ``max_iter // 2``), or stops early without meeting
           ``tol``, and the data offer Hessians that are not much more
           expensive than its iterations (for dense ``X``, up to 400 features),
@@ -250,8 +250,11 @@ class BCELogisticClassifier(
         ``validation_fraction`` of the training data and stops a class when its
         mean binary cross-entropy on it stops improving (see
         ``n_iter_no_change``); each class then keeps its coefficients of its best
-        epoch. The held-out rows are not used for fitting. :meth:`partial_fit`
-        does not use it.
+        epoch. The held-out rows are not used for fitting. Such a stop is the
+        stopping rule asked for and does not warn, although the training
+        objective's gradient has not met ``tol`` (``n_iter_`` and
+        ``validation_loss_curve_`` tell where it stopped); reaching ``max_iter``
+        first still warns. :meth:`partial_fit` does not use it.
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out when ``early_stopping=True``,

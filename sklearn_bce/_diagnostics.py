@@ -70,7 +70,8 @@ def warn_not_converged(solver, result, max_iter, advice="", tol=None, dtype=None
             why = f"it stopped making progress ({result.message})"
         msg = (
             f"{solver} stopped before the gradient met tol={tol!r}: {why} "
-            f"({final}, {result.tol_ratio:.3g} times tol). The fit reached "
+            f"({final}; {result.tol_ratio:.3g} times tol as each problem scales "
+            "it, see tol). The fit reached "
             f"tol={reachable:.0e}"
         )
         if result.stop == "precision":

@@ -435,7 +435,11 @@ def run_solver(
     # would have little to share, and BLAS keeps its own threads for them.
     with backend.parallel() if name != "sgd" else nullcontext():
         result = solver(objective, theta0, **options)
-    if not result.converged:
+    # early_stopping's stop on the held-out loss is the rule the user asked for
+    requested = (
+        name == "sgd" and data.validation is not None and result.stop == "stalled"
+    )
+    if not result.converged and not requested:
         advice = ""
         if name == "sgd":
             streamed = "sgd" in backend.solver_overrides

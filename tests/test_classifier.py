@@ -748,8 +748,8 @@ def test_auto_solver_rule_sparse():
     small = sp.random(2_000, 50, density=0.1, format="csr", random_state=0)
     y = np.arange(2_000) % 2
     assert auto_solver(make_objective(small, y)) == "newton-cholesky"
-    # CSC alike: its Hessians are computed on a CSR copy made once
-    assert auto_solver(make_objective(small.tocsc(), y)) == "newton-cholesky"
+    # CSC: its Hessians need a CSR copy of X, which the default does not make
+    assert auto_solver(make_objective(small.tocsc(), y)) == "lbfgs"
 
 
 class _ProcessBlas:

@@ -8,7 +8,6 @@ is skipped.
 import functools
 
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import (
     _get_check_estimator_ids,
     estimator_checks_generator,
@@ -44,13 +43,4 @@ CHECKS = [
 
 @pytest.mark.parametrize("estimator, check", CHECKS, ids=_get_check_estimator_ids)
 def test_sklearn_compatible_estimator(estimator, check):
-    if (
-        _check_name(check) == "check_classifiers_one_label_sample_weights"
-        and estimator.solver == "sgd"
-    ):
-        # All the weight on one class: that problem has no finite optimum, and
-        # SGD, which stops on its gradient, says so when max_iter runs out.
-        with pytest.warns(ConvergenceWarning, match="single value of their target"):
-            check(estimator)
-        return
     check(estimator)

@@ -25,7 +25,9 @@ from .conftest import lr_reference, ovr_reference
 
 SOLVERS = ["lbfgs", "newton-cholesky", "sgd"]
 TIGHT = {
-    "lbfgs": dict(tol=1e-10, max_iter=10_000),
+    # tol=1e-10 is below what L-BFGS's line search resolves in float64 on some
+    # of these data (it stops, and warns, at 1 to 11 times that)
+    "lbfgs": dict(tol=1e-8, max_iter=10_000),
     "newton-cholesky": dict(tol=1e-10, max_iter=1000),
     "sgd": dict(tol=1e-10, max_iter=300, random_state=0),
 }
@@ -241,9 +243,12 @@ def test_caller_arrays_are_not_modified(solver, dtype):
     X = np.asfortranarray(X, dtype=dtype)
     sw = np.linspace(0.5, 2.0, len(y))
     X0, y0, sw0 = X.copy(), y.copy(), sw.copy()
-    clf = BCELogisticClassifier(
-        solver=solver, class_weight="balanced", random_state=0
-    ).fit(X, y, sample_weight=sw)
+    clf = BCELogisticClassifier(solver=solver, class_weight="balanced", random_state=0)
+    with warnings.catch_warnings():
+        # float32 L-BFGS can stop at the precision of float32 just above the
+        # default tol, and says so; what is tested here is the input arrays
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=sw)
     clf.predict_proba(X)
     for after, before in ((X, X0), (y, y0), (sw, sw0)):
         np.testing.assert_array_equal(after, before)

@@ -679,7 +679,7 @@ def test_plateau_above_the_gradient_tolerance_is_a_stall_that_warns():
     msg = (
         r"sgd stopped before the gradient met tol=0\.001: it stopped making "
         r"progress \(2 epochs in a row did not lower the objective by more than "
-        r"tol=0\.001 times its value\) .* times tol\)\. The fit reached tol=1e-0"
+        r"tol=0\.001 times its value\) .*\)\. The fit reached tol=1e-0"
         r".* learning_rate='constant' takes plain SGD steps"
     )
     with pytest.warns(ConvergenceWarning, match=msg):
@@ -818,13 +818,9 @@ def test_early_stopping_keeps_the_best_epoch_on_a_stratified_split():
         solver="sgd", early_stopping=True, validation_fraction=0.2, random_state=4,
         learning_rate="constant", eta0=0.5, max_iter=60,
     )
-    # a stop on the held-out loss is a stall of the fit, above its tolerance
-    msg = (
-        r"stopped before the gradient met tol=1e-05: it stopped making progress "
-        r"\(early stopping: 5 epochs in a row did not lower the held-out loss"
-    )
-    with pytest.warns(ConvergenceWarning, match=msg):
-        clf.fit(X, y)
+    # a stop on the held-out loss is the stopping rule asked for: no warning
+    # (ConvergenceWarning is an error in the test configuration)
+    clf.fit(X, y)
     assert clf.n_iter_[0] < 60
     split = StratifiedShuffleSplit(n_splits=1, test_size=0.2, random_state=4)
     train, val = next(split.split(X, y))

@@ -209,19 +209,17 @@ class InMemoryBackend:
         )
 
     def hessian_work(self):
-        """Multiply-adds of one problem's Hessian: the sum of squared row lengths.
+        """Multiply-adds of one problem's Hessian (``inf`` for CSC input).
 
-        For CSC input, whose Hessians are computed on a CSR copy made once, the
-        row lengths are counted from the column indices.
+        CSC input has Hessians only on a CSR copy of ``X``: ``inf`` keeps the
+        automatic choice from making that copy (the fit's extra memory stays a
+        fraction of ``X``); ``solver='newton-cholesky'`` makes it when asked.
         """
         X = self.X
         if sp.issparse(X):
-            if X.format == "csr":
-                lengths = np.diff(X.indptr).astype(np.float64)
-            else:
-                lengths = np.bincount(X.indices, minlength=X.shape[0]).astype(
-                    np.float64
-                )
+            if X.format != "csr":
+                return np.inf
+            lengths = np.diff(X.indptr).astype(np.float64)
             return float(lengths @ lengths)
         return float(X.shape[0]) * X.shape[1] ** 2
 

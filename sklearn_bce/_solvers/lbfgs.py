@@ -155,8 +155,9 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
     # (status 0 with ftol=0: the precision of the arithmetic); a line search that
     # found no decrease (status 2, a stall). A fit with solver='auto' goes on with
     # Newton's method after the last two.
-    # A problem still unsettled at max_iter has not converged either.
-    if grad_norm <= tol and not unsettled:
+    # A problem still unsettled at max_iter has not converged either (one whose
+    # tighter runs stop at the dtype's precision has: it can go no further).
+    if grad_norm <= tol and not (unsettled and n_iter >= max_iter):
         stop = "converged"
     elif res.status == 1 or n_iter >= max_iter:
         stop = "max_iter"

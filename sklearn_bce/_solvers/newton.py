@@ -16,16 +16,13 @@ import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, eigh
 
 from ._base import report, requires
-from .stopping import optimality, problems_result
+from .stopping import Progress, optimality, problems_result
 
 #: Most halvings of a step before the line search gives up.
 _MAX_HALVINGS = 40
-#: Iterations in a row without progress (the objective lowered by more than its
-#: rounding, or the best gradient so far halved) after which a problem has
-#: reached the precision of its dtype.
+#: Iterations in a row without progress (see :class:`~.stopping.Progress`) after
+#: which a problem has reached the precision of its dtype.
 _PRECISION_STEPS = 3
-#: The objective's rounding level, in units of the dtype's eps times its value.
-_ROUNDING = 8
 
 
 @requires("hessian", "smooth")
@@ -42,12 +39,11 @@ def newton_cholesky(
     quadratic convergence has set in. A problem also stops when its
     progress is down to the rounding of the data's dtype: its line search finds
     no decrease, or ``_PRECISION_STEPS`` iterations in a row neither lower the
-    objective by more than its rounding (``_ROUNDING`` times the dtype's eps,
-    relative) nor halve the smallest gradient so far. That test looks at the
-    values only, so it stops at the same point whatever the storage format,
-    weights or intercept. Such a problem counts as converged only if its
-    gradient met ``tol``; otherwise the result says how far above ``tol`` the
-    gradient stopped (``stop="precision"``, ``tol_ratio``).
+    objective by more than its rounding nor halve the smallest gradient so far
+    (:class:`~sklearn_bce._solvers.stopping.Progress`). Such a problem counts
+    as converged only if its gradient met ``tol``; otherwise the result says
+    how far above ``tol`` the gradient stopped (``stop="precision"``,
+    ``tol_ratio``).
 
     Parameters
     ----------
@@ -86,12 +82,11 @@ def newton_cholesky(
     loss, G = objective.loss_gradient_problems(T)
     g_max = optimality(objective, T, G)
     n_iter = np.zeros(K, dtype=np.int32)
-    stalls = np.zeros(K, dtype=np.int32)  # iterations in a row without progress
     at_precision = np.zeros(K, dtype=bool)
     history = []
 
     decrease = np.zeros(K)  # what each problem's last step lowered its objective by
-    best_g = g_max.copy()  # the smallest gradient of each problem so far
+    progress = Progress(loss, g_max, eps, _PRECISION_STEPS)
     start = g_max > tol if unsettled is None else (g_max > tol) | unsettled
     active = np.flatnonzero(start)
     while active.size:
@@ -102,17 +97,11 @@ def newton_cholesky(
         taken = _line_search(objective, T, loss, G, active, step, eps)
         decrease[active] = before - loss[active]
         g_max = optimality(objective, T, G)
-        # Progress is an objective lowered by more than its rounding, or a
-        # gradient halved: near the optimum Newton's steps shrink the gradient
-        # many times over. A few iterations in a row without either (whatever
-        # the line search accepted) mean that the dtype's precision is reached:
-        # the objective and gradient then only change by rounding.
-        progress = (decrease[active] > _ROUNDING * eps * np.abs(loss[active])) | (
-            g_max[active] < 0.5 * best_g[active]
-        )
-        best_g[active] = np.minimum(best_g[active], g_max[active])
-        stalls[active] = np.where(progress, 0, stalls[active] + 1)
-        at_precision[active] = ~taken | (stalls[active] >= _PRECISION_STEPS)
+        # A few iterations in a row that neither lower the objective beyond
+        # its rounding nor halve the gradient (whatever the line search
+        # accepted) mean that the dtype's precision is reached.
+        stuck = progress.update(loss, g_max, active)
+        at_precision[active] = ~taken | stuck[active]
         n_iter[active] += 1
         if K == 1:
             history.append(float(loss[0]))

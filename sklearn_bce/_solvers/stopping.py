@@ -21,7 +21,9 @@ import numpy as np
 
 from ._base import SolverResult
 
-__all__ = ["NoImprovement", "min_norm_subgradient", "optimality", "tol_ratio"]
+__all__ = [
+    "NoImprovement", "Progress", "min_norm_subgradient", "optimality", "tol_ratio",
+]
 
 
 def optimality(objective, theta, grad):
@@ -145,6 +147,62 @@ class NoImprovement:
         mask : ndarray of bool of shape (K,)
         """
         self.count = np.where(mask, 0, self.count).astype(np.int32)
+
+
+class Progress:
+    """Whether each problem still makes progress at the precision of its dtype.
+
+    An iteration makes progress on a problem when it lowers the objective below
+    its value at the last progress by more than its rounding (``rounding`` times
+    the dtype's eps, relative), or brings the gradient below half its smallest
+    value so far. ``patience`` iterations in a row without either mean that the
+    objective and gradient only change by rounding: the problem has reached the
+    precision of its dtype. The test looks at the values only, so it says the
+    same whatever the storage format, the weights or the intercept.
+
+    Parameters
+    ----------
+    fun, g_max : ndarray of shape (K,)
+        Objective and optimality at the start.
+    eps : float
+        Machine epsilon of the data's dtype.
+    patience : int
+        Iterations in a row without progress that mean the precision is reached.
+    rounding : float, default=8
+        The objective's rounding, in units of ``eps`` times its value.
+    """
+
+    def __init__(self, fun, g_max, eps, patience, rounding=8.0):
+        self.f_ref = np.array(fun, dtype=np.float64)
+        self.g_best = np.array(g_max, dtype=np.float64)
+        self.count = np.zeros(self.f_ref.size, dtype=np.int32)
+        self.eps, self.patience, self.rounding = eps, patience, rounding
+
+    def update(self, fun, g_max, active=None):
+        """Record an iteration of the ``active`` problems (all by default).
+
+        Parameters
+        ----------
+        fun, g_max : ndarray of shape (K,)
+            Objective and optimality after the iteration.
+        active : ndarray of int, default=None
+            The problems that made the iteration.
+
+        Returns
+        -------
+        at_precision : ndarray of bool of shape (K,)
+            Problems without progress for ``patience`` iterations in a row.
+        """
+        idx = slice(None) if active is None else active
+        f = np.asarray(fun, dtype=np.float64)[idx]
+        g = np.asarray(g_max, dtype=np.float64)[idx]
+        f_ref, g_best = self.f_ref[idx], self.g_best[idx]
+        lower = f < f_ref - self.rounding * self.eps * np.abs(f_ref)
+        progress = lower | (g < 0.5 * g_best)
+        self.f_ref[idx] = np.where(lower, f, f_ref)
+        self.g_best[idx] = np.minimum(g_best, g)
+        self.count[idx] = np.where(progress, 0, self.count[idx] + 1)
+        return self.count >= self.patience
 
 
 def tol_ratio(g_max, tol, limited):
