@@ -88,10 +88,12 @@ class BCELogisticClassifier(
         end within about 1e-6 of the optimum, relative to the objective; a
         tenfold smaller ``tol`` gives about a tenfold smaller gap. A solver
         that stops early without meeting ``tol`` (its steps no longer lower
-        the objective, or the precision of float32 data is reached) warns with
-        a ``ConvergenceWarning`` that names the tolerance it did reach; with
-        ``solver='auto'``, Newton's method first takes over where that is
-        affordable (see ``solver``).
+        the objective, or they change the objective and its gradient by
+        rounding only: the precision of the arithmetic, which float32 data
+        reach at a larger gradient) warns with a ``ConvergenceWarning`` that
+        names the tolerance it did reach; with ``solver='auto'``, Newton's
+        method first takes over from L-BFGS where that is affordable (see
+        ``solver``).
         On standardised data, ``tol=1e-4`` is the stopping rule of
         ``LogisticRegression``. With several classes, each
         one-vs-rest problem stops on its own, its gradient tolerance multiplied by
@@ -105,8 +107,12 @@ class BCELogisticClassifier(
 
     max_iter : int, default=100
         Maximum number of solver iterations; for ``solver='cd'``, of proximal
-        Newton iterations; for ``solver='sgd'``, of epochs (passes over the
-        data).
+        Newton iterations; for ``solver='sgd'``, of epochs (see
+        ``learning_rate``). Where ``solver='auto'`` hands L-BFGS over to
+        Newton's method, both count towards it. A fit that reaches it before
+        meeting ``tol`` (for L-BFGS, also one whose gradient met ``tol`` but
+        whose model still predicts a decrease, see ``tol``) has not converged
+        and warns (``ConvergenceWarning``).
 
     solver : {'auto', 'lbfgs', 'newton-cholesky', 'cd', 'sgd'}, default='auto'
         Algorithm used to minimise the objective; all minimise the same objective
@@ -141,7 +147,10 @@ class BCELogisticClassifier(
           memory (not on dask input, nor on array API input outside host
           memory).
         - ``'sgd'``: mini-batch stochastic gradient descent (see
-          ``learning_rate``), a few epochs over the data. Choose it for data
+          ``learning_rate``). At its defaults it meets ``tol`` like the other
+          solvers, in a few tens of epochs on standardised data; where its
+          epochs stall before (see ``n_iter_no_change``), as the plain
+          schedules do above the tolerance, it warns. Choose it for data
           that arrive in chunks or do not fit in memory (:meth:`partial_fit`),
           and for very many samples; it handles ``l1_ratio`` by proximal steps.
 
@@ -183,19 +192,30 @@ class BCELogisticClassifier(
         Step-size rule of the SGD solver (only used when ``solver='sgd'``); ``t``
         counts mini-batch steps from 1.
 
-        - ``'auto'``: variance-reduced epochs (SVRG). Each epoch computes the
-          full gradient ``mu`` at its starting point ``w_s`` (the same pass gives
-          the objective, recorded in ``loss_curve_``), then steps along
-          ``g_B(w) - g_B(w_s) + mu`` for mini-batches ``B``: an unbiased gradient
-          estimate whose noise vanishes at the optimum, so the iterates converge
-          to the exact optimum of ``'lbfgs'``. The step of each class in an
-          epoch is ``1 / L``, ``L`` the largest curvature (Hessian eigenvalue) of
-          its objective at ``w_s``, estimated from a few gradient differences; an
-          epoch that does not lower the objective is undone and the step halved.
-          An epoch thus costs about two passes over the data, and no tuning is
-          needed on standardised data. In :meth:`partial_fit` the anchor is the
-          chunk's gradient, the step decays as ``eta0 / (1 + alpha * eta0 * t)``
-          and the iterates are averaged over the stream.
+        - ``'auto'``: variance-reduced epochs (SVRG) whose steps follow an
+          L-BFGS approximation ``H`` of the inverse Hessian. Each epoch
+          computes the full gradient ``mu`` at its starting point ``w_s`` (the
+          same pass gives the objective, recorded in ``loss_curve_``), then
+          steps along ``H (g_B(w) - g_B(w_s) + mu)`` for mini-batches ``B``: an
+          unbiased estimate of the quasi-Newton direction whose noise vanishes
+          at the optimum, so the iterates converge to the exact optimum of
+          ``'lbfgs'``. ``H`` is built from the epochs' starting points and
+          their full gradients (at most 10 pairs per class, as many as take
+          no more memory than ``X``); it is the identity in the first epoch,
+          with ``l1_ratio > 0``, with a numeric ``eta0`` and where ``X`` cannot
+          hold one pair. The step of each class in an epoch is at most
+          ``1 / L``, ``L`` the largest curvature of its objective at ``w_s`` in
+          the metric of ``H`` (estimated from a few gradient differences on at
+          most 1024 rows), or the largest curvature a mini-batch met in the
+          previous epoch if that is more; an epoch that does not lower the
+          objective (where the change is below rounding, the gradient) is
+          undone and the step halved, and each epoch kept doubles it again, up
+          to ``1 / L``. An epoch reads the data twice (the full gradient, and
+          one pass in mini-batches that computes two gradients on each), about
+          three passes' worth of arithmetic, and no tuning is needed on
+          standardised data. In :meth:`partial_fit` the anchor is the chunk's
+          gradient, the step decays as ``eta0 / (1 + alpha * eta0 * t)`` and
+          the iterates are averaged over the stream.
         - ``'constant'``: plain SGD with step ``eta0``.
         - ``'optimal'``: plain SGD with step ``1 / (alpha * (t0 + t))``,
           ``t0 = 1 / (alpha * eta0)``, where ``alpha = 1 / (C * S)`` is the L2
@@ -238,12 +258,19 @@ class BCELogisticClassifier(
         reduction already removes the noise; :meth:`partial_fit` always averages).
 
     n_iter_no_change : int, default=5
-        The SGD solver stops a class after this many consecutive epochs that each
-        fail to lower its objective (its validation loss, with ``early_stopping``)
-        below the best value so far by more than ``tol`` times that value. With
-        ``learning_rate='auto'``, an epoch whose step proved too long (undone
-        because it raised the objective by more than ``tol`` times its value) is
-        not counted.
+        The SGD solver stops a class whose gradient has not met ``tol`` after
+        this many consecutive epochs without progress: it has stalled, and the
+        fit warns (``ConvergenceWarning``) and names the tolerance it reached.
+        With ``learning_rate='auto'``, an epoch makes progress when it lowers
+        the class's objective by more than rounding (4 machine epsilons of the
+        data's dtype, relative) or brings its gradient to a new low, so that
+        only rounding stalls these epochs; an epoch undone because its step
+        proved too long (see ``learning_rate``) is not counted. With the plain
+        schedules, and on dask input, an epoch makes progress when it lowers
+        the objective below the best value so far by more than ``tol`` times
+        that value, which they stop doing well above the gradient tolerance.
+        With ``early_stopping``, the epochs are judged by that test on the
+        held-out loss instead, and such a stop does not warn.
 
     early_stopping : bool, default=False
         Whether ``fit`` with the SGD solver holds out a stratified fraction
