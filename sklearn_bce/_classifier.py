@@ -236,7 +236,8 @@ class BCELogisticClassifier(
         the objective at the starting point (estimated from a few gradient
         differences on at most 1024 rows), a step that is safe on any data. With
         ``learning_rate='auto'`` in ``fit``, a number is an upper bound on the
-        steps, which otherwise follow the curvature.
+        steps, which otherwise follow the curvature, and the steps then follow
+        the plain variance-reduced direction (no L-BFGS metric).
 
     power_t : float, default=0.5
         Exponent of ``learning_rate='invscaling'``.

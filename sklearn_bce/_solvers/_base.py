@@ -24,8 +24,9 @@ CAPABILITIES = {
 #: - ``"stalled"``: the solver stopped making progress above the tolerance (a line
 #:   search that finds no decrease in float64, an objective that no longer falls
 #:   by more than rounding, an SGD plateau);
-#: - ``"precision"``: the objective and gradient reached the precision of the
-#:   data's dtype (float32) before the tolerance.
+#: - ``"precision"``: the objective and gradient only change by rounding, at the
+#:   precision of the arithmetic (float32 data reach it at a larger gradient than
+#:   float64 data), before the tolerance.
 STOPS = ("converged", "max_iter", "stalled", "precision")
 
 

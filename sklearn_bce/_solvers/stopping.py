@@ -1,18 +1,25 @@
 """The stopping rule shared by the solvers.
 
-A problem is done when either
+A problem has **converged** when its optimality is at most its gradient
+tolerance: the max-norm of its gradient in solver coordinates, or of its
+proximal gradient ``T - prox(T - G)`` when the penalty has an L1 part (zero
+exactly at the optimum in both cases). L-BFGS applies the same test through
+scipy's ``gtol`` (and goes on while its own model still predicts a decrease);
+coordinate descent uses the minimum-norm subgradient
+(:func:`min_norm_subgradient`), which is at least the proximal gradient. Nothing
+else counts as convergence.
 
-* its **optimality** is at most its gradient tolerance: the max-norm of its
-  gradient in solver coordinates, or of its proximal gradient
-  ``T - prox(T - G)`` when the penalty has an L1 part (zero exactly at the
-  optimum in both cases). L-BFGS applies the same test through scipy's ``gtol``;
-  coordinate descent uses the minimum-norm subgradient
-  (:func:`min_norm_subgradient`), which is at least the proximal gradient;
-* or, for the stochastic solvers, its objective (or validation loss) has failed
-  ``n_iter_no_change`` times in a row to improve on the best value so far by more
-  than ``tol`` times that value (:class:`NoImprovement`).
+A problem can stop earlier, and the solver then says why
+(:data:`~sklearn_bce._solvers._base.STOPS`, worded by the fit's
+ConvergenceWarning):
 
-Reaching ``max_iter`` otherwise means not converged.
+* ``"max_iter"``: the iteration (epoch) limit;
+* ``"stalled"``: no more progress above the tolerance: a line search without
+  decrease, or, for the stochastic solvers, ``n_iter_no_change`` epochs in a row
+  without progress (:class:`NoImprovement`);
+* ``"precision"``: the objective and gradient only change by rounding
+  (:class:`Progress`, or an L-BFGS iteration that leaves the objective
+  unchanged).
 """
 
 from __future__ import annotations
