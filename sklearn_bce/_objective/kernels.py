@@ -168,13 +168,17 @@ def _block_rows(X, K, n_threads):
 
     The blocks of all threads (their part of ``X`` and about six (rows, K)
     temporaries each) fit in ``BLOCK_BYTES``, and their temporaries take at most
-    1/16 of ``X``'s size. Up to 4096 rows (e.g. an SGD mini-batch) are one block:
-    their temporaries are small anyway.
+    1/16 of ``X``'s size. Up to 4096 rows (e.g. an SGD mini-batch) are one block,
+    and data that fit in ``BLOCK_BYTES`` as a whole one block per thread: their
+    temporaries are small anyway, and a fit on small data then spends its time on
+    the arithmetic rather than on blocks.
     """
     n = X.shape[0]
     x_bytes = data_nbytes(X)
     x_row = x_bytes / max(n, 1)
     temp_row = 6 * K * X.dtype.itemsize
+    if x_bytes + n * temp_row <= BLOCK_BYTES:
+        return max(-(-n // n_threads), 1)  # small data: one block per thread
     step = min(
         BLOCK_BYTES / (n_threads * (x_row + temp_row)),
         x_bytes / (16 * n_threads * temp_row),
@@ -415,7 +419,8 @@ def weighted_gram(
     the outer products of the per-sample gradients (the "meat" of a sandwich
     covariance). One pass over ``X`` in row
     blocks (two (rows, n_features) temporaries per thread, in ``BLOCK_BYTES`` and at
-    most 1/16 of ``X`` for all threads together). Dense blocks are centred exactly;
+    most 1/16 of ``X`` for all threads together; one block per thread when the
+    temporaries of all rows fit in ``BLOCK_BYTES``). Dense blocks are centred exactly;
     a sparse ``X`` (CSR; CSC must be converted first) stays sparse, is only
     scaled, and the centring is applied to the sums, which loses accuracy only for
     features whose mean is many times their spread.
@@ -462,6 +467,8 @@ def weighted_gram(
         n // (16 * threads),
     )
     step = max(min(n, 512), step)
+    if n * row_items * np.dtype(dtype).itemsize <= BLOCK_BYTES:
+        step = max(-(-n // threads), 1)  # small data: one block per thread
 
     def block(start):
         rows = slice(start, min(n, start + step))
