@@ -128,7 +128,7 @@ def fit(problem, **params):
     return clf, stops
 
 
-@pytest.mark.parametrize("solver", ["auto", "lbfgs", "newton-cholesky"])
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "newton-cholesky", "sgd"])
 @given(problem=problems())
 def test_no_fit_reports_convergence_above_the_promised_gap(solver, problem):
     # the default tol promises about 1e-6 of the objective: a fit that does not

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from ._base import requires
-from .stopping import problems_result
+from .stopping import SETTLE, problems_result
 
 
 @requires("smooth")
@@ -102,13 +102,6 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
     return result
 
 
-#: A problem whose gradient met ``tol`` is settled when the decrease that
-#: L-BFGS's own quadratic model still predicts, ``g' H g / 2`` with ``H`` its
-#: inverse-Hessian estimate, is at most ``SETTLE * tol`` times the objective. The
-#: estimate runs 10 to 100 times below the true gap where the objective is curved
-#: little (wide data, nearly separable classes), hence the margin: the gap then
-#: stays below about ``tol / 10`` (1e-6 at the default ``tol``).
-SETTLE = 1e-3
 #: Runs of L-BFGS at most (each with a tighter gradient tolerance) per problem.
 _MAX_RUNS = 4
 

@@ -74,7 +74,7 @@ from .minibatch import (
     secant_pairs,
     step_size,
 )
-from .stopping import NoImprovement, optimality, problems_result
+from .stopping import SETTLE, NoImprovement, optimality, problems_result
 
 __all__ = ["SGDResult", "sgd"]
 
@@ -319,6 +319,7 @@ class _Run:
         opt = optimality(objective, self.point, self.grad)
         self.active = opt > self.grad_tol
         self.met = ~self.active  # the gradient met its tolerance
+        self.decrease = np.full(K, np.inf)  # what the last epoch lowered F by
         self.stalled = np.zeros(K, dtype=bool)  # stopped on the plateau rule
         self.lowest = NoImprovement(opt, 0.0, 1)  # the lowest optimality so far
         self.n_iter_no_change = n_iter_no_change
@@ -384,6 +385,8 @@ class _Run:
         keep = _blocks(ok, self.theta.size)
         self.theta = np.where(keep, cand, self.theta)
         self.grad = np.where(keep, grad_new, self.grad)
+        # an undone epoch says nothing of the decrease still to come
+        self.decrease = np.where(ok, self.F - F_new, np.inf)
         self.F = np.where(ok, F_new, self.F)
         self.trust = np.where(failed, self.trust * _SHRINK, self.trust)
         self.trust = np.where(ok, np.minimum(1.0, self.trust * _GROW), self.trust)
@@ -402,6 +405,7 @@ class _Run:
         moved = _blocks(active, self.theta.size)
         self.point = np.where(moved, cand, self.point)
         self.grad = np.where(moved, grad_new, self.grad)
+        self.decrease = np.where(active, np.abs(self.F - F_new), np.inf)
         self.F = np.where(active, F_new, self.F)
         return None
 
@@ -438,7 +442,10 @@ class _Run:
             # gradient meets its tolerance: an epoch that brings the full
             # gradient to a new low is progress.
             self.monitor.restart(self.lowest.update(opt, active))
-        met = active & (opt <= self.grad_tol)
+        # the gradient met its tolerance, and the last epoch lowered the
+        # objective little enough that little more is to come (SETTLE)
+        settled = self.decrease <= SETTLE * self.grad_tol * np.abs(self.F)
+        met = active & (opt <= self.grad_tol) & settled
         stalled = active & ~met & self.monitor.stalled()
         if self.learning_rate == "adaptive":
             smaller = stalled & (self.eta / _ADAPTIVE_DIVISOR >= _ADAPTIVE_MIN_ETA)
