@@ -228,6 +228,12 @@ class _Problem:
         self.load(np.flatnonzero(self.w).astype(np.intp))  # the starting logits
         A, outside, upcoming = self.grow()
         self.load(A, upcoming)
+        # what the last step lowered the objective by: as in Newton's method, a
+        # met optimality counts only once that is at most tol times the
+        # objective (a small subgradient can leave a gap where the objective is
+        # small and curved little; near the optimum the next step's decrease is
+        # far smaller)
+        decrease = 0.0
         while True:
             kkt = self.restricted_optimality(self.r)
             if kkt <= max(self.tol, _RESTRICTED_FRACTION * outside):
@@ -235,15 +241,20 @@ class _Problem:
                 if not np.array_equal(A, self.A):
                     self.load(A, upcoming)
                     continue
-                if kkt <= self.tol and outside <= self.tol:
+                settled = decrease <= self.tol * abs(self.F)
+                if kkt <= self.tol and outside <= self.tol and settled:
                     self.g_max = max(kkt, outside)
                     return True
             self.g_max = max(kkt, outside)
             if self.n_iter >= max_iter:
                 return False
+            before = self.F
             if not self.newton_step(kkt):
+                if self.g_max <= self.tol:  # met, and no decrease left to find
+                    return True
                 self.at_precision = True
                 return False
+            decrease = before - self.F
             self.n_iter += 1
             if history is not None:
                 history.append(self.F)

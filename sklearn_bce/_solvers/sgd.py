@@ -320,6 +320,8 @@ class _Run:
         self.active = opt > self.grad_tol
         self.met = ~self.active  # the gradient met its tolerance
         self.decrease = np.full(K, np.inf)  # what the last epoch lowered F by
+        p = objective.positive_fraction()
+        self.single = (p <= 0) | (p >= 1)
         self.stalled = np.zeros(K, dtype=bool)  # stopped on the plateau rule
         self.lowest = NoImprovement(opt, 0.0, 1)  # the lowest optimality so far
         self.n_iter_no_change = n_iter_no_change
@@ -444,7 +446,11 @@ class _Run:
             self.monitor.restart(self.lowest.update(opt, active))
         # the gradient met its tolerance, and the last epoch lowered the
         # objective little enough that little more is to come (SETTLE)
-        settled = self.decrease <= SETTLE * self.grad_tol * np.abs(self.F)
+        # (a problem with a single class has no minimum: its objective falls
+        # towards 0 for ever, and only its gradient can say when to stop)
+        settled = self.single | (
+            self.decrease <= SETTLE * self.grad_tol * np.abs(self.F)
+        )
         met = active & (opt <= self.grad_tol) & settled
         stalled = active & ~met & self.monitor.stalled()
         if self.learning_rate == "adaptive":
