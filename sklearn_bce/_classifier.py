@@ -83,8 +83,10 @@ class BCELogisticClassifier(
         samples, nearly separable classes, rare levels), so the solvers go on
         past it until their own estimate of the remaining decrease is small:
         L-BFGS while its quasi-Newton model predicts more than ``tol / 1000``
-        of the objective, Newton's method while its last step lowered the
-        objective by more than ``tol`` times its value. At the default, fits
+        of the objective, SGD while its last epoch lowered the objective by
+        more than ``tol / 1000`` of it, Newton's method and coordinate descent
+        while their last step lowered it by more than ``tol`` times its value.
+        At the default, fits
         end within about 1e-6 of the optimum, relative to the objective; a
         tenfold smaller ``tol`` gives about a tenfold smaller gap. A solver
         that stops early without meeting ``tol`` (its steps no longer lower
