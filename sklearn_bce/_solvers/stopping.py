@@ -163,7 +163,8 @@ class NoImprovement:
 #: for SGD, the last epoch's decrease. L-BFGS's estimate runs 10 to 100 times
 #: below the true gap where the objective is curved little (wide data, nearly
 #: separable classes), hence the margin: the gap then stays below about
-#: ``tol / 10`` (1e-6 at the default ``tol``).
+#: ``tol / 10`` (1e-6 at the default ``tol``), and below ``tol`` where L-BFGS
+#: crawls on nearly separable classes with a weak penalty.
 SETTLE = 1e-3
 
 
