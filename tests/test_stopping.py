@@ -210,3 +210,24 @@ def test_lbfgs_does_not_call_an_ftol_stop_convergence():
     # the default goes on with Newton's method where L-BFGS stops
     auto = BCELogisticClassifier(C=100, tol=1e-10).fit(X, y)
     np.testing.assert_allclose(auto.coef_, ref, atol=1e-8 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize(
+    "n_samples, n_features, n_informative, measured",
+    [(500, 2000, 50, 8.9e-8), (3000, 100, 2, 3.7e-7)],  # were 4.2e-4 and 2.8e-6
+)
+def test_default_fit_on_wide_and_mid_sized_data(
+    n_samples, n_features, n_informative, measured
+):
+    # a gradient of tol used to leave L-BFGS far above the optimum here, with
+    # no warning; it now goes on while its model predicts a decrease
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples, n_features, n_informative=n_informative, random_state=0
+    )
+    problem = dict(X=X, y=y, sample_weight=None, storage="dense",
+                   dtype=np.float64, class_weight=None, fit_intercept=True, C=1.0)
+    clf = BCELogisticClassifier().fit(X, y)  # no ConvergenceWarning (an error)
+    gap = relative_gap(problem, clf.coef_, clf.intercept_)
+    assert gap < 10 * measured, gap
