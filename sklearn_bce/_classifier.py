@@ -89,7 +89,10 @@ class BCELogisticClassifier(
         At the default, fits
         end within about 1e-6 of the optimum, relative to the objective, and
         within 1e-5 where L-BFGS crawls (nearly separable classes with a weak
-        penalty: 9e-6 on 100 000 x 400 separable data at ``C=100``); a
+        penalty: 9e-6 on 100 000 x 400 separable data at ``C=100``). Coordinate
+        descent (L1 and elastic net) on wide data with a weak penalty can still
+        end further above it without a warning (up to 2 % measured; see "Choosing
+        a solver" in the user guide): use a smaller ``tol`` there. A
         tenfold smaller ``tol`` gives about a tenfold smaller gap. A solver
         that stops early without meeting ``tol`` (its steps no longer lower
         the objective, or they change the objective and its gradient by
