@@ -208,13 +208,12 @@ def stream_sgd(
     result = problems_result(
         x.reshape(K, -1), np.full(K, epochs, dtype=np.int32), met, ended, F, opt,
         grad_tol, history, stop="stalled",
-    )
-    if result.stop == "stalled":
-        result.message = (
+        stall_message=(
             f"{n_iter_no_change} epochs in a row did not lower the objective by "
             f"more than tol={tol!r} times its value"
-        )
-    elif result.stop == "max_iter":
+        ),
+    )
+    if result.stop == "max_iter":
         result.message = "maximum number of epochs reached"
     return SGDResult(
         **{f.name: getattr(result, f.name) for f in fields(SolverResult)}

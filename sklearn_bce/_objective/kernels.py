@@ -177,13 +177,40 @@ def _block_rows(X, K, n_threads):
     x_bytes = data_nbytes(X)
     x_row = x_bytes / max(n, 1)
     temp_row = 6 * K * X.dtype.itemsize
-    if x_bytes + n * temp_row <= BLOCK_BYTES:
-        return max(-(-n // n_threads), 1)  # small data: one block per thread
+    small = _small_data_rows(n, x_bytes + n * temp_row, n_threads)
+    if small is not None:
+        return small
     step = min(
         BLOCK_BYTES / (n_threads * (x_row + temp_row)),
         x_bytes / (16 * n_threads * temp_row),
     )
     return max(min(n, 4096), int(step))
+
+
+def _small_data_rows(n, total_bytes, n_threads):
+    """Rows of one block per thread where all the blocks' data fit in one block.
+
+    A fit on small data then spends its time on the arithmetic rather than on the
+    overhead of many blocks.
+
+    Parameters
+    ----------
+    n : int
+        Rows of ``X``.
+    total_bytes : float
+        What the blocks of all ``n`` rows hold at once (data and temporaries).
+    n_threads : int
+        Threads the blocks are sized for.
+
+    Returns
+    -------
+    rows : int or None
+        ``ceil(n / n_threads)`` when ``total_bytes`` fits in ``BLOCK_BYTES``, else
+        None.
+    """
+    if total_bytes > BLOCK_BYTES:
+        return None
+    return max(-(-n // n_threads), 1)
 
 
 def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
@@ -467,8 +494,8 @@ def weighted_gram(
         n // (16 * threads),
     )
     step = max(min(n, 512), step)
-    if n * row_items * np.dtype(dtype).itemsize <= BLOCK_BYTES:
-        step = max(-(-n // threads), 1)  # small data: one block per thread
+    small = _small_data_rows(n, n * row_items * np.dtype(dtype).itemsize, threads)
+    step = step if small is None else small
 
     def block(start):
         rows = slice(start, min(n, start + step))

@@ -104,12 +104,10 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
         at_precision[k] = problem.at_precision
     # a proximal Newton step whose line search finds no decrease is a stall:
     # nothing here checks that the arithmetic's precision is what stopped it
-    result = problems_result(
-        T, n_iter, met, at_precision, fun, g_max, tol, history, stop="stalled"
+    return problems_result(
+        T, n_iter, met, at_precision, fun, g_max, tol, history, stop="stalled",
+        stall_message="its proximal Newton step's line search found no decrease",
     )
-    if result.stop == "stalled":
-        result.message = "its proximal Newton step's line search found no decrease"
-    return result
 
 
 class _Problem:

@@ -16,6 +16,7 @@ against 1.4 s together).
 from __future__ import annotations
 
 import threading
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import minimize
@@ -88,26 +89,34 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
             objective, T0, tol, max_iter, verbose, on_iteration
         )
 
-    n_iter = np.array([r[1] for r in results], dtype=np.int32)
-    met = np.array([r[2] for r in results])
-    stops = np.array([r[6] for r in results], dtype=object)
-    result = problems_result(
-        np.stack([r[0] for r in results]), n_iter, met,
-        np.isin(stops, ("stalled", "precision")),
-        np.array([r[3] for r in results]), np.array([r[4] for r in results]),
-        tol, results[0][5] if K == 1 else [], stops,
+    stops = np.array([r.stop for r in results], dtype=object)
+    return problems_result(
+        np.stack([r.x for r in results]),
+        np.array([r.n_iter for r in results], dtype=np.int32),
+        stops == "converged", np.isin(stops, ("stalled", "precision")),
+        np.array([r.fun for r in results]), np.array([r.grad_norm for r in results]),
+        tol, results[0].history if K == 1 else [], stops,
+        stall_message="L-BFGS's line search found no decrease",
     )
-    if result.stop == "stalled":
-        result.message = "L-BFGS's line search found no decrease"
-    return result
 
 
 #: Runs of L-BFGS at most (each with a tighter gradient tolerance) per problem.
 _MAX_RUNS = 4
 
 
+class _Problem(NamedTuple):
+    """How the L-BFGS runs of one problem ended."""
+
+    x: np.ndarray
+    n_iter: int
+    fun: float
+    grad_norm: float
+    history: list
+    stop: str  # one of STOPS
+
+
 def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
-    """L-BFGS-B runs until settled: (x, n_iter, converged, f, |g|, history, stop).
+    """L-BFGS-B runs of one problem until it is settled; returns a ``_Problem``.
 
     A run stops when the gradient max-norm meets its tolerance; if the model
     then predicts a decrease above ``SETTLE * tol`` times the objective, another
@@ -143,13 +152,13 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
         gtol *= max(0.5 * np.sqrt(wanted / predicted), 1e-3)
     grad_norm = float(np.max(np.abs(res.jac), initial=0.0))
     n_iter = min(len(history), max_iter)
-    # Converged means the gradient met tol, nothing else. Otherwise: the
+    # Converged means the gradient met tol, nothing else (a problem still
+    # unsettled at max_iter has not converged either; one whose tighter runs stop
+    # at the dtype's precision has: it can go no further). Otherwise: the
     # iteration limit (status 1); an iteration that left the objective unchanged
     # (status 0 with ftol=0: the precision of the arithmetic); a line search that
     # found no decrease (status 2, a stall). A fit with solver='auto' goes on with
     # Newton's method after the last two.
-    # A problem still unsettled at max_iter has not converged either (one whose
-    # tighter runs stop at the dtype's precision has: it can go no further).
     if grad_norm <= tol and not (unsettled and n_iter >= max_iter):
         stop = "converged"
     elif res.status == 1 or n_iter >= max_iter:
@@ -158,7 +167,7 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
         stop = "precision"
     else:
         stop = "stalled"
-    return x, n_iter, stop == "converged", float(res.fun), grad_norm, history, stop
+    return _Problem(x, n_iter, float(res.fun), grad_norm, history, stop)
 
 
 def _run(fun, x0, gtol, max_iter, callback):

@@ -498,11 +498,9 @@ class _Run:
         stalled = (self.stalled | self.met) & ~met
         result = problems_result(
             x.reshape(K, -1), self.n_iter, met, stalled, F, opt, grad_tol,
-            self.history, stop="stalled",
+            self.history, stop="stalled", stall_message=self.stall_message(),
         )
-        if result.stop == "stalled":
-            result.message = self.stall_message()
-        elif result.stop == "max_iter":
+        if result.stop == "max_iter":
             result.message = "maximum number of epochs reached"
         return SGDResult(
             **{f.name: getattr(result, f.name) for f in fields(SolverResult)},

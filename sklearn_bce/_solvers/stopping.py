@@ -247,7 +247,10 @@ def tol_ratio(g_max, tol, limited):
     return float(np.max(g_max[limited] / np.maximum(tol[limited], 1e-300)))
 
 
-def problems_result(T, n_iter, met, early, fun, g_max, tol, history, stop="precision"):
+def problems_result(
+    T, n_iter, met, early, fun, g_max, tol, history, stop="precision",
+    stall_message="no progress before tol",
+):
     """The :class:`SolverResult` of a solver that runs each problem to its own end.
 
     Parameters
@@ -268,6 +271,8 @@ def problems_result(T, n_iter, met, early, fun, g_max, tol, history, stop="preci
     stop : {"precision", "stalled"} or ndarray of str of shape (K,), default="precision"
         Why the problems in ``early`` stopped (see
         :data:`~sklearn_bce._solvers._base.STOPS`).
+    stall_message : str, default="no progress before tol"
+        The result's ``message`` when it stalled: what the solver failed to do.
 
     Returns
     -------
@@ -287,7 +292,7 @@ def problems_result(T, n_iter, met, early, fun, g_max, tol, history, stop="preci
     message = {
         "converged": "converged",
         "max_iter": "iteration limit reached",
-        "stalled": "no progress before tol",
+        "stalled": stall_message,
         "precision": "precision of the data's dtype reached before tol",
     }[outcome]
     return SolverResult(
