@@ -188,26 +188,9 @@ def _block_rows(X, K, n_threads):
 
 
 def _small_data_rows(n, total_bytes, n_threads):
-    """Rows of one block per thread where all the blocks' data fit in one block.
-
-    A fit on small data then spends its time on the arithmetic rather than on the
-    overhead of many blocks.
-
-    Parameters
-    ----------
-    n : int
-        Rows of ``X``.
-    total_bytes : float
-        What the blocks of all ``n`` rows hold at once (data and temporaries).
-    n_threads : int
-        Threads the blocks are sized for.
-
-    Returns
-    -------
-    rows : int or None
-        ``ceil(n / n_threads)`` when ``total_bytes`` fits in ``BLOCK_BYTES``, else
-        None.
-    """
+    """Rows of one block per thread when the ``total_bytes`` that the blocks of
+    all ``n`` rows hold fit in ``BLOCK_BYTES`` (a fit on small data then spends
+    its time on the arithmetic, not on many blocks); None otherwise."""
     if total_bytes > BLOCK_BYTES:
         return None
     return max(-(-n // n_threads), 1)
