@@ -120,7 +120,8 @@ def mean_scores(est):
     """Mean held-out score of each ``C`` over the folds, from a fitted search."""
     if isinstance(est, GridSearchCV):
         return np.asarray(est.cv_results_["mean_test_score"])
-    scores = est.scores_
+    # ours stacked (folds, l1_ratios, Cs, problems), or scikit-learn's
+    scores = getattr(est, "cv_scores_", est.scores_)
     if isinstance(scores, dict):  # scikit-learn's legacy layout
         scores = next(iter(scores.values()))
     return np.asarray(scores).reshape(N_FOLDS, -1).mean(axis=0)

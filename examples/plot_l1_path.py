@@ -64,13 +64,14 @@ plt.show()
 # values of ``C`` for every fold) and scores each fit on the held-out part with
 # :data:`~sklearn_bce.bce_scorer`, minus the binary cross-entropy. The
 # scaler is part of the pipeline, so each fold is scaled on its own training
-# part; ``scores_`` has shape ``(n_folds, n_l1_ratios, n_cs, n_problems)``.
+# part; as ``LogisticRegressionCV``'s, ``scores_`` holds the scores of class 1
+# (the positive class) with shape ``(n_folds, n_cs, n_l1_ratios)``.
 Cs = np.geomspace(c_min, c_min * 1e4, 20)
 folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
 search = BCELogisticClassifierCV(Cs=Cs, l1_ratios=(1.0,), cv=folds)
 make_pipeline(StandardScaler(), search).fit(data.data, y)
 
-bce = -search.scores_[:, 0, :, 0]  # (n_folds, n_cs)
+bce = -search.scores_[1][:, :, 0]  # (n_folds, n_cs)
 mean, std = bce.mean(axis=0), bce.std(axis=0)
 best_C = search.C_[0]
 print(f"chosen C = {best_C:.4g}, held-out BCE = {mean.min():.4f}, "

@@ -72,6 +72,14 @@ class BCELogisticClassifierCV(
     multilabel target: one choice per label). ``C_`` and ``l1_ratio_`` hold one
     value per problem. A binary target is one problem, scored as it is.
 
+    **The attributes of** ``LogisticRegressionCV``. ``Cs_``, ``l1_ratios_``,
+    ``C_``, ``l1_ratio_``, ``scores_``, ``coefs_paths_`` and ``n_iter_`` have
+    the shapes and meaning of scikit-learn 1.9's, in its default (legacy)
+    layout of dicts keyed by class, so that code written for it runs. Each
+    class's entries are those of its own binary problem, as in the one-vs-rest
+    fits of older versions (``multi_class="ovr"``). The ``cv_*`` attributes
+    hold the same paths stacked in arrays.
+
     Parameters
     ----------
     Cs : int or array-like of float, default=10
@@ -79,10 +87,13 @@ class BCELogisticClassifierCV(
         scale between 1e-4 and 1e4, as ``LogisticRegressionCV``. ``np.inf``
         (no penalty) may be one of them.
 
-    l1_ratios : array-like of float, default=(0.0,)
+    l1_ratios : array-like of float or None, default=(0.0,)
         The shares of the L1 part of the penalty to try, each in ``[0, 1]``
         (0: L2, the default; 1: L1). Values above 0 are fitted by the
-        coordinate-descent solver (``solver="auto"`` or ``"cd"``).
+        coordinate-descent solver (``solver="auto"`` or ``"cd"``). None fits
+        the L2 penalty alone, as ``(0.0,)``, but lays out ``scores_``,
+        ``coefs_paths_`` and ``n_iter_`` without their ``l1_ratios`` axis, as
+        ``LogisticRegressionCV(l1_ratios=None)`` does.
 
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
@@ -153,23 +164,43 @@ class BCELogisticClassifierCV(
         The values of ``C`` tried.
 
     l1_ratios_ : ndarray of shape (n_l1_ratios,)
-        The values of ``l1_ratio`` tried.
+        The values of ``l1_ratio`` tried; ``[0.0]`` for ``l1_ratios=None``
+        (where ``LogisticRegressionCV`` has ``[None]``).
 
     C_ : ndarray of shape (n_problems,)
-        The chosen ``C`` of each problem.
+        The chosen ``C`` of each problem (shape ``(1,)`` for a binary target).
 
     l1_ratio_ : ndarray of shape (n_problems,)
         The chosen ``l1_ratio`` of each problem.
 
-    scores_ : ndarray of shape (n_folds, n_l1_ratios, n_cs, n_problems)
-        The held-out score of every fold, ``l1_ratio``, ``C`` and problem.
+    scores_ : dict of ndarray of shape (n_folds, n_cs, n_l1_ratios)
+        The held-out scores of every fold, ``C`` and ``l1_ratio``, keyed by
+        class as in ``LogisticRegressionCV``: one key per binary problem, its
+        own scores under each (the class of a one-vs-rest problem, the label's
+        index in ``classes_`` for a multilabel target, ``classes_[1]`` alone for
+        a binary target). Shape ``(n_folds, n_cs)`` for ``l1_ratios=None``.
 
-    coefs_paths_ : ndarray of shape (n_folds, n_l1_ratios, n_cs, n_problems, \
+    coefs_paths_ : dict of ndarray of shape (n_folds, n_cs, n_l1_ratios, \
             n_features + fit_intercept)
-        The coefficients of every fit of the paths, the intercept last.
+        The coefficients of every fit of the paths, the intercept last, keyed
+        as ``scores_``. Shape ``(n_folds, n_cs, n_features + fit_intercept)``
+        for ``l1_ratios=None``.
 
-    n_iter_ : ndarray of shape (n_folds, n_l1_ratios, n_cs, n_problems)
-        The solver's iterations of every fit of the paths.
+    n_iter_ : ndarray of shape (n_problems, n_folds, n_cs, n_l1_ratios)
+        The solver's iterations of every fit of the paths, in the order of the
+        keys of ``scores_``. Shape ``(n_problems, n_folds, n_cs)`` for
+        ``l1_ratios=None``.
+
+    cv_scores_ : ndarray of shape (n_folds, n_l1_ratios, n_cs, n_problems)
+        ``scores_`` stacked in one array, the problems last.
+
+    cv_coefs_paths_ : ndarray of shape (n_folds, n_l1_ratios, n_cs, \
+            n_problems, n_features + fit_intercept)
+        ``coefs_paths_`` stacked in one array (the layout of
+        ``LogisticRegressionCV(use_legacy_attributes=False).coefs_paths_``).
+
+    cv_n_iter_ : ndarray of shape (n_folds, n_l1_ratios, n_cs, n_problems)
+        ``n_iter_`` in the layout of ``cv_scores_``.
 
     solver_ : str or None
         The solver of the refit (None with ``refit=False``).
@@ -202,7 +233,9 @@ class BCELogisticClassifierCV(
     array([0.26826958])
     >>> int((search.coef_ != 0).sum())
     10
-    >>> search.scores_.shape  # (folds, l1_ratios, Cs, problems)
+    >>> search.scores_[1].shape  # class 1's scores: (folds, Cs, l1_ratios)
+    (5, 8, 1)
+    >>> search.cv_scores_.shape  # all in one: (folds, l1_ratios, Cs, problems)
     (5, 1, 8, 1)
     """
 
@@ -215,7 +248,7 @@ class BCELogisticClassifierCV(
             )
         },
         "Cs": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "l1_ratios": ["array-like"],
+        "l1_ratios": ["array-like", None],
         "cv": ["cv_object"],
         "scoring": [StrOptions(set(get_scorer_names())), callable, None],
         "solver": [StrOptions({"auto", *SOLVERS})],
@@ -343,7 +376,9 @@ class BCELogisticClassifierCV(
             *shape, *runs[0].n_iter.shape
         )
         self.Cs_, self.l1_ratios_ = Cs, l1_ratios
-        self.scores_, self.coefs_paths_, self.n_iter_ = scores, paths, n_iter
+        self.cv_scores_, self.cv_coefs_paths_ = scores, paths
+        self.cv_n_iter_ = n_iter
+        self._set_per_class_paths(classes, multilabel)
         if self.refit:
             self._refit(X, y, sample_weight, classes, multilabel)
         else:
@@ -352,6 +387,8 @@ class BCELogisticClassifierCV(
 
     # ------------------------------------------------------------ the pieces
     def _check_l1_ratios(self):
+        if self.l1_ratios is None:
+            return np.zeros(1)
         values = np.asarray(self.l1_ratios, dtype=np.float64).ravel()
         if values.size == 0 or np.isnan(values).any() or (
             (values < 0) | (values > 1)
@@ -391,9 +428,29 @@ class BCELogisticClassifierCV(
             return process_routing(self, "fit", sample_weight=sample_weight, **params)
         return Bunch(splitter=Bunch(split={}), scorer=Bunch(score={}))
 
+    def _set_per_class_paths(self, classes, multilabel):
+        """``scores_``, ``coefs_paths_`` and ``n_iter_`` as LogisticRegressionCV's.
+
+        Dicts keyed by the class of each binary problem (``classes_[1]`` alone
+        for a binary target), each value laid out ``(n_folds, n_cs,
+        n_l1_ratios[, n_dof])``, and ``n_iter_`` ``(n_problems, n_folds, n_cs,
+        n_l1_ratios)``; without the ``l1_ratios`` axis for ``l1_ratios=None``.
+        The values are views of the stacked ``cv_*`` arrays.
+        """
+        binary = classes.size == 2 and not multilabel
+        keys = classes[1:] if binary else classes
+        scores = self.cv_scores_.transpose(3, 0, 2, 1)  # (K, folds, Cs, l1)
+        paths = self.cv_coefs_paths_.transpose(3, 0, 2, 1, 4)
+        n_iter = self.cv_n_iter_.transpose(3, 0, 2, 1)
+        if self.l1_ratios is None:
+            scores, paths, n_iter = scores[..., 0], paths[..., 0, :], n_iter[..., 0]
+        self.scores_ = dict(zip(keys, scores, strict=True))
+        self.coefs_paths_ = dict(zip(keys, paths, strict=True))
+        self.n_iter_ = n_iter
+
     def _best(self):
         """Per problem: index of the best (l1_ratio, C) by mean held-out score."""
-        mean = np.nan_to_num(self.scores_.mean(axis=0), nan=-np.inf)
+        mean = np.nan_to_num(self.cv_scores_.mean(axis=0), nan=-np.inf)
         n_l1, n_cs, K = mean.shape
         flat = mean.reshape(n_l1 * n_cs, K).argmax(axis=0)
         return np.unravel_index(flat, (n_l1, n_cs))
@@ -415,12 +472,12 @@ class BCELogisticClassifierCV(
         self.solver_ = ran_solvers(name, result)
 
     def _average_folds(self, dtype, classes, multilabel):
-        scores = np.nan_to_num(self.scores_, nan=-np.inf)
+        scores = np.nan_to_num(self.cv_scores_, nan=-np.inf)
         n_folds, n_l1, n_cs, K = scores.shape
         flat = scores.reshape(n_folds, n_l1 * n_cs, K).argmax(axis=1)
         best_l1, best_c = np.unravel_index(flat, (n_l1, n_cs))  # (n_folds, K)
         folds, problems = np.arange(n_folds)[:, None], np.arange(K)[None, :]
-        chosen = self.coefs_paths_[folds, best_l1, best_c, problems].mean(axis=0)
+        chosen = self.cv_coefs_paths_[folds, best_l1, best_c, problems].mean(axis=0)
         self.C_ = self.Cs_[best_c].mean(axis=0)
         self.l1_ratio_ = self.l1_ratios_[best_l1].mean(axis=0)
         d = self.n_features_in_

@@ -65,18 +65,18 @@ def test_binary_choice_scores_and_refit_match_grid_search(name):
     ref = lr_search(X, y, folds)
     assert ours.C_.tolist() == [ref.best_params_["C"]]
     assert ours.l1_ratio_.tolist() == [0.0]
-    assert ours.scores_.shape == (5, 1, 5, 1)
+    assert ours.cv_scores_.shape == (5, 1, 5, 1)
     # measured: 3e-9 at most
     np.testing.assert_allclose(
-        ours.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
+        ours.cv_scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
     )
     best = lr_reference(X, y, ours.C_[0])
     atol = 3e-7 * max(1.0, np.abs(best.coef_).max())
     np.testing.assert_allclose(ours.coef_, best.coef_, rtol=0, atol=atol)
     np.testing.assert_allclose(ours.intercept_, best.intercept_, rtol=0, atol=atol)
     np.testing.assert_array_equal(ours.Cs_, CS)
-    assert ours.coefs_paths_.shape == (5, 1, 5, 1, X.shape[1] + 1)
-    assert ours.n_iter_.shape == (5, 1, 5, 1)
+    assert ours.cv_coefs_paths_.shape == (5, 1, 5, 1, X.shape[1] + 1)
+    assert ours.cv_n_iter_.shape == (5, 1, 5, 1)
     assert ours.solver_ == "newton-cholesky"
 
 
@@ -91,7 +91,7 @@ def test_each_class_chooses_as_one_vs_rest_grid_searches(name):
         ref = lr_search(X, yk, folds)
         assert ours.C_[k] == ref.best_params_["C"]
         np.testing.assert_allclose(  # measured: 3e-9 at most
-            ours.scores_[:, 0, :, k], split_scores(ref, 5), rtol=0, atol=3e-8
+            ours.cv_scores_[:, 0, :, k], split_scores(ref, 5), rtol=0, atol=3e-8
         )
         best = lr_reference(X, yk, ours.C_[k])
         atol = 3e-7 * max(1.0, np.abs(best.coef_).max())
@@ -106,11 +106,15 @@ def test_multilabel_each_label_chooses_as_its_grid_search():
     folds = list(KFold(4).split(X))
     ours = BCELogisticClassifierCV(Cs=CS, cv=folds, tol=1e-8).fit(X, Y)
     assert ours.multilabel_
+    # one key per label, its index in classes_ (arange(n_labels))
+    assert list(ours.scores_) == list(ours.coefs_paths_) == [0, 1, 2]
+    assert ours.scores_[2].shape == (4, 5, 1)
+    assert ours.n_iter_.shape == (3, 4, 5, 1)
     for k in range(3):
         ref = lr_search(X, Y[:, k], folds)
         assert ours.C_[k] == ref.best_params_["C"]
         np.testing.assert_allclose(
-            ours.scores_[:, 0, :, k], split_scores(ref, 4), rtol=0, atol=3e-8
+            ours.cv_scores_[:, 0, :, k], split_scores(ref, 4), rtol=0, atol=3e-8
         )
     assert ours.predict(X).shape == Y.shape
 
@@ -132,7 +136,7 @@ def test_l1_choice_matches_liblinear_without_intercept():
         ref = lr_search(X, y, folds, Cs=Cs, estimator=liblinear)
     assert ours.C_.tolist() == [ref.best_params_["C"]]
     np.testing.assert_allclose(  # measured: 4e-9
-        ours.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=5e-8
+        ours.cv_scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=5e-8
     )
     assert ours.solver_ == "cd"
     assert np.count_nonzero(ours.coef_) < X.shape[1]
@@ -141,8 +145,14 @@ def test_l1_choice_matches_liblinear_without_intercept():
 def test_l1_ratios_are_searched_with_c():
     X, y = DATASETS["breast_cancer"]()
     ours = BCELogisticClassifierCV(Cs=4, l1_ratios=[0.0, 0.5, 1.0], cv=3).fit(X, y)
-    assert ours.scores_.shape == (3, 3, 4, 1)
-    mean = ours.scores_.mean(axis=0)[..., 0]
+    assert ours.cv_scores_.shape == (3, 3, 4, 1)
+    assert ours.scores_[1].shape == (3, 4, 3)  # (folds, Cs, l1_ratios)
+    np.testing.assert_array_equal(
+        ours.scores_[1], ours.cv_scores_[..., 0].transpose(0, 2, 1)
+    )
+    assert ours.coefs_paths_[1].shape == (3, 4, 3, X.shape[1] + 1)
+    assert ours.n_iter_.shape == (1, 3, 4, 3)
+    mean = ours.cv_scores_.mean(axis=0)[..., 0]
     i, j = np.unravel_index(np.argmax(mean), mean.shape)
     assert ours.l1_ratio_[0] == [0.0, 0.5, 1.0][i]
     assert ours.C_[0] == np.logspace(-4, 4, 4)[j]
@@ -170,6 +180,178 @@ def test_refit_false_averages_each_folds_best_fit():
     assert ours.solver_ is None
 
 
+# ---------------------------------------------- LogisticRegressionCV's attributes
+def lr_cv(folds, l1_ratios=(0.0,), Cs=CS):
+    """``LogisticRegressionCV`` on the same folds and score, at a tight tolerance.
+
+    Legacy attributes (dicts keyed by class), the layout of scikit-learn 1.6 to
+    1.9 by default; at ``tol=1e-12`` its paths are within rounding of the
+    optimum.
+    """
+    from sklearn.linear_model import LogisticRegressionCV
+
+    params = dict(
+        Cs=Cs, cv=folds, l1_ratios=l1_ratios, scoring="neg_log_loss",
+        solver="newton-cholesky", tol=1e-12, max_iter=1000,
+    )
+    if "use_legacy_attributes" in LogisticRegressionCV().get_params():
+        params["use_legacy_attributes"] = True
+    return LogisticRegressionCV(**params)
+
+
+def fit_quietly(estimator, X, y):
+    """Fit without the deprecation warnings of ``l1_ratios=None`` (1.8+) or of
+    ``l1_ratios`` with an L2 penalty (before 1.8)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", "l1_ratios parameter is only used")
+        return estimator.fit(X, y)
+
+
+def assert_same_layout(ours, ref, keys):
+    """Same keys and shapes as ``LogisticRegressionCV``'s for ``keys``."""
+    assert list(ours.scores_) == list(ours.coefs_paths_) == list(keys)
+    for key in keys:
+        assert ours.scores_[key].shape == ref.scores_[key].shape
+        assert ours.coefs_paths_[key].shape == ref.coefs_paths_[key].shape
+    assert ours.Cs_.shape == ref.Cs_.shape
+    assert ours.l1_ratios_.shape == np.asarray(ref.l1_ratios_).shape
+    assert ours.coef_.shape == ref.coef_.shape
+    assert ours.intercept_.shape == ref.intercept_.shape
+
+
+# measured (tol=1e-10 here, 1e-12 there), at most over breast_cancer,
+# synthetic, iris and wine: scores 5.1e-11, coefficient paths 3.5e-10, refitted
+# coefficients 1.2e-11
+SCORE_ATOL, PATH_ATOL, COEF_ATOL = 5e-10, 3e-9, 1e-10
+
+
+@pytest.mark.parametrize("l1_ratios", [(0.0,), None])
+@pytest.mark.parametrize("name", ["breast_cancer", "synthetic"])
+def test_binary_attributes_are_logistic_regression_cvs(name, l1_ratios):
+    X, y = DATASETS[name]()
+    folds = folds_of(X, y)
+    ours = BCELogisticClassifierCV(
+        Cs=CS, cv=folds, l1_ratios=l1_ratios, tol=1e-10
+    ).fit(X, y)
+    ref = fit_quietly(lr_cv(folds, l1_ratios), X, y)
+    # the single key is classes_[1]; with l1_ratios=None no l1_ratios axis
+    assert_same_layout(ours, ref, ref.classes_[1:])
+    key = ref.classes_[1]
+    assert ours.scores_[key].shape == (5, 5, 1)[: 3 if l1_ratios else 2]
+    assert ours.n_iter_.shape == ref.n_iter_.shape
+    assert ours.C_.shape == ref.C_.shape == (1,)
+    assert ours.l1_ratio_.shape == (1,)
+    np.testing.assert_array_equal(ours.C_, ref.C_)
+    np.testing.assert_allclose(
+        ours.scores_[key], ref.scores_[key], rtol=0, atol=SCORE_ATOL
+    )
+    # the intercept is the last column of both
+    np.testing.assert_allclose(
+        ours.coefs_paths_[key], ref.coefs_paths_[key], rtol=0, atol=PATH_ATOL
+    )
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=COEF_ATOL)
+    np.testing.assert_allclose(
+        ours.intercept_, ref.intercept_, rtol=0, atol=COEF_ATOL
+    )
+
+
+@pytest.mark.parametrize("name", ["iris", "wine"])
+def test_each_class_has_the_paths_of_one_vs_rest_logistic_regression_cv(name):
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = DATASETS[name]()
+    folds = folds_of(X, y)
+    ours = BCELogisticClassifierCV(Cs=CS, cv=folds, tol=1e-10).fit(X, y)
+    ovr = fit_quietly(OneVsRestClassifier(lr_cv(folds)), X, y)
+    assert list(ours.scores_) == list(ours.classes_) == list(ovr.classes_)
+    assert ours.C_.shape == ours.l1_ratio_.shape == (3,)
+    assert ours.n_iter_.shape == (3, 5, 5, 1)
+    for k, (label, ref) in enumerate(
+        zip(ovr.classes_, ovr.estimators_, strict=True)
+    ):
+        # each binary LogisticRegressionCV keys its paths by its class 1
+        assert ours.scores_[label].shape == ref.scores_[1].shape == (5, 5, 1)
+        assert ours.coefs_paths_[label].shape == ref.coefs_paths_[1].shape
+        assert ours.n_iter_[k].shape == ref.n_iter_[0].shape
+        assert ours.C_[k] == ref.C_[0]
+        np.testing.assert_allclose(
+            ours.scores_[label], ref.scores_[1], rtol=0, atol=SCORE_ATOL
+        )
+        np.testing.assert_allclose(
+            ours.coefs_paths_[label], ref.coefs_paths_[1], rtol=0, atol=PATH_ATOL
+        )
+        np.testing.assert_allclose(
+            ours.coef_[k], ref.coef_[0], rtol=0, atol=COEF_ATOL
+        )
+        np.testing.assert_allclose(
+            ours.intercept_[k], ref.intercept_[0], rtol=0, atol=COEF_ATOL
+        )
+
+
+def test_multiclass_layout_is_logistic_regression_cvs():
+    # LogisticRegressionCV's multinomial model repeats one score under every
+    # class, ours has each class's own; the keys and shapes are the same.
+    X, y = DATASETS["iris"]()
+    folds = folds_of(X, y)
+    ours = BCELogisticClassifierCV(Cs=CS, cv=folds).fit(X, y)
+    ref = fit_quietly(lr_cv(folds), X, y)
+    assert_same_layout(ours, ref, ref.classes_)
+    assert ours.C_.shape == ref.C_.shape == (3,)
+    assert ours.n_iter_.shape[1:] == ref.n_iter_.shape[1:]
+
+
+def curve_and_paths(search):
+    """Code written for ``LogisticRegressionCV(l1_ratios=None)``: a CV curve of
+    the positive class and the mean coefficient path without the intercept."""
+    cls = search.classes_[1]
+    mean = search.scores_[cls].mean(axis=0)  # (n_cs,), to plot against Cs_
+    std = search.scores_[cls].std(axis=0)
+    best_C = search.Cs_[np.argmax(mean)]
+    coefs = search.coefs_paths_[cls][:, :, :-1].mean(axis=0)  # (n_cs, n_features)
+    intercepts = search.coefs_paths_[cls][:, :, -1]  # (n_folds, n_cs)
+    n_iter = search.n_iter_[0]  # (n_folds, n_cs)
+    per_class = {c: s.mean(axis=0).max() for c, s in search.scores_.items()}
+    return mean, std, best_C, coefs, intercepts, n_iter, per_class
+
+
+def test_code_written_for_logistic_regression_cv_runs():
+    X, y = DATASETS["breast_cancer"]()
+    folds = folds_of(X, y)
+    ours = BCELogisticClassifierCV(
+        Cs=CS, cv=folds, l1_ratios=None, tol=1e-10
+    ).fit(X, y)
+    ref = fit_quietly(lr_cv(folds, None), X, y)
+    got, want = curve_and_paths(ours), curve_and_paths(ref)
+    mean, std, best_C, coefs, intercepts, n_iter, per_class = got
+    assert mean.shape == std.shape == (5,)
+    assert coefs.shape == (5, X.shape[1]) and intercepts.shape == (5, 5)
+    assert n_iter.shape == want[5].shape == (5, 5)
+    assert best_C == want[2] == ours.C_[0]
+    assert list(per_class) == list(want[6]) == [1]
+    for a, b in zip(got[:2] + got[3:5], want[:2] + want[3:5], strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=PATH_ATOL)
+    # with the default l1_ratios=(0.0,) the l1_ratios axis is there, as in
+    # LogisticRegressionCV(l1_ratios=(0.0,))
+    default = BCELogisticClassifierCV(Cs=CS, cv=folds, tol=1e-10).fit(X, y)
+    np.testing.assert_array_equal(
+        default.coefs_paths_[1][:, :, 0, :-1], ours.coefs_paths_[1][:, :, :-1]
+    )
+    np.testing.assert_array_equal(default.scores_[1][..., 0], ours.scores_[1])
+
+
+def test_refit_false_uses_the_stacked_paths():
+    X, y = DATASETS["iris"]()
+    ours = BCELogisticClassifierCV(Cs=CS, cv=3, refit=False).fit(X, y)
+    best = ours.cv_scores_[:, 0].argmax(axis=1)  # (n_folds, n_problems)
+    for k, label in enumerate(ours.classes_):
+        paths = ours.coefs_paths_[label][:, :, 0]  # (n_folds, n_cs, n_dof)
+        chosen = paths[np.arange(3), best[:, k]].mean(axis=0)
+        np.testing.assert_allclose(ours.coef_[k], chosen[:-1], rtol=1e-12)
+        np.testing.assert_allclose(ours.intercept_[k], chosen[-1], rtol=1e-12)
+
+
 def test_default_scores_are_weighted_like_routed_grid_search():
     X, y = DATASETS["synthetic"]()
     sw = np.random.default_rng(0).integers(0, 4, size=y.size).astype(float)
@@ -190,7 +372,7 @@ def test_default_scores_are_weighted_like_routed_grid_search():
         )
     assert ours.C_.tolist() == [ref.best_params_["C"]]
     np.testing.assert_allclose(
-        ours.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
+        ours.cv_scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
     )
     with sklearn.config_context(enable_metadata_routing=True):
         # with routing on, the default score is weighted all the same ...
@@ -209,13 +391,13 @@ def test_default_scores_are_weighted_like_routed_grid_search():
             lr, {"C": CS}, cv=folds, scoring=declines
         ).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(
-        routed.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
+        routed.cv_scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
     )
     np.testing.assert_allclose(
-        unweighted.scores_[:, 0, :, 0], split_scores(ref_unweighted, 5), rtol=0,
+        unweighted.cv_scores_[:, 0, :, 0], split_scores(ref_unweighted, 5), rtol=0,
         atol=3e-8,
     )
-    assert not np.allclose(routed.scores_, unweighted.scores_, atol=1e-3)
+    assert not np.allclose(routed.cv_scores_, unweighted.cv_scores_, atol=1e-3)
 
 
 def test_groups_are_routed_to_the_splitter():
@@ -228,7 +410,7 @@ def test_groups_are_routed_to_the_splitter():
         ref = lr_search(X, y, GroupKFold(3), groups=groups)
     assert ours.C_.tolist() == [ref.best_params_["C"]]
     np.testing.assert_allclose(
-        ours.scores_[:, 0, :, 0], split_scores(ref, 3), rtol=0, atol=3e-8
+        ours.cv_scores_[:, 0, :, 0], split_scores(ref, 3), rtol=0, atol=3e-8
     )
 
 
@@ -263,7 +445,7 @@ def test_n_jobs_gives_the_same_fit():
     X, y = DATASETS["wine"]()
     one = BCELogisticClassifierCV(Cs=4, cv=3, n_jobs=1).fit(X, y)
     two = BCELogisticClassifierCV(Cs=4, cv=3, n_jobs=2).fit(X, y)
-    np.testing.assert_array_equal(one.scores_, two.scores_)
+    np.testing.assert_array_equal(one.cv_scores_, two.cv_scores_)
     np.testing.assert_array_equal(one.coef_, two.coef_)
 
 
@@ -278,7 +460,7 @@ def test_float32_and_sparse_input():
         sp.csr_matrix(X), y
     )
     np.testing.assert_allclose(
-        msp.scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
+        msp.cv_scores_[:, 0, :, 0], split_scores(ref, 5), rtol=0, atol=3e-8
     )
     sparse = msp.sparsify()
     assert sp.issparse(sparse.coef_)
