@@ -10,7 +10,11 @@ without a GPU.
 import importlib.util
 from functools import partial
 
-__all__ = ["available", "check_runs_here", "cuda_available"]
+__all__ = ["TORCH_MISSING", "available", "check_runs_here", "cuda_available"]
+
+#: The reason the tests on torch tensors give when they are skipped: torch comes
+#: with its own extra, not with ``test`` (it is the one very large dependency).
+TORCH_MISSING = "torch is not installed: pip install '.[test,torch]'"
 
 
 def _installed(namespace):

@@ -14,6 +14,8 @@ from scipy.special import expit
 
 from sklearn_bce._objective import DataBackend, InMemoryBackend
 
+from .array_api_devices import TORCH_MISSING
+
 N, D, K = 240, 5, 3
 CHUNKS = (50, 1, 69, 60, 60)  # uneven, one of a single row
 
@@ -51,7 +53,9 @@ def make_backend(kind, X, Y, sw, client=None):
         from sklearn_bce._objective.array_api import ArrayAPIBackend
 
         _, namespace, dtype = kind.split("-")
-        xp = pytest.importorskip(namespace)
+        xp = pytest.importorskip(
+            namespace, reason=TORCH_MISSING if namespace == "torch" else None
+        )
         # array-api-strict's float32 data on its second device (as scikit-learn's
         # checks do), where mixing devices is an error
         device = xp.Device("device1") if kind == "xp-array_api_strict-float32" else None

@@ -194,7 +194,7 @@ def main(argv=None):
     ----------
     argv : list of str, default=None
         Arguments; ``sys.argv[1:]`` when None. A first argument ``predict`` runs
-        :func:`predict` on the rest.
+        the ``sklearn-bce predict`` command on the rest.
 
     Returns
     -------

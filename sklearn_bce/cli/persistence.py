@@ -48,7 +48,7 @@ def load_model(path):
 
     The file is inspected with :func:`skops.io.get_untrusted_types` first; it is
     loaded only when every type skops does not trust by default is one of
-    :func:`trusted_types`, and only those types are passed as ``trusted``.
+    ``trusted_types()``, and only those types are passed as ``trusted``.
 
     Parameters
     ----------
