@@ -4,7 +4,9 @@
 ``GridSearchCV(Pipeline(preprocessing, BCELogisticClassifier), scoring=bce_scorer)``
 would, with one warm-started path over the values of ``C`` per fold instead of one
 cold fit per value and fold (:func:`search_C`), cross-validates the chosen model and
-``LogisticRegression`` on the same folds, prints a table and writes plots.
+``LogisticRegression`` on the same folds (for 3 or more classes, also
+``OneVsRestClassifier(LogisticRegression)``, one-vs-rest as ours), prints a table
+and writes plots.
 ``sklearn-bce predict MODEL.skops FILE.csv`` applies a model saved with ``--save``.
 
 Plots need matplotlib and CSV files need pandas; both come with the ``cli`` extra

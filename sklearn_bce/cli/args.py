@@ -49,7 +49,9 @@ def build_parser():
             "Choose C for Pipeline(preprocessing, BCELogisticClassifier) by a "
             "cross-validated grid search scored with the binary cross-entropy "
             "(one warm-started path over the values of C per fold), "
-            "compare the chosen model with LogisticRegression on the same folds, "
+            "compare the chosen model with LogisticRegression on the same folds "
+            "(for 3 or more classes, with OneVsRestClassifier(LogisticRegression), "
+            "one-vs-rest as ours, and with the multinomial LogisticRegression), "
             "and write plots. Without --data it uses the breast-cancer data shipped "
             "with scikit-learn."
         ),
@@ -83,8 +85,8 @@ def build_parser():
     parser.add_argument(
         "--C", dest="Cs", metavar="C1,C2,...", type=_c_grid,
         default=list(DEFAULT_CS),
-        help="C values to search (default: " + ",".join(f"{c:g}" for c in DEFAULT_CS)
-        + ")",
+        help="C values to search, inf for no penalty (default: "
+        + ",".join(f"{c:g}" for c in DEFAULT_CS) + ")",
     )
     parser.add_argument(
         "--cv", type=_at_least_two, default=5,
@@ -105,7 +107,9 @@ def build_parser():
         "--coef-table", action="store_true",
         help=(
             "also print the coefficients of the chosen model with standard errors, "
-            "z, p-values and 95%% intervals (penalised ones, since C is finite)"
+            "z, p-values and 95%% intervals: penalised ones for a finite C, "
+            "classical ones with --C inf (categorical columns then coded against "
+            "a reference level, the first in sorted order)"
         ),
     )
     parser.add_argument(

@@ -13,7 +13,7 @@ from .args import build_parser, build_predict_parser
 from .data import categorical_as_strings, load_csv, load_default_data, read_table
 from .errors import EXTRA_HINT, CommandError, import_optional, require_optional
 from .inference import coef_table_of, format_coef_table
-from .model import categorical_columns, make_model
+from .model import categorical_columns, make_model, reference_levels
 from .persistence import load_model, save_model
 from .plots import write_plots
 from .progress import ConvergenceNotes, Progress
@@ -52,23 +52,51 @@ def _choose_C(args, X, y, *, folds, tabular, progress):
     with ConvergenceNotes(progress, "grid search"):
         search = search_C(X, y, folds=folds, Cs=args.Cs, solver=args.solver,
                           seed=args.seed, tabular=tabular, progress=progress)
-    progress.note(f"chosen C = {chosen_C(search):g}; cross-validating it and "
-                  "LogisticRegression(C=same) on the same folds")
     return search
 
 
-def _compare(search, X, y, *, folds, tabular, progress):
-    """Cross-validate the chosen pipeline and ``LogisticRegression`` alike."""
-    from sklearn.linear_model import LogisticRegression
+#: The names of the comparison's rows for more than two classes.
+OVR_LR = "OneVsRest(LogisticRegression)"
+MULTINOMIAL_LR = "LogisticRegression (multinomial)"
 
-    models = {
-        "BCELogisticClassifier": make_model(
-            X, search.best_estimator_[-1], tabular=tabular
-        ),
-        "LogisticRegression": make_model(
-            X, LogisticRegression(C=chosen_C(search)), tabular=tabular
-        ),
-    }
+#: What differs between the rows, printed under the table for 3+ classes.
+MULTICLASS_NOTE = (
+    f"note: BCELogisticClassifier and {OVR_LR} fit one binary model per class "
+    f"against the rest (one-vs-rest); {MULTINOMIAL_LR} fits one softmax model, "
+    "another objective"
+)
+
+
+def _compare(search, X, y, *, folds, tabular, progress):
+    """Cross-validate the chosen pipeline and ``LogisticRegression`` alike.
+
+    For more than two classes, ``LogisticRegression`` is multinomial (softmax),
+    so ``OneVsRestClassifier(LogisticRegression)``, one-vs-rest as ours, is
+    compared too.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    C = chosen_C(search)
+    models = {"BCELogisticClassifier": make_model(
+        X, search.best_estimator_[-1], tabular=tabular
+    )}
+    if np.unique(y).size == 2:
+        models["LogisticRegression"] = make_model(
+            X, LogisticRegression(C=C), tabular=tabular
+        )
+        others = "LogisticRegression(C=same)"
+    else:
+        models[OVR_LR] = make_model(
+            X, OneVsRestClassifier(LogisticRegression(C=C)), tabular=tabular
+        )
+        models[MULTINOMIAL_LR] = make_model(
+            X, LogisticRegression(C=C), tabular=tabular
+        )
+        others = ("OneVsRestClassifier(LogisticRegression(C=same)) and "
+                  "LogisticRegression(C=same), which is multinomial,")
+    progress.note(f"chosen C = {C:g}; cross-validating it and {others} on the "
+                  "same folds")
     with ConvergenceNotes(progress, "comparison"):
         return cross_validate_models(models, X, y, folds=folds, progress=progress)
 
@@ -98,6 +126,13 @@ def run(args, progress, stdout=None):
         ``search`` (:class:`~sklearn_bce.cli.CSearch`), ``rows`` (the table),
         ``oof_proba`` and ``plots`` (paths of the files written); with
         ``--coef-table``, also ``coef_table`` (a structured array).
+
+    Raises
+    ------
+    CommandError
+        For unusable input or arguments; when only the coefficient table
+        cannot be computed (a singular information matrix, for instance), after
+        the plots are written and the model saved.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -122,12 +157,24 @@ def run(args, progress, stdout=None):
     print(f"means over {args.cv} cross-validation folds, C = {chosen_C(search):g}",
           file=stdout)
     print(format_table(rows), file=stdout, flush=True)
+    if len(rows) > 2:
+        print(MULTICLASS_NOTE, file=stdout, flush=True)
+    table_error = None
     if coef_table:
         kind = cov or "nonrobust"
-        table = coef_table_of(search.best_estimator_, X, y, kind)
-        print("", file=stdout)
-        print(format_coef_table(table, chosen_C(search), kind), file=stdout,
-              flush=True)
+        best = search.best_estimator_
+        try:
+            table = coef_table_of(best, X, y, kind)
+        except CommandError as exc:  # reported once the plots are written
+            table_error = exc
+        else:
+            text = format_coef_table(
+                table, chosen_C(search), kind, classes=best.classes_,
+                target=args.target, categorical=categorical_columns(best),
+                references=reference_levels(best),
+            )
+            print("", file=stdout)
+            print(text, file=stdout, flush=True)
 
     plots = {}
     if plotting:
@@ -135,6 +182,8 @@ def run(args, progress, stdout=None):
                             progress=progress)
     if args.save is not None:
         _save(search.best_estimator_, args.save, progress)
+    if table_error is not None:
+        raise table_error
     progress.note(f"done in {time.perf_counter() - start:.1f} s")
     result = {"search": search, "rows": rows, "oof_proba": oof, "plots": plots}
     if coef_table:

@@ -11,6 +11,9 @@ from .data import numeric_columns
 #: Name of the one-hot encoding step in the preprocessing of a table.
 CATEGORICAL_STEP = "categorical"
 
+#: The ``drop`` of ``OneHotEncoder`` that makes a reference level (for ``C=inf``).
+REFERENCE_LEVEL = "first"
+
 
 class FillMissing(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Replace missing values (NaN) by a constant.
@@ -73,7 +76,7 @@ class FillMissing(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return X
 
 
-def make_preprocessor(X, *, tabular=True):
+def make_preprocessor(X, *, tabular=True, reference=False):
     """The preprocessing step of the command's pipeline.
 
     For the embedded data (``tabular=False``): ``StandardScaler()``. For a table
@@ -83,7 +86,13 @@ def make_preprocessor(X, *, tabular=True):
       column mean (``StandardScaler`` followed by :class:`FillMissing`);
     - one-hot encodes every other column as categorical, with missing values as a
       category of their own and categories not seen in training ignored (all
-      zeros).
+      zeros). With ``reference=True`` each column has one column fewer: its
+      first level in sorted order (never the missing value, which sorts last)
+      is the reference level, encoded as all zeros, as statsmodels and R code
+      a factor by default. An unpenalised model (``C=inf``) needs this: the
+      full set of levels sums to the intercept's column, so the coefficients
+      are not identified. A category not seen in training is then encoded as
+      the reference level, with a warning from ``OneHotEncoder``.
 
     Parameters
     ----------
@@ -91,6 +100,8 @@ def make_preprocessor(X, *, tabular=True):
         The training features.
     tabular : bool, default=True
         Whether ``X`` is a user's table (a DataFrame).
+    reference : bool, default=False
+        Whether categorical columns drop a reference level (see above).
 
     Returns
     -------
@@ -114,14 +125,39 @@ def make_preprocessor(X, *, tabular=True):
     if other:
         transformers.append((
             CATEGORICAL_STEP,
-            OneHotEncoder(handle_unknown="ignore"),
+            OneHotEncoder(handle_unknown="ignore",
+                          drop=REFERENCE_LEVEL if reference else None),
             other,
         ))
     return ColumnTransformer(transformers)
 
 
+def unpenalised(classifier):
+    """Whether a classifier (or the one a meta-estimator wraps) has ``C=inf``.
+
+    Parameters
+    ----------
+    classifier : estimator
+        ``BCELogisticClassifier``, ``LogisticRegression`` or a meta-estimator
+        such as ``OneVsRestClassifier`` with an ``estimator``.
+
+    Returns
+    -------
+    unpenalised : bool
+        False for estimators without ``C``.
+    """
+    C = getattr(classifier, "C", None)
+    if C is None:
+        C = getattr(getattr(classifier, "estimator", None), "C", None)
+    return C is not None and bool(np.isinf(C))
+
+
 def make_model(X, classifier, *, tabular=True):
     """``Pipeline([("preprocess", make_preprocessor(X)), ("classifier", ...)])``.
+
+    Categorical columns get a reference level (one column fewer) when the
+    classifier has no penalty (``C=inf``, see ``unpenalised``), and one
+    column per level otherwise, where the penalty identifies them.
 
     Parameters
     ----------
@@ -138,10 +174,87 @@ def make_model(X, classifier, *, tabular=True):
     """
     from sklearn.pipeline import Pipeline
 
+    reference = unpenalised(classifier)
     return Pipeline([
-        ("preprocess", make_preprocessor(X, tabular=tabular)),
+        ("preprocess", make_preprocessor(X, tabular=tabular, reference=reference)),
         ("classifier", classifier),
     ])
+
+
+def with_C(model, C):
+    """An unfitted copy of a pipeline of :func:`make_model` with another ``C``.
+
+    The encoding of categorical columns follows ``C`` as in :func:`make_model`:
+    a reference level for ``C=inf``, one column per level otherwise.
+
+    Parameters
+    ----------
+    model : Pipeline
+        From :func:`make_model`, its classifier with a ``C`` parameter.
+    C : float
+        The new ``C``.
+
+    Returns
+    -------
+    model : Pipeline
+        A clone with ``classifier__C=C``.
+    """
+    from sklearn.base import clone
+
+    model = clone(model).set_params(classifier__C=C)
+    param = drop_param(model)
+    if param is not None:
+        model.set_params(**{param: REFERENCE_LEVEL if np.isinf(C) else None})
+    return model
+
+
+def drop_param(model):
+    """The parameter name of the encoder's ``drop`` in a pipeline, or None.
+
+    Parameters
+    ----------
+    model : Pipeline
+        From :func:`make_model`.
+
+    Returns
+    -------
+    name : str or None
+        Such as ``"preprocess__categorical__drop"``; None when the pipeline
+        encodes no categorical column.
+    """
+    name, step = model.steps[0]
+    if any(t[0] == CATEGORICAL_STEP for t in getattr(step, "transformers", [])):
+        return f"{name}__{CATEGORICAL_STEP}__drop"
+    return None
+
+
+def reference_levels(model):
+    """The reference level of each categorical column of a fitted pipeline.
+
+    Parameters
+    ----------
+    model : Pipeline
+        Fitted, from :func:`make_model`.
+
+    Returns
+    -------
+    levels : list of (column, level)
+        One pair per categorical column that has a reference level (the level
+        encoded as all zeros); empty when columns are encoded with one column
+        per level, or when there are none.
+    """
+    step = model[0] if hasattr(model, "steps") else None
+    encoder = getattr(step, "named_transformers_", {}).get(CATEGORICAL_STEP)
+    drop_idx = getattr(encoder, "drop_idx_", None)
+    if drop_idx is None:
+        return []
+    return [
+        (column, levels[k])
+        for column, levels, k in zip(
+            categorical_columns(model), encoder.categories_, drop_idx, strict=True
+        )
+        if k is not None
+    ]
 
 
 def categorical_columns(model):

@@ -117,18 +117,33 @@ def plot_bce_vs_C(search, path):
     res = search.cv_results_
     Cs = np.asarray(res["param_classifier__C"], dtype=float)
     bce, std = -np.asarray(res["mean_test_score"]), np.asarray(res["std_test_score"])
+    finite = np.isfinite(Cs)
     order = np.argsort(Cs)
     best = chosen_C(search)
     fig = _figure(figsize=(6, 4))
     ax = fig.subplots()
-    ax.errorbar(Cs[order], bce[order], yerr=std[order], marker="o", capsize=3,
-                label="mean +/- std over folds")
-    ax.axvline(best, ls="--", color="grey", label=f"chosen C = {best:g}")
-    if Cs.min() == Cs.max():  # a single C: give the log axis some width
-        ax.set_xlim(Cs.min() / 3, Cs.max() * 3)
+    ticks = None
+    if finite.all():
+        x = Cs
+    else:  # C = inf (no penalty): drawn a decade right of the finite values
+        decades = np.log10(Cs[finite]) if finite.any() else np.zeros(1)
+        ticks = 10.0 ** np.arange(np.floor(decades.min()), np.ceil(decades.max()) + 2)
+        x = np.where(finite, Cs, ticks[-1])
+    ax.errorbar(x[order], bce[order], yerr=std[order], marker="o", capsize=3,
+                label="mean +/- std over folds", ls="-" if finite.all() else "none")
+    if not finite.all() and finite.sum() > 1:  # a line through the finite values
+        ax.plot(x[order][:finite.sum()], bce[order][:finite.sum()], color="C0")
+    ax.axvline(best if np.isfinite(best) else ticks[-1], ls="--", color="grey",
+               label=f"chosen C = {best:g}")
+    if x.min() == x.max():  # a single C: give the log axis some width
+        ax.set_xlim(x.min() / 3, x.max() * 3)
     ax.set(xscale="log", xlabel="C (inverse L2 strength)",
            ylabel="cross-validated BCE (lower is better)",
            title="Grid search of C with bce_scorer")
+    if ticks is not None:
+        labels = [f"{t:g}" for t in ticks[:-1]] if finite.any() else []
+        ax.set_xticks(ticks[-len(labels) - 1:], labels=[*labels, "inf"])
+        ax.set_xticks([], minor=True)
     ax.legend()
     fig.savefig(path, dpi=100)
 

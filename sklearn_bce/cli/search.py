@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .model import make_model
+from .model import drop_param, make_model, with_C
 from .progress import Progress
 
 #: The ``C`` values searched by default.
@@ -92,6 +92,9 @@ class CSearch:
     def refit(self, model, X, y):
         """Fit a clone of ``model`` with the chosen ``C`` on all rows.
 
+        The encoding of categorical columns follows the chosen ``C`` (a
+        reference level for ``C=inf``; see :func:`~sklearn_bce.cli.make_model`).
+
         Parameters
         ----------
         model : Pipeline
@@ -106,9 +109,7 @@ class CSearch:
         self : CSearch
             With ``best_estimator_``.
         """
-        from sklearn.base import clone
-
-        self.best_estimator_ = clone(model).set_params(**self.best_params_)
+        self.best_estimator_ = with_C(model, self.best_params_[C_PARAM])
         self.best_estimator_.fit(X, y)
         return self
 
@@ -167,6 +168,10 @@ def fits_over_C(classifier, X, y, Cs):
 def _fold_scores(model, X, y, train, test, Cs):
     """Fit and score every ``C`` of one fold.
 
+    The values of ``C`` that share an encoding of the categorical columns (one
+    column per level for a finite ``C``, a reference level for ``C=inf``) share
+    one preprocessing and one path.
+
     Parameters
     ----------
     model : Pipeline
@@ -183,24 +188,28 @@ def _fold_scores(model, X, y, train, test, Cs):
     Yields
     ------
     i : int
-        The index of the ``C`` in ``Cs``, in order.
+        The index of the ``C`` in ``Cs``, in order within each encoding.
     score : float
         Its held-out score (:data:`~sklearn_bce.bce_scorer`).
     n_iter : int
         Its solver iterations (the largest over the binary problems).
     """
-    from sklearn.base import clone
     from sklearn.utils import _safe_indexing
 
     from ..metrics import bce_scorer
 
-    # fitted on the fold's training rows only, as Pipeline.fit in a grid search
-    preprocess = clone(model[:-1])
-    X_train = preprocess.fit_transform(_safe_indexing(X, train), y[train])
-    X_test = preprocess.transform(_safe_indexing(X, test))
-    fits = fits_over_C(model[-1], X_train, y[train], Cs)
-    for i, fitted in enumerate(fits):
-        yield i, bce_scorer(fitted, X_test, y[test]), int(np.max(fitted.n_iter_))
+    encodes = drop_param(model) is not None
+    groups = {}  # the values of C that share an encoding, by index
+    for i, C in enumerate(Cs):
+        groups.setdefault(encodes and bool(np.isinf(C)), []).append(i)
+    for indices in groups.values():
+        # fitted on the fold's training rows only, as Pipeline.fit in a grid search
+        preprocess = with_C(model, Cs[indices[0]])[:-1]
+        X_train = preprocess.fit_transform(_safe_indexing(X, train), y[train])
+        X_test = preprocess.transform(_safe_indexing(X, test))
+        fits = fits_over_C(model[-1], X_train, y[train], [Cs[i] for i in indices])
+        for i, fitted in zip(indices, fits, strict=True):
+            yield i, bce_scorer(fitted, X_test, y[test]), int(np.max(fitted.n_iter_))
 
 
 def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
@@ -214,7 +223,10 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
     the preprocessing is fitted on the training rows, then the path on the
     transformed training rows, and each ``C`` is scored on the transformed
     held-out rows. The best mean score chooses ``C`` (the first of equal ones),
-    and the pipeline is refitted with it on all rows.
+    and the pipeline is refitted with it on all rows. For ``C=inf`` the
+    categorical columns have a reference level (see
+    :func:`~sklearn_bce.cli.make_model`), in the search as in the refit: that
+    is a grid search whose candidates set the encoder's ``drop`` with ``C``.
 
     Parameters
     ----------
@@ -305,7 +317,8 @@ def cross_validate_models(models, X, y, *, folds, progress=None):
     rows : list of dict
         One row per model with the means over folds of ``bce`` (and its standard
         deviation ``bce_std``), ``accuracy``, ``roc_auc``, ``fit_time`` (seconds)
-        and ``n_iter`` (largest solver iteration count of the fold).
+        and ``n_iter`` (largest solver iteration count of the fold, over the
+        binary problems or the estimators of a ``OneVsRestClassifier``).
     oof_proba : dict of str to ndarray of shape (n_samples, n_classes)
         Out-of-fold predicted probabilities of every model.
     """
@@ -341,7 +354,7 @@ def cross_validate_models(models, X, y, *, folds, progress=None):
             else:
                 auc = roc_auc_score(y_test, p, multi_class="ovr", labels=classes)
             scores["roc_auc"].append(auc)
-            scores["n_iter"].append(int(np.max(est[-1].n_iter_)))
+            scores["n_iter"].append(_n_iter(est[-1]))
         row = {"model": name, **{m: float(np.mean(v)) for m, v in scores.items()}}
         row["bce_std"] = float(np.std(scores["bce"]))
         rows.append(row)
@@ -350,6 +363,13 @@ def cross_validate_models(models, X, y, *, folds, progress=None):
             f"  {name}: mean CV BCE {row['bce']:.4f} over {len(splits)} folds"
         )
     return rows, oof
+
+
+def _n_iter(classifier):
+    """The largest solver iteration count of a fitted classifier."""
+    if hasattr(classifier, "n_iter_"):
+        return int(np.max(classifier.n_iter_))
+    return max(_n_iter(e) for e in classifier.estimators_)  # OneVsRestClassifier
 
 
 def format_table(rows):
@@ -364,15 +384,16 @@ def format_table(rows):
     -------
     table : str
     """
+    width = max([24, *(len(r["model"]) + 2 for r in rows)])
     header = (
-        f"{'model':<24}{'BCE':>16}{'accuracy':>10}{'ROC AUC':>9}"
+        f"{'model':<{width}}{'BCE':>16}{'accuracy':>10}{'ROC AUC':>9}"
         f"{'fit time (ms)':>15}{'n_iter':>8}"
     )
     lines = [header, "-" * len(header)]
     for r in rows:
         bce = f"{r['bce']:.4f} +/- {r['bce_std']:.4f}"
         lines.append(
-            f"{r['model']:<24}{bce:>16}{r['accuracy']:>10.4f}{r['roc_auc']:>9.4f}"
-            f"{1000 * r['fit_time']:>15.1f}{r['n_iter']:>8.1f}"
+            f"{r['model']:<{width}}{bce:>16}{r['accuracy']:>10.4f}"
+            f"{r['roc_auc']:>9.4f}{1000 * r['fit_time']:>15.1f}{r['n_iter']:>8.1f}"
         )
     return "\n".join(lines)
