@@ -84,16 +84,14 @@ class BCELogisticClassifier(
         past it until their own estimate of the remaining decrease is small:
         L-BFGS while its quasi-Newton model predicts more than ``tol / 1000``
         of the objective, SGD while its last epoch lowered the objective by
-        more than ``tol / 1000`` of it, Newton's method and coordinate descent
-        while their last step lowered it by more than ``tol`` times its value.
-        At the default, fits
-        end within about 1e-6 of the optimum, relative to the objective, and
-        within 1e-5 where L-BFGS crawls (nearly separable classes with a weak
-        penalty: 9e-6 on 100 000 x 400 separable data at ``C=100``). Coordinate
-        descent (L1 and elastic net) on wide data with a weak penalty can still
-        end further above it without a warning (up to 2 % measured; see "Choosing
-        a solver" in the user guide): use a smaller ``tol`` there. A
-        tenfold smaller ``tol`` gives about a tenfold smaller gap. A solver
+        more than ``tol / 1000`` of it, Newton's method while its last step
+        lowered it by more than ``tol`` times its value, and coordinate descent
+        while its duality gap (a bound on the distance to the optimum) is above
+        ``tol / 10`` times the objective. At the default, fits end within about
+        1e-6 of the optimum, relative to the objective, and within 1e-5 where
+        L-BFGS crawls (nearly separable classes with a weak penalty: 9e-6 on
+        100 000 x 400 separable data at ``C=100``). A tenfold smaller ``tol``
+        gives about a tenfold smaller gap. A solver
         that stops early without meeting ``tol`` (its steps no longer lower
         the objective, or they change the objective and its gradient by
         rounding only: the precision of the arithmetic, which float32 data

@@ -27,7 +27,10 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
 * **Stopping.** A problem stops when the largest minimum-norm subgradient of its
   objective, in the solver's (standardised) coordinates, is at most its
   tolerance: over the working set from the model's exact float64 sums, and
-  outside it from the last full gradient, computed at the final point. Zero
+  outside it from the last full gradient, computed at the final point, and
+  its duality gap (:mod:`.duality`) is at most ``_GAP * tol`` times its
+  objective; until then the working tolerance that admits features to the
+  working set and ends the restricted solves is divided by ten. Zero
   coefficients are exactly zero.
 
 The penalty is on the original coefficients; coordinate descent works in them
@@ -40,8 +43,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
+from scipy.special import expit
 
 from ._base import requires
+from .duality import duality_gap
 from .stopping import min_norm_subgradient, problems_result
 
 #: Most halvings of a step before the line search gives up.
@@ -56,6 +61,12 @@ _MAX_SWEEPS = 500
 #: Besides the violators added to a working set, the next-ranked ones, up to
 #: this many times as many, are offered to the backend as ``upcoming`` columns.
 _UPCOMING = 3
+#: A problem whose subgradient met ``tol`` stops once its duality gap is at most
+#: this times ``tol`` times its objective (about 1e-6 relative at the default
+#: ``tol=1e-5``); until then its working tolerance is divided by ten.
+_GAP = 0.1
+#: The working tolerance goes no lower than this fraction of ``tol``.
+_DEEPEST = 1e-6
 
 
 @requires("columns")
@@ -120,7 +131,7 @@ class _Problem:
         penalty = objective.penalty
         self.l1 = float(penalty.per_problem(penalty.l1, 1, self.cols)[0])
         self.l2 = float(penalty.per_problem(penalty.l2, 1, self.cols)[0])
-        self.tol = float(tol)
+        self.tol = self.work_tol = float(tol)
         self.fit_intercept = objective.fit_intercept
         W, b = objective.to_coef(theta[None, :])
         self.w, self.b = W[0], float(b[0])
@@ -128,6 +139,7 @@ class _Problem:
         self.at_precision = False
         self.A = np.empty(0, dtype=np.intp)
         self.z = None  # the logits, set by the first load
+        self.labels = None  # weights, labels and their sums, for the gap
         # steps taken, and the number of them when the full gradient was last
         # computed (-1: never)
         self.n_moves, self.checked_at = 0, -1
@@ -146,7 +158,8 @@ class _Problem:
         (positive for the violators).
         """
         objective = self.objective
-        g = objective.residual_gradient(self.r[:, None])[0]
+        self.data_gradient = objective.residual_gradient(self.r[:, None])[0]
+        g = self.data_gradient.copy()
         if self.l2:
             g += self.l2 * self.w
         if self.fit_intercept:
@@ -154,6 +167,30 @@ class _Problem:
         g *= objective.scale
         thresh = self.l1 * objective.scale
         return min_norm_subgradient(g, self.w, thresh), np.abs(g) - thresh
+
+    def gap(self):
+        """Duality gap at the point of the last full check (see ``duality``).
+
+        The problem's weights and labels are read once from its terms at zero
+        logits, and, with an intercept, ``X' (a y)`` and ``X' a`` computed in
+        one pass over ``X``.
+        """
+        if self.labels is None:
+            zero = np.zeros((self.z.size, 1))
+            _, r0, h0 = self.objective.sample_terms(zero, self.cols)
+            a = 4.0 * h0[:, 0]  # the curvature at zero is a / 4, exactly
+            ratio = np.divide(r0[:, 0], a, out=np.zeros_like(a), where=a > 0)
+            y = np.clip(0.5 - ratio, 0.0, 1.0)  # r0 = a (1/2 - y)
+            sums = (
+                self.objective.residual_gradient(np.column_stack([a * y, a]))
+                if self.fit_intercept else np.zeros((2, self.w.size))
+            )
+            self.labels = a, y, sums
+        a, y, (Xay, Xa) = self.labels
+        return duality_gap(
+            self.F, expit(self.z), a, y, self.data_gradient, Xay, Xa,
+            l1=self.l1, l2=self.l2, fit_intercept=self.fit_intercept,
+        )
 
     def load(self, A, upcoming=None):
         """Make ``A`` the working set: its columns (and, first, the logits).
@@ -203,7 +240,7 @@ class _Problem:
         kkt, margin = self.checked
         nonzero = self.w != 0
         n_add = max(_MIN_WORKING_SET, int(nonzero.sum()))
-        viol = np.flatnonzero(~nonzero & (kkt > self.tol))
+        viol = np.flatnonzero(~nonzero & (kkt > self.work_tol))
         viol = viol[np.argsort(-kkt[viol], kind="stable")[:n_add]]
         A = np.union1d(np.flatnonzero(nonzero), viol).astype(np.intp)
         outside = np.ones(kkt.size, dtype=bool)
@@ -226,23 +263,21 @@ class _Problem:
         self.load(np.flatnonzero(self.w).astype(np.intp))  # the starting logits
         A, outside, upcoming = self.grow()
         self.load(A, upcoming)
-        # what the last step lowered the objective by: as in Newton's method, a
-        # met optimality counts only once that is at most tol times the
-        # objective (a small subgradient can leave a gap where the objective is
-        # small and curved little; near the optimum the next step's decrease is
-        # far smaller)
-        decrease = 0.0
+        decrease = 0.0  # what the last step lowered the objective by
         while True:
             kkt = self.restricted_optimality(self.r)
-            if kkt <= max(self.tol, _RESTRICTED_FRACTION * outside):
+            if kkt <= max(self.work_tol, _RESTRICTED_FRACTION * outside):
                 A, outside, upcoming = self.grow()  # fresh outside violations
                 if not np.array_equal(A, self.A):
                     self.load(A, upcoming)
                     continue
-                settled = decrease <= self.tol * abs(self.F)
-                if kkt <= self.tol and outside <= self.tol and settled:
-                    self.g_max = max(kkt, outside)
-                    return True
+                if kkt <= self.tol and outside <= self.tol:
+                    settled = self.settled(decrease)
+                    if settled is None:  # a tighter working tolerance: again
+                        continue
+                    if settled:
+                        self.g_max = max(kkt, outside)
+                        return True
             self.g_max = max(kkt, outside)
             if self.n_iter >= max_iter:
                 return False
@@ -265,6 +300,30 @@ class _Problem:
                     f"{np.count_nonzero(self.w)}, optimality {kkt:.3g}"
                 )
 
+    def settled(self, decrease):
+        """Whether a problem whose subgradient met ``tol`` is near its optimum.
+
+        A small subgradient can leave a large gap where the objective is small
+        and curved little (wide data, a weak penalty). The problem counts as
+        settled once its duality gap is at most ``_GAP * tol`` times its
+        objective (or the rounding of the objective's sums). Until then the
+        working tolerance is divided by ten (None is returned, to look again
+        with it) down to ``_DEEPEST * tol``, and from there the Newton steps go
+        on (False). Where no dual point exists (no penalty), the rule of
+        Newton's method: the last step lowered the objective by at most ``tol``
+        times its value.
+        """
+        gap = self.gap()
+        if not np.isfinite(gap):
+            return decrease <= self.tol * abs(self.F)
+        rounding = 64 * np.finfo(self.objective.dtype).eps
+        if gap <= max(_GAP * self.tol, rounding) * abs(self.F):
+            return True
+        if self.work_tol > _DEEPEST * self.tol:
+            self.work_tol /= 10
+            return None
+        return False
+
     def newton_step(self, kkt):
         """One proximal Newton step on the working set; False if none was taken."""
         h, fit_intercept = self.h, self.fit_intercept
@@ -279,7 +338,7 @@ class _Problem:
         else:
             c, q = np.zeros_like(g_A), g_A
         gram[np.diag_indices_from(gram)] += self.l2
-        inner_tol = max(0.01 * self.tol, 0.1 * kkt)
+        inner_tol = max(0.01 * self.work_tol, 0.1 * kkt)
         d = _coordinate_descent(gram, q, wA, self.l1, inner_tol / self.scale_A) - wA
         db = (-g_b / H - c @ d) if fit_intercept and H > 0 else 0.0
         dz = self.B @ d + db
