@@ -158,7 +158,15 @@ class _Problem:
         (positive for the violators).
         """
         objective = self.objective
-        self.data_gradient = objective.residual_gradient(self.r[:, None])[0]
+        R = self.r[:, None]
+        if self.labels is None:  # first: the sums of the duality gap with it
+            a, y = self.weights_and_labels()
+            if self.fit_intercept:
+                R = np.column_stack([self.r, a * y, a])
+        sums = objective.residual_gradient(R)
+        if self.labels is None:
+            self.labels = a, y, sums[1:] if self.fit_intercept else sums[:0]
+        self.data_gradient = sums[0]
         g = self.data_gradient.copy()
         if self.l2:
             g += self.l2 * self.w
@@ -168,25 +176,26 @@ class _Problem:
         thresh = self.l1 * objective.scale
         return min_norm_subgradient(g, self.w, thresh), np.abs(g) - thresh
 
+    def weights_and_labels(self):
+        """The problem's normalised weights ``a`` and labels ``y``.
+
+        Read from its terms at zero logits: the residuals are ``a (1/2 - y)``
+        and the curvatures ``a / 4``, exactly.
+        """
+        zero = np.zeros((self.r.size, 1))
+        _, r0, h0 = self.objective.sample_terms(zero, self.cols)
+        a = 4.0 * h0[:, 0]
+        ratio = np.divide(r0[:, 0], a, out=np.zeros_like(a), where=a > 0)
+        return a, np.clip(0.5 - ratio, 0.0, 1.0)
+
     def gap(self):
         """Duality gap at the point of the last full check (see ``duality``).
 
-        The problem's weights and labels are read once from its terms at zero
-        logits, and, with an intercept, ``X' (a y)`` and ``X' a`` computed in
-        one pass over ``X``.
+        With an intercept it needs ``X' (a y)`` and ``X' a``, which the first
+        full check computed in its pass over ``X``.
         """
-        if self.labels is None:
-            zero = np.zeros((self.z.size, 1))
-            _, r0, h0 = self.objective.sample_terms(zero, self.cols)
-            a = 4.0 * h0[:, 0]  # the curvature at zero is a / 4, exactly
-            ratio = np.divide(r0[:, 0], a, out=np.zeros_like(a), where=a > 0)
-            y = np.clip(0.5 - ratio, 0.0, 1.0)  # r0 = a (1/2 - y)
-            sums = (
-                self.objective.residual_gradient(np.column_stack([a * y, a]))
-                if self.fit_intercept else np.zeros((2, self.w.size))
-            )
-            self.labels = a, y, sums
-        a, y, (Xay, Xa) = self.labels
+        a, y, sums = self.labels
+        Xay, Xa = sums if self.fit_intercept else (None, None)
         return duality_gap(
             self.F, expit(self.z), a, y, self.data_gradient, Xay, Xa,
             l1=self.l1, l2=self.l2, fit_intercept=self.fit_intercept,
