@@ -748,8 +748,13 @@ def test_auto_solver_rule_sparse():
     small = sp.random(2_000, 50, density=0.1, format="csr", random_state=0)
     y = np.arange(2_000) % 2
     assert auto_solver(make_objective(small, y)) == "newton-cholesky"
-    # CSC: its Hessians need a CSR copy of X, which the default does not make
-    assert auto_solver(make_objective(small.tocsc(), y)) == "lbfgs"
+    # CSC: its Hessians need a CSR copy of X, which the default makes only
+    # for data of at most 4 MB (here 0.12 MB; below 6 MB)
+    assert auto_solver(make_objective(small.tocsc(), y)) == "newton-cholesky"
+    big = sp.random(500_000, 50, density=0.02, format="csc", random_state=rng)
+    y = np.arange(500_000) % 2
+    assert auto_solver(make_objective(big.tocsr(), y)) == "newton-cholesky"
+    assert auto_solver(make_objective(big, y)) == "lbfgs"
 
 
 class _ProcessBlas:

@@ -42,6 +42,9 @@ def test_peak_extra_memory_is_at_most_a_quarter_of_X(layout, target):
     X, y = _data(layout, rng)
     if target == "3 classes":
         y = y + (rng.uniform(size=y.size) < 0.3)
+    # a first fit imports and caches what every fit shares (lazy imports of
+    # scipy and scikit-learn, thread pools); the second is the one measured
+    BCELogisticClassifier().fit(X[:2000], y[:2000])
     tracemalloc.start()
     try:
         clf = BCELogisticClassifier().fit(X, y)

@@ -64,7 +64,7 @@ def make_problem(seed, n, p, kind, n_classes):
 
 
 @st.composite
-def problems(draw, dtypes=(np.float64, np.float32)):
+def problems(draw, dtypes=(np.float64, np.float32), storages=("dense", "csr", "csc")):
     """A generated problem and the settings of its fit."""
     wide = draw(st.booleans())
     n = draw(st.integers(20, 120) if wide else st.integers(20, 600))
@@ -72,7 +72,7 @@ def problems(draw, dtypes=(np.float64, np.float32)):
     kind = draw(st.sampled_from(["gauss", "onehot", "separable", "scaled"]))
     n_classes = draw(st.sampled_from([2, 3]))
     X, y = make_problem(draw(st.integers(0, 2**31)), n, p, kind, n_classes)
-    storage = draw(st.sampled_from(["dense", "csr", "csc"]))
+    storage = draw(st.sampled_from(storages))
     dtype = draw(st.sampled_from(dtypes))
     weights = draw(st.sampled_from([None, "sample", "class", "both"]))
     rng = np.random.default_rng(draw(st.integers(0, 2**31)))
@@ -155,6 +155,50 @@ def test_float32_newton_stops_near_the_precision_of_float32(problem):
         # lose float32 digits in the logits themselves
         gap = relative_gap(problem, clf.coef_, clf.intercept_)
         assert gap < 1e-5, gap
+
+
+def objective64(problem, clf):
+    """The fit's objective summed over its problems, in float64 (conftest)."""
+    X, y, sw = problem["X"], problem["y"], problem["sample_weight"]
+    sw = np.ones(len(y)) if sw is None else sw
+    classes = np.unique(y)
+    total = 0.0
+    for k, c in enumerate(classes[1:] if classes.size == 2 else classes):
+        yk = (y == c).astype(int)
+        wk = sw * balanced_factor(yk, sw) if problem["class_weight"] else sw
+        coef, intercept = clf.coef_[k].astype(float), clf.intercept_[[k]].astype(float)
+        total += bce_objective(X, yk, coef, intercept, problem["C"], wk)
+    return total
+
+
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "newton-cholesky"])
+@given(problem=problems(dtypes=(np.float32,), storages=("dense",)))
+def test_float32_fits_stop_soon_after_their_progress_stops(solver, problem):
+    # tol=1e-12 is out of float32's reach for most problems: a fit must stop
+    # on its own (a stall or its dtype's precision, with a warning) a few
+    # iterations after its objective stops falling, whatever the format,
+    # weights or intercept. Runaway fits went on for thousands of iterations
+    # that changed the objective by rounding only. The same fit stopped a
+    # fifth of its iterations earlier (at least 25: the precision rules wait a
+    # few iterations, and sparse float32 data are computed in float64) must be
+    # measurably higher, in float64. Dense data only: sparse float32 data are
+    # computed in float64, whose gradient goes on falling where the objective
+    # no longer shows it.
+    clf, stops = fit(problem, solver=solver, tol=1e-12, max_iter=10_000)
+    for w in stops:
+        assert "stopped before the gradient met tol=1e-12" in str(w.message)
+    n_iter = int(np.max(clf.n_iter_))
+    if not stops or n_iter <= 25:
+        return
+    earlier, _ = fit(
+        problem, solver=solver, tol=1e-12, max_iter=n_iter - max(25, n_iter // 5)
+    )
+    final = objective64(problem, clf)
+    # near the optimum, float32 coefficients round the objective by about
+    # 1e-14 of itself (their rounding squared); a fit that makes progress
+    # gains more than 1e-10 in a fifth of its iterations (measured: at least
+    # 6e-8 over the generator's problems)
+    assert objective64(problem, earlier) - final > 1e-10 * abs(final), n_iter
 
 
 def issue_data(storage):

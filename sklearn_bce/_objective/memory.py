@@ -23,7 +23,7 @@ from .kernels import (
 )
 from .moments import weighted_feature_moments
 
-__all__ = ["THREADED_ROWS", "InMemoryBackend", "thread_count"]
+__all__ = ["SMALL_CSC_COPY", "THREADED_ROWS", "InMemoryBackend", "thread_count"]
 
 #: Fewest rows for which :meth:`InMemoryBackend.parallel` runs the kernel's row
 #: blocks on threads.
@@ -33,6 +33,12 @@ THREADED_ROWS = 8192
 #: columns before it converts ``X`` to CSC once (each pass costs a fraction of
 #: the conversion).
 CSR_COLUMN_PASSES = 6
+
+#: Largest CSC ``X`` (bytes of its values and indices) of which the automatic
+#: choice of solver lets Newton's method make a CSR copy for its Hessians: a
+#: copy this small costs nothing next to a machine's memory, and L-BFGS can
+#: crawl on small wide data.
+SMALL_CSC_COPY = 1 << 22
 
 
 def thread_count(n_jobs):
@@ -209,17 +215,20 @@ class InMemoryBackend:
         )
 
     def hessian_work(self):
-        """Multiply-adds of one problem's Hessian (``inf`` for CSC input).
+        """Multiply-adds of one problem's Hessian (``inf`` for larger CSC input).
 
-        CSC input has Hessians only on a CSR copy of ``X``: ``inf`` keeps the
-        automatic choice from making that copy (the fit's extra memory stays a
-        fraction of ``X``); ``solver='newton-cholesky'`` makes it when asked.
+        CSC input has Hessians only on a CSR copy of ``X``: above
+        ``SMALL_CSC_COPY`` bytes, ``inf`` keeps the automatic choice from making
+        that copy (the fit's extra memory stays a fraction of ``X``);
+        ``solver='newton-cholesky'`` makes it when asked.
         """
         X = self.X
         if sp.issparse(X):
-            if X.format != "csr":
+            if X.format != "csr" and self.nbytes > SMALL_CSC_COPY:
                 return np.inf
-            lengths = np.diff(X.indptr).astype(np.float64)
+            lengths = np.bincount(X.indices, minlength=X.shape[0]).astype(
+                np.float64
+            ) if X.format != "csr" else np.diff(X.indptr).astype(np.float64)
             return float(lengths @ lengths)
         return float(X.shape[0]) * X.shape[1] ** 2
 

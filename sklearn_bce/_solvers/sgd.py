@@ -323,7 +323,10 @@ class _Run:
         p = objective.positive_fraction()
         self.single = (p <= 0) | (p >= 1)
         self.stalled = np.zeros(K, dtype=bool)  # stopped on the plateau rule
-        self.lowest = NoImprovement(opt, 0.0, 1)  # the lowest optimality so far
+        self.halved = opt.copy()  # the optimality at the last halving
+        # below this the gradient's halvings are the dtype's rounding (the
+        # coefficients, in the data's dtype, no longer change the objective)
+        self.opt_floor = self.rounding * opt
         self.n_iter_no_change = n_iter_no_change
         self.n_iter = np.zeros(K, dtype=np.int32)
         self.validation = validation
@@ -352,9 +355,9 @@ class _Run:
     def variance_reduced_epoch(self, n_epoch):
         """One SVRG epoch, kept for the problems whose objective it lowered.
 
-        Returns the problems whose epoch was undone: their step was too long,
-        which says nothing of convergence, so the epoch does not count towards
-        ``n_iter_no_change``.
+        Returns the problems whose epoch was undone because their step was too
+        long (the objective rose by more than rounding), which says nothing of
+        convergence, so the epoch does not count towards ``n_iter_no_change``.
         """
         objective, active = self.objective, self.active
         H = H_act = None
@@ -393,7 +396,9 @@ class _Run:
         self.trust = np.where(failed, self.trust * _SHRINK, self.trust)
         self.trust = np.where(ok, np.minimum(1.0, self.trust * _GROW), self.trust)
         self.point = self.theta
-        return failed
+        # an epoch undone within rounding of the objective is not a step too
+        # long but the dtype's precision: it counts as one without progress
+        return failed & (F_new > level)
 
     def plain_epoch(self):
         """One epoch of plain SGD (averaged if asked); no epoch is excused."""
@@ -441,9 +446,13 @@ class _Run:
             )
         if self.auto and self.validation is None:
             # The objective's relative decrease is far below tol long before the
-            # gradient meets its tolerance: an epoch that brings the full
-            # gradient to a new low is progress.
-            self.monitor.restart(self.lowest.update(opt, active))
+            # gradient meets its tolerance: an epoch that halves the full
+            # gradient's lowest value since the last halving is progress (a new
+            # low by rounding alone is not, as in Newton's method, nor one
+            # below the rounding of the starting gradient)
+            halved = active & (opt <= 0.5 * self.halved) & (opt > self.opt_floor)
+            self.halved = np.where(halved, opt, self.halved)
+            self.monitor.restart(halved)
         # the gradient met its tolerance, and the last epoch lowered the
         # objective little enough that little more is to come (SETTLE)
         # (a problem with a single class has no minimum: its objective falls
