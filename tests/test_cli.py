@@ -36,6 +36,7 @@ from sklearn_bce.cli import (
     categorical_as_strings,
     cross_validate_models,
     fits_over_C,
+    load_csv,
     load_default_data,
     load_model,
     main,
@@ -519,6 +520,8 @@ def test_more_than_two_classes_compare_like_with_like(tmp_path):
     [
         ("missing", None, "target column 'missing' is not in"),
         ("label", ["a"] * 12, "needs at least two classes"),
+        ("label", [np.nan] * 12,
+         "has no data rows with a target: 'label' is missing in all 12 rows"),
         ("label", np.linspace(0, 1, 12), "looks continuous"),
         ("label", ["a"] * 11 + ["b"], "smallest class has 1 samples"),
     ],
@@ -533,6 +536,47 @@ def test_csv_target_errors_are_clear(tmp_path, column, values, message):
     assert status == 2
     assert stderr.startswith("sklearn-bce: error:") and message in stderr
     assert stdout == ""
+
+
+def test_csv_with_a_header_only_says_no_data_rows(tmp_path):
+    (tmp_path / "t.csv").write_text("x,label\n")
+    status, stdout, stderr = run_main(["--data", tmp_path / "t.csv", "--target",
+                                       "label", "--out", tmp_path])
+    assert status == 2 and stdout == ""
+    assert stderr == f"sklearn-bce: error: {tmp_path / 't.csv'} has no data rows, " \
+        "only a header\n"
+
+
+@pytest.mark.parametrize("sep, decimal, read_as", [
+    (";", ",", " (separated by ';', decimal commas)"),
+    (";", ".", " (separated by ';')"),
+    ("\t", ".", " (separated by tabs)"),
+    ("|", ".", " (separated by '|')"),
+    (",", ".", ""),
+])
+def test_csv_separators_are_detected(tmp_path, sep, decimal, read_as):
+    df = mixed_table()
+    df["note"] = "a;b|c"  # text with other separators in a comma-separated file
+    df.to_csv(tmp_path / "t.csv", sep=sep, decimal=decimal, index=False)
+    df.to_csv(tmp_path / "commas.csv", index=False)
+    X, y, description = load_csv(tmp_path / "t.csv", "outcome")
+    X_commas, y_commas, _ = load_csv(tmp_path / "commas.csv", "outcome")
+    pd.testing.assert_frame_equal(X, X_commas)
+    np.testing.assert_array_equal(y, y_commas)
+    assert description.startswith(
+        f"{tmp_path / 't.csv'}{read_as}: 240 samples, 4 numeric and 3 other "
+        "feature columns, target 'outcome' with 2 classes"
+    )
+
+
+def test_csv_read_as_one_column_says_so(tmp_path):
+    (tmp_path / "t.csv").write_text("x:label\n1:a\n2:b\n")
+    status, _, stderr = run_main(["--data", tmp_path / "t.csv", "--target", "label"])
+    assert status == 2
+    assert ("target column 'label' is not in" in stderr
+            and "its columns are: x:label (the file was read as one column: are "
+            "its columns separated by something other than commas, semicolons, "
+            "tabs or vertical bars?)" in stderr)
 
 
 def test_missing_target_error_lists_the_columns(tmp_path):

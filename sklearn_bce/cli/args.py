@@ -63,7 +63,8 @@ def build_parser():
     )
     parser.add_argument(
         "--data", metavar="FILE.csv",
-        help="your own table (CSV with a header row) instead of the embedded data",
+        help="your own table (CSV with a header row, separated by commas, "
+        "semicolons, tabs or vertical bars) instead of the embedded data",
     )
     parser.add_argument(
         "--target", metavar="COLUMN",
