@@ -750,6 +750,41 @@ def test_fits_over_C_are_fitted_classifiers_of_each_C():
         assert fitted.solver_ == "newton-cholesky" and fitted.n_features_in_ == 30
 
 
+@pytest.mark.parametrize("Cs, best, note", [
+    ([0.1, 1, 10], 0, "note: the chosen C = 0.1 is the smallest value searched, so "
+     "the best C may be smaller; widen the grid, for instance --C "
+     "0.001,0.01,0.1,1,10"),
+    ([0.1, 1, 10], 2, "note: the chosen C = 10 is the largest value searched, so "
+     "the best C may be larger; widen the grid, for instance --C "
+     "0.1,1,10,100,1000"),
+    ([0.1, 1, 10], 1, None),
+    ([0.1, 1, np.inf], 1, None),  # inf is beyond 1
+    ([0.1, 1, np.inf], 2, None),  # no penalty cannot be widened
+    ([1.0], 0, None),
+])
+def test_edge_note_suggests_a_wider_grid(Cs, best, note):
+    from sklearn_bce.cli import build_parser
+    from sklearn_bce.cli.search import edge_note
+
+    scores = np.full((len(Cs), 3), -1.0)
+    scores[best] = -0.5
+    assert edge_note(CSearch(Cs, scores, np.ones_like(scores))) == note
+    if note is not None:  # the suggestion is a valid grid holding the old one
+        grid = build_parser().parse_args(["--C", note.split("--C ")[1]]).Cs
+        assert set(Cs) < set(grid)
+
+
+def test_run_suggests_a_wider_grid_at_its_edge(tmp_path):
+    status, stdout, stderr = run_main(
+        ["--C", "3,10", "--cv", 2, "--out", tmp_path, "--quiet"]
+    )
+    assert status == 0, stderr
+    assert stdout.splitlines()[-1] == (
+        "note: the chosen C = 3 is the smallest value searched, so the best C "
+        "may be smaller; widen the grid, for instance --C 0.03,0.3,3,10"
+    )
+
+
 def test_ties_go_to_the_first_C_as_in_grid_search():
     # equal means of -0.25, exactly in binary floating point
     scores = np.array([[-0.375, -0.125], [-0.125, -0.375], [-0.3125, -0.1875],

@@ -17,7 +17,13 @@ from .model import categorical_columns, make_model, reference_levels
 from .persistence import load_model, save_model
 from .plots import write_plots
 from .progress import ConvergenceNotes, Progress
-from .search import chosen_C, cross_validate_models, format_table, search_C
+from .search import (
+    chosen_C,
+    cross_validate_models,
+    edge_note,
+    format_table,
+    search_C,
+)
 
 
 def _load_data(args, progress):
@@ -159,6 +165,9 @@ def run(args, progress, stdout=None):
     print(format_table(rows), file=stdout, flush=True)
     if len(rows) > 2:
         print(MULTICLASS_NOTE, file=stdout, flush=True)
+    widen = edge_note(search)
+    if widen is not None:
+        print(widen, file=stdout, flush=True)
     table_error = None
     if coef_table:
         kind = cov or "nonrobust"

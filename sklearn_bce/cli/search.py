@@ -296,6 +296,36 @@ def chosen_C(search):
     return search.best_params_[C_PARAM]
 
 
+def edge_note(search):
+    """A line suggesting a wider grid when the chosen ``C`` is at its edge.
+
+    When the chosen ``C`` is the smallest or the largest finite value of a grid
+    of two or more, the best ``C`` may lie beyond it. ``C = inf`` (no penalty)
+    is an edge that cannot be widened.
+
+    Parameters
+    ----------
+    search : CSearch
+        Returned by :func:`search_C`.
+
+    Returns
+    -------
+    note : str or None
+        None when the chosen ``C`` is inside the grid.
+    """
+    C = chosen_C(search)
+    Cs = sorted(search.Cs_)
+    if len(Cs) < 2 or np.isinf(C) or C not in (Cs[0], Cs[-1]):
+        return None
+    if C == Cs[0]:
+        side, direction, wider = "smallest", "smaller", [C / 100, C / 10, *Cs]
+    else:
+        side, direction, wider = "largest", "larger", [*Cs, C * 10, C * 100]
+    grid = ",".join(f"{c:g}" for c in wider)
+    return (f"note: the chosen C = {C:g} is the {side} value searched, so the best "
+            f"C may be {direction}; widen the grid, for instance --C {grid}")
+
+
 def cross_validate_models(models, X, y, *, folds, progress=None):
     """Cross-validate several models on the same folds.
 
