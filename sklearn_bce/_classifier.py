@@ -117,7 +117,12 @@ class BCELogisticClassifier(
         Newton's method, both count towards it. A fit that reaches it before
         meeting ``tol`` (for L-BFGS, also one whose gradient met ``tol`` but
         whose model still predicts a decrease, see ``tol``) has not converged
-        and warns (``ConvergenceWarning``).
+        and warns (``ConvergenceWarning``). ``max_iter=0`` runs no solver, as
+        for ``LogisticRegression``: the fit keeps the solver's starting point,
+        that is zero coefficients (or the previous fit's with
+        ``warm_start=True``) and intercepts at each problem's prior log-odds
+        (0 for ``solver='sgd'``, which starts there), with ``n_iter_`` zeros and
+        a ``ConvergenceWarning``.
 
     solver : {'auto', 'lbfgs', 'newton-cholesky', 'cd', 'sgd'}, default='auto'
         Algorithm used to minimise the objective; all minimise the same objective
@@ -402,7 +407,7 @@ class BCELogisticClassifier(
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "solver": [StrOptions({"auto", *SOLVERS})],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],

@@ -120,7 +120,9 @@ class BCELogisticClassifierCV(
         :class:`~sklearn_bce.BCELogisticClassifier`).
 
     max_iter : int, default=100
-        Maximum number of solver iterations of every fit.
+        Maximum number of solver iterations of every fit; 0 keeps every fit at
+        its starting point, with a ``ConvergenceWarning`` (see
+        :class:`~sklearn_bce.BCELogisticClassifier`).
 
     class_weight : dict or 'balanced', default=None
         As in :class:`~sklearn_bce.BCELogisticClassifier`; ``'balanced'`` weights

@@ -14,6 +14,7 @@ Whatever holds the data, a fit is::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils.validation import validate_data
 
@@ -34,7 +36,7 @@ from ._diagnostics import (
 )
 from ._objective import InMemoryBackend, Objective, Penalty
 from ._objective.array_api import to_numpy
-from ._solvers import get_solver, lbfgs_then_newton
+from ._solvers import SolverResult, get_solver, lbfgs_then_newton
 from ._solvers.stream import stream_average
 from ._sparse_coef import dense_coef
 from ._targets import check_targets, encode_targets, validate_sample_weight
@@ -46,6 +48,7 @@ __all__ = [
     "check_sgd_schedule",
     "fit",
     "in_memory_data",
+    "not_started",
     "prepare_in_memory",
     "restored_on_error",
     "run_solver",
@@ -397,7 +400,8 @@ def run_solver(
 
     Warns (``ConvergenceWarning``) when the solver did not meet its tolerance,
     then settles the directions that only the penalty curves (see
-    ``Objective.settle_flat_directions``).
+    ``Objective.settle_flat_directions``). With ``max_iter=0`` the solver does
+    not run: see :func:`not_started`.
 
     Parameters
     ----------
@@ -423,6 +427,8 @@ def run_solver(
     result : SolverResult
         The solver's report.
     """
+    if estimator.max_iter == 0:
+        return not_started(objective, name, theta0)
     backend = objective.backend
     solver = get_solver(name, objective)
     options = _solver_options(estimator, name, objective, data.validation)
@@ -449,6 +455,46 @@ def run_solver(
             estimator.tol, data.dtype,
         )
     return objective.settle_flat_directions(result.x), result
+
+
+def not_started(objective, name, theta0):
+    """The outcome of a fit with ``max_iter=0``: its starting point, unchanged.
+
+    As for ``LogisticRegression(max_iter=0)``, no iteration is made and the fit
+    warns (``ConvergenceWarning``); no convergence test is made either, so the
+    warning comes even where the start happens to be the optimum. Nothing is
+    computed on the data beyond the starting point itself.
+
+    Parameters
+    ----------
+    objective : Objective
+        The objective the solver would minimise.
+    name : str
+        The solver that would run.
+    theta0 : ndarray of shape (n_params,)
+        The starting point (see :func:`start_point`).
+
+    Returns
+    -------
+    theta : ndarray of shape (n_params,)
+        ``theta0``, as float64.
+    result : SolverResult
+        No iterations (``n_iter`` zeros, empty histories), not converged.
+    """
+    theta = np.array(theta0, dtype=np.float64)
+    result = SolverResult(
+        x=theta, n_iter=np.zeros(objective.K, dtype=np.int32), converged=False,
+        fun=np.nan, grad_norm=np.nan, stop="max_iter",
+        message="max_iter=0: no iterations",
+    )
+    result.validation_history = []
+    warnings.warn(
+        f"{name} made no iterations (max_iter=0): the coefficients are the "
+        "solver's starting point (see max_iter), not a minimum of the "
+        "objective. Increase max_iter to fit the model.",
+        ConvergenceWarning, stacklevel=3,
+    )
+    return theta, result
 
 
 def check_fit_parameters(estimator):

@@ -389,7 +389,7 @@ def test_not_fitted_raises():
     [
         ({"C": 0}, "'C' parameter"),
         ({"C": -1.0}, "'C' parameter"),
-        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"max_iter": -1}, "'max_iter' parameter"),
         ({"solver": "newton"}, "'solver' parameter"),
         ({"tol": -1.0}, "'tol' parameter"),
         ({"class_weight": "auto"}, "'class_weight' parameter"),
@@ -905,3 +905,153 @@ def test_objective_doc_example_agrees_with_logistic_regression():
     # and ours against the exact optimum (reached: 3.1e-15, coefficients near 1)
     exact = lr_reference(X, y, 0.5, tol=EXACT_TOL)
     np.testing.assert_allclose(ours.coef_, exact.coef_, rtol=0, atol=3e-14)
+
+
+# --------------------------------------------------------------------- max_iter=0
+ALL_SOLVERS = ["auto", "lbfgs", "newton-cholesky", "cd", "sgd"]
+
+
+def _unfitted_problem(n_classes):
+    """Uneven classes and weights, so that the prior log-odds are not zero."""
+    X, y = DATASETS["iris" if n_classes == 3 else "breast_cancer"]()
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, y.size)
+    return X, y, sw
+
+
+def _prior_log_odds(y, sw, classes):
+    """log(p / (1 - p)) of the weighted fraction p of each problem's positives."""
+    positives = [classes[1]] if classes.size == 2 else classes
+    p = np.array([sw[y == c].sum() / sw.sum() for c in positives])
+    return np.log(p / (1 - p)), p
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("solver", ALL_SOLVERS)
+def test_max_iter_0_returns_the_starting_point(solver, n_classes):
+    # As LogisticRegression(max_iter=0): no iteration, zero coefficients, a
+    # ConvergenceWarning. Tools that sweep max_iter from 0 need it. (Its lbfgs
+    # is no reference: scipy's L-BFGS-B makes one iteration at maxiter=0, and
+    # the fit reports n_iter_ 0 all the same.)
+    X, y, sw = _unfitted_problem(n_classes)
+    clf = BCELogisticClassifier(solver=solver, max_iter=0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"no iterations \(max_iter=0\)"):
+        clf.fit(X, y, sample_weight=sw)
+    lr = LogisticRegression(solver="newton-cholesky", max_iter=0)
+    with pytest.warns(ConvergenceWarning):
+        lr.fit(X, y, sample_weight=sw)
+    K = 1 if n_classes == 2 else n_classes
+    assert lr.coef_.shape == clf.coef_.shape == (K, X.shape[1])
+    np.testing.assert_array_equal(clf.coef_, lr.coef_)  # zeros
+    np.testing.assert_array_equal(lr.n_iter_, 0)
+    np.testing.assert_array_equal(clf.n_iter_, np.zeros(K))
+    assert clf.n_iter_.shape == (K,)
+    assert clf.solver_ == solver or solver == "auto"
+    assert "+" not in clf.solver_  # no hand-over without iterations
+    # LogisticRegression starts its intercept at 0; ours starts at the prior
+    # log-odds (the best constant model), except SGD, which starts at 0.
+    logit, p = _prior_log_odds(y, sw, clf.classes_)
+    if clf.solver_ == "sgd":
+        np.testing.assert_array_equal(clf.intercept_, 0.0)
+        assert clf.loss_curve_ == []
+        p = np.full(K, 0.5)
+    else:
+        np.testing.assert_allclose(clf.intercept_, logit, rtol=1e-12, atol=1e-15)
+    # the model predicts, with the constant probabilities of its start
+    proba = clf.predict_proba(X)
+    assert proba.shape == (X.shape[0], n_classes)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    expected = np.r_[1 - p, p] if K == 1 else p / p.sum()
+    np.testing.assert_allclose(proba, np.tile(expected, (X.shape[0], 1)), rtol=1e-9)
+    assert set(clf.predict(X)) <= set(clf.classes_)
+    assert np.isfinite(clf.decision_function(X)).all()
+
+
+@pytest.mark.parametrize("solver", ALL_SOLVERS)
+def test_max_iter_0_without_intercept_is_all_zeros(solver):
+    X, y, _ = _unfitted_problem(3)
+    clf = BCELogisticClassifier(solver=solver, max_iter=0, fit_intercept=False)
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, 0.0)
+    np.testing.assert_array_equal(clf.intercept_, 0.0)
+    np.testing.assert_allclose(clf.predict_proba(X), 1 / 3)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("solver", ALL_SOLVERS)
+def test_max_iter_0_with_warm_start_keeps_the_previous_fit(solver, n_classes):
+    X, y, sw = _unfitted_problem(n_classes)
+    clf = BCELogisticClassifier(solver=solver, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=sw)
+    coef, intercept = clf.coef_.copy(), clf.intercept_.copy()
+    clf.set_params(max_iter=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        clf.fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(clf.coef_, coef, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(clf.intercept_, intercept, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(clf.n_iter_, 0)
+
+
+def test_max_iter_0_in_float32_and_on_sparse_input():
+    X, y, _ = _unfitted_problem(2)
+    for data in (X.astype(np.float32), sp.csr_matrix(X), sp.csc_matrix(X)):
+        clf = BCELogisticClassifier(max_iter=0)
+        with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+            clf.fit(data, y)
+        assert clf.coef_.dtype == data.dtype
+        np.testing.assert_array_equal(clf.coef_, 0.0)
+        logit, _ = _prior_log_odds(y, np.ones(y.size), clf.classes_)
+        np.testing.assert_allclose(
+            clf.intercept_, logit, rtol=1e-6 if data.dtype == np.float32 else 1e-12
+        )
+
+
+def test_max_iter_0_does_not_change_partial_fit():
+    # partial_fit makes one epoch per call whatever max_iter is
+    X, y, _ = _unfitted_problem(3)
+    fits = []
+    for max_iter in (0, 100):
+        clf = BCELogisticClassifier(solver="sgd", max_iter=max_iter, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for _ in range(2):
+                clf.partial_fit(X, y, classes=np.unique(y))
+        fits.append(clf)
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    np.testing.assert_array_equal(fits[0].intercept_, fits[1].intercept_)
+    np.testing.assert_array_equal(fits[0].n_iter_, [2, 2, 2])
+    assert fits[0].loss_curve_ == fits[1].loss_curve_
+
+
+def test_max_iter_0_continues_with_partial_fit():
+    # a fit with max_iter=0 is a starting point that partial_fit goes on from
+    X, y, _ = _unfitted_problem(2)
+    clf = BCELogisticClassifier(solver="sgd", max_iter=0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=0"):
+        clf.fit(X, y)
+    clf.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.n_iter_, [1])
+    assert len(clf.loss_curve_) == 1
+    assert np.any(clf.coef_ != 0)
+
+
+def test_max_iter_0_in_a_sweep_and_in_the_cv_estimator():
+    from sklearn_bce import BCELogisticClassifierCV
+
+    X, y, _ = _unfitted_problem(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = [
+            log_loss(y, BCELogisticClassifier(max_iter=m).fit(X, y).predict_proba(X))
+            for m in (0, 1, 5, 100)
+        ]
+        cv = BCELogisticClassifierCV(Cs=3, cv=3, max_iter=0).fit(X, y)
+    assert scores[0] > scores[-1]
+    # the loss of max_iter=0 is that of the class frequencies
+    p = np.bincount(y) / y.size
+    assert scores[0] == pytest.approx(-np.mean(np.log(p[y])), rel=1e-9)
+    np.testing.assert_array_equal(cv.coef_, 0.0)
+    np.testing.assert_array_equal(cv.n_iter_, 0)
+    assert cv.predict_proba(X).shape == (y.size, 3)

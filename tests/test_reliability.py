@@ -182,7 +182,7 @@ C_RANGE = r"'C' parameter .* must be a float in the range \(0(\.0)?, inf\]"
     [
         ({"C": 0.0}, C_RANGE),
         ({"C": -2.0}, C_RANGE),
-        ({"max_iter": 0}, "'max_iter' parameter .* range \\[1, inf\\)"),
+        ({"max_iter": -1}, "'max_iter' parameter .* range \\[0, inf\\)"),
         ({"solver": "newton"}, "'solver' parameter .* among .*'lbfgs'.*Got 'newton'"),
         (
             {"class_weight": {0: 1.0, "spam": 2.0}},
