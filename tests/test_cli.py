@@ -163,13 +163,82 @@ def test_saved_model_predicts_from_csv(default_run, tmp_path, capsys):
     assert main(["predict", str(out / "model.skops"), str(tmp_path / "rows.csv")]) == 0
     printed = pd.read_csv(io.StringIO(capsys.readouterr().out))
     expected = model.predict_proba(data.data.iloc[::50])
-    np.testing.assert_allclose(printed[["proba_0", "proba_1"]], expected, rtol=1e-6)
+    # written with six significant digits
+    np.testing.assert_allclose(printed[["proba_0", "proba_1"]], expected, rtol=5e-6)
     np.testing.assert_array_equal(printed["prediction"], expected.argmax(axis=1))
 
     target = tmp_path / "proba.csv"
     argv = ["predict", out / "model.skops", tmp_path / "rows.csv", "-o", target]
     assert run_main(argv)[0] == 0
     pd.testing.assert_frame_equal(pd.read_csv(target), printed)
+
+
+def test_predict_carries_ids_and_says_what_it_wrote(default_run, tmp_path):
+    out = default_run[3]
+    data = load_breast_cancer(as_frame=True)
+    rows = data.data.iloc[::50].copy()
+    ids = [f"{i:03d}" for i in range(len(rows))]  # "007" is kept as written
+    rows.insert(0, "patient", ids)
+    rows.to_csv(tmp_path / "rows.csv", sep=";", index=False)
+    model = load_model(out / "model.skops")
+    target = tmp_path / "proba.csv"
+
+    status, stdout, stderr = run_main([
+        "predict", out / "model.skops", tmp_path / "rows.csv", "--id", "patient",
+        "-o", target,
+    ])
+    assert status == 0 and stdout == ""
+    assert stderr == f"wrote 12 predictions (2 classes) to {target}\n"
+    written = pd.read_csv(target, dtype={"patient": str})
+    assert list(written.columns) == ["patient", "prediction", "proba_0", "proba_1"]
+    assert written["patient"].tolist() == ids
+    expected = model.predict_proba(data.data.iloc[::50])
+    np.testing.assert_allclose(written[["proba_0", "proba_1"]], expected,
+                               rtol=5e-6, atol=0)
+    np.testing.assert_array_equal(written["prediction"], expected.argmax(axis=1))
+    # six significant digits, not the seventeen of a float's repr
+    for line in target.read_text().splitlines()[1:]:
+        for value in line.split(",")[2:]:
+            mantissa = value.split("e")[0].replace(".", "").lstrip("0")
+            assert len(mantissa) <= 6, line
+
+    status, stdout, stderr = run_main([
+        "predict", out / "model.skops", tmp_path / "rows.csv", "--id", "patient",
+    ])
+    assert status == 0
+    assert stderr == "wrote 12 predictions (2 classes) to standard output\n"
+    pd.testing.assert_frame_equal(
+        pd.read_csv(io.StringIO(stdout), dtype={"patient": str}), written
+    )
+
+    status, _, stderr = run_main([
+        "predict", out / "model.skops", tmp_path / "rows.csv", "--id", "name",
+    ])
+    assert status == 2 and "--id column 'name' is not in" in stderr
+
+
+def test_predict_rounds_only_the_probabilities(tmp_path):
+    # a model fitted on an array (no column names) with float labels of many
+    # digits: the labels and the IDs are written as they are
+    from sklearn_bce.cli import save_model
+
+    X, y = make_classification(n_samples=60, n_features=3, n_redundant=0,
+                               random_state=0)
+    labels = np.array([1234567.0, 7654321.0])[y]  # "1.23457e+06" at 6 digits
+    model = make_pipeline(StandardScaler(), BCELogisticClassifier()).fit(X, labels)
+    save_model(model, tmp_path / "m.skops")
+    rows = pd.DataFrame(X, columns=["a", "b", "c"])
+    rows.insert(1, "key", np.arange(60) + 0.123456789)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    status, stdout, stderr = run_main(["predict", tmp_path / "m.skops",
+                                       tmp_path / "rows.csv", "--id", "key"])
+    assert status == 0, stderr
+    written = pd.read_csv(io.StringIO(stdout), dtype=str)
+    assert written["key"].tolist() == [str(k) for k in rows["key"]]
+    expected = model.predict(X)
+    assert written["prediction"].tolist() == [str(v) for v in expected]
+    np.testing.assert_allclose(written[written.columns[2:]].astype(float),
+                               model.predict_proba(X), rtol=5e-6, atol=0)
 
 
 def test_predict_into_a_closed_pipe_exits_quietly(default_run, tmp_path):
@@ -224,7 +293,8 @@ def test_csv_with_categorical_and_missing_values(tmp_path):
     proba = pd.read_csv(tmp_path / "p.csv")
     assert list(proba.columns) == ["prediction", "proba_no", "proba_yes"]
     assert len(proba) == 30
-    np.testing.assert_allclose(proba[["proba_no", "proba_yes"]].sum(axis=1), 1)
+    np.testing.assert_allclose(proba[["proba_no", "proba_yes"]].sum(axis=1), 1,
+                               rtol=1e-5)
     assert set(proba["prediction"]) <= {"yes", "no"}
 
 
@@ -928,6 +998,19 @@ def test_convergence_warnings_become_one_note():
         "note: 3 fits of the grid search stopped before converging; the first "
         "said: stopped 0\n"
     )
+
+
+def test_usage_names_predict():
+    text = io.StringIO()
+    with pytest.raises(SystemExit) as exc, contextlib.redirect_stdout(text):
+        main(["--help"])
+    assert exc.value.code == 0
+    usage = text.getvalue().split("\n\n")[0]
+    assert usage.startswith("usage: sklearn-bce [-h] [--data FILE.csv]")
+    predict_line = next(line for line in usage.splitlines()
+                        if "sklearn-bce predict" in line)
+    assert predict_line.startswith("       sklearn-bce predict [-h]")
+    assert "--id COLUMN" in usage and "MODEL.skops FILE.csv" in usage
 
 
 def test_bad_arguments_exit_with_status_2():

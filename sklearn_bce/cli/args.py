@@ -57,7 +57,8 @@ def build_parser():
         ),
         epilog=(
             "To apply a saved model: sklearn-bce predict MODEL.skops FILE.csv "
-            "[--output PROBA.csv]. Plots, CSV input and --save need matplotlib, "
+            "[--id COLUMN] [--output PROBA.csv] (sklearn-bce predict --help "
+            "describes it). Plots, CSV input and --save need matplotlib, "
             f"pandas and skops; {EXTRA_HINT}."
         ),
     )
@@ -124,6 +125,10 @@ def build_parser():
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
+    # the usage line names both forms of the command
+    usage = parser.format_usage().removeprefix("usage: ").rstrip()
+    predict = build_predict_parser().format_usage().removeprefix("usage: ").rstrip()
+    parser.usage = f"{usage}\n       {predict}"
     return parser
 
 
@@ -139,7 +144,10 @@ def build_predict_parser():
         description=(
             "Load a pipeline saved with 'sklearn-bce --save' (only after checking "
             "that it holds nothing but scikit-learn and sklearn-bce types) and write "
-            "the class probabilities of every row of a CSV file."
+            "the predicted class and the class probabilities (six significant "
+            "digits) of every row of a CSV file (separated by commas, semicolons, "
+            "tabs or vertical bars), then say on standard error how many rows it "
+            "wrote."
         ),
     )
     parser.add_argument("model", metavar="MODEL.skops", help="a saved pipeline")
@@ -147,5 +155,10 @@ def build_predict_parser():
     parser.add_argument(
         "--output", "-o", metavar="PROBA.csv",
         help="write the probabilities here instead of to standard output",
+    )
+    parser.add_argument(
+        "--id", metavar="COLUMN",
+        help="copy this column of FILE.csv (row identifiers) into the output, "
+        "first, as written",
     )
     return parser

@@ -10,7 +10,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .args import build_parser, build_predict_parser
-from .data import categorical_as_strings, load_csv, load_default_data, read_table
+from .data import (
+    categorical_as_strings,
+    describe_format,
+    load_csv,
+    load_default_data,
+    one_column_hint,
+    read_table,
+)
 from .errors import EXTRA_HINT, CommandError, import_optional, require_optional
 from .inference import coef_table_of, format_coef_table
 from .model import categorical_columns, make_model, reference_levels
@@ -200,11 +207,43 @@ def run(args, progress, stdout=None):
     return result
 
 
-def predict(argv, stdout=None):
-    """``sklearn-bce predict MODEL.skops FILE.csv [--output PROBA.csv]``.
+#: How ``sklearn-bce predict`` writes the probabilities: six significant digits.
+PROBA_FORMAT = "%.6g"
 
-    Writes one row per input row: the predicted class, then the probability of
-    each class (columns ``proba_<class>``).
+
+def _predict_input(args, model):
+    """The rows to predict, as the model needs them, and the ID column."""
+    names = getattr(model, "feature_names_in_", None)
+    # IDs are carried through as written ("007" stays "007"), unless the model
+    # also uses the column as a feature
+    as_text = args.id is not None and (names is None or args.id not in names)
+    df = read_table(args.data, dtype={args.id: str} if as_text else None)
+    ids = None
+    if args.id is not None:
+        if args.id not in df.columns:
+            raise CommandError(
+                f"--id column {args.id!r} is not in {args.data}; its columns are: "
+                + ", ".join(map(str, df.columns)) + one_column_hint(df)
+            )
+        ids = df[args.id]
+    if names is None:
+        return df.drop(columns=[args.id] if as_text else []).to_numpy(), ids
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        raise CommandError(
+            f"{args.data}{describe_format(df)} lacks columns the model was trained "
+            "on: " + ", ".join(map(str, missing)) + one_column_hint(df)
+        )
+    return categorical_as_strings(df[list(names)], categorical_columns(model)), ids
+
+
+def predict(argv, stdout=None):
+    """``sklearn-bce predict MODEL.skops FILE.csv [--id COLUMN] [-o PROBA.csv]``.
+
+    Writes one row per input row: the ID column (with ``--id``), the predicted
+    class, then the probability of each class (columns ``proba_<class>``), with
+    six significant digits (:data:`PROBA_FORMAT`); then says on standard error
+    how many predictions it wrote, and where.
 
     Parameters
     ----------
@@ -221,27 +260,35 @@ def predict(argv, stdout=None):
     args = build_predict_parser().parse_args(argv)
     pd = require_optional("pandas", "reading CSV files")
     model = load_model(args.model)
-    df = read_table(args.data)
-    names = getattr(model, "feature_names_in_", None)
-    if names is not None:
-        missing = [c for c in names if c not in df.columns]
-        if missing:
-            raise CommandError(
-                f"{args.data} lacks columns the model was trained on: "
-                + ", ".join(map(str, missing))
-            )
-        X = categorical_as_strings(df[list(names)], categorical_columns(model))
-    else:
-        X = df.to_numpy()
+    X, ids = _predict_input(args, model)
+    if args.id is not None and (args.id == "prediction"
+                                or args.id.startswith("proba_")):
+        raise CommandError(f"--id column {args.id!r} would clash with an output "
+                           "column; rename it in the input")
     try:
         proba = model.predict_proba(X)
     except ValueError as exc:  # e.g. words in a column that was numeric in training
         raise CommandError(f"cannot predict the rows of {args.data}: {exc}") from None
     classes = model.classes_
     result = pd.DataFrame(proba, columns=[f"proba_{c}" for c in classes])
-    result.insert(0, "prediction", classes[np.argmax(proba, axis=1)])
-    result.to_csv(args.output if args.output else (stdout or sys.stdout),
-                  index=False)
+    # as Python objects, so that PROBA_FORMAT rounds the probabilities only
+    # (not float class labels or IDs)
+    labels = classes[np.argmax(proba, axis=1)]
+    result.insert(0, "prediction", np.asarray(labels, dtype=object))
+    if ids is not None:
+        result.insert(0, args.id, np.asarray(ids, dtype=object))
+    out = args.output if args.output else (stdout or sys.stdout)
+    where = args.output if args.output else "standard output"
+    try:
+        result.to_csv(out, index=False, float_format=PROBA_FORMAT)
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise CommandError(f"cannot write to {where}: {exc}") from None
+    if not args.output:
+        out.flush()  # a closed pipe fails here, before the summary
+    print(f"wrote {len(result)} predictions ({len(classes)} classes) to {where}",
+          file=sys.stderr)
     return 0
 
 
