@@ -82,5 +82,6 @@ ax.set_yticks(rows, features)
 ax.invert_yaxis()
 ax.set_xlabel("coefficient (per standard deviation of the feature), 95% interval")
 ax.set_title("Logistic regression coefficients of the breast-cancer data")
-ax.legend(loc="upper right")
+# Below the axes, the legend covers none of the intervals.
+fig.legend(loc="outside lower center", ncols=3)
 plt.show()

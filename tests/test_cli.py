@@ -1026,3 +1026,115 @@ def test_python_dash_m_runs():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("sklearn-bce ")
+
+
+# ------------------------------------------------------------ the plots' layout
+def _drawn(fig):
+    """Lay the figure out as saved, so that extents are those of the file."""
+    fig.draw_without_rendering()
+    return fig
+
+
+def _overlap_area(a, b):
+    """Area shared by two display-space bounding boxes (0 when apart)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(width, 0.0) * max(height, 0.0)
+
+
+@pytest.mark.parametrize("Cs", [[0.01, 0.1, 1.0, 10.0], [0.01, 1.0, np.inf]])
+def test_bce_vs_C_legend_is_off_the_axes(tmp_path, Cs):
+    from sklearn_bce.cli.plots import plot_bce_vs_C
+
+    X, y = load_breast_cancer(return_X_y=True)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = search_C(X, y, folds=folds, Cs=Cs, tabular=False)
+    fig = _drawn(plot_bce_vs_C(search, tmp_path / "bce.png"))
+    assert_png(tmp_path / "bce.png")
+    (ax,) = fig.axes
+    assert ax.get_legend() is None
+    (legend,) = fig.legends
+    labels = sorted(t.get_text() for t in legend.get_texts())
+    assert labels[0].startswith("chosen C = ")
+    assert labels[1] == "mean +/- std over folds"
+    # below the axes, where it covers neither the data nor the axis labels
+    assert _overlap_area(legend.get_window_extent(), ax.get_window_extent()) == 0
+    assert legend.get_window_extent().y1 <= ax.get_tightbbox().y0 + 1e-6
+    assert _overlap_area(legend.get_window_extent(), fig.bbox) > 0  # in the file
+
+
+def test_reliability_lines_of_equal_models_both_show(tmp_path):
+    from sklearn_bce.cli.plots import RELIABILITY_SHIFT, plot_reliability
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0, 1, 400)
+    y = (rng.uniform(0, 1, 400) < p).astype(int)
+    proba = np.column_stack([1 - p, p])
+    # two models with the same probabilities: the worst case for hiding
+    oof = {"BCELogisticClassifier": proba, "LogisticRegression": proba.copy()}
+    fig = _drawn(plot_reliability(y, oof, tmp_path / "rel.png"))
+    assert_png(tmp_path / "rel.png")
+    ax = fig.axes[0]
+    first, second = (c.lines[0] for c in ax.containers)
+    assert first.get_marker() != second.get_marker()
+    assert first.get_linestyle() != second.get_linestyle()
+    # the same bins, drawn RELIABILITY_SHIFT apart, at the same heights
+    np.testing.assert_allclose(
+        second.get_xdata() - first.get_xdata(), RELIABILITY_SHIFT, rtol=1e-9
+    )
+    np.testing.assert_array_equal(first.get_ydata(), second.get_ydata())
+    mean = reliability_bins(y.astype(float), p)[0]  # the bins' mean predictions
+    np.testing.assert_allclose(
+        (first.get_xdata() + second.get_xdata()) / 2, mean, rtol=1e-12
+    )
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()][1:] == list(oof)
+    assert "apart" in legend.get_title().get_text()
+
+
+def test_reliability_of_one_model_is_not_shifted(tmp_path):
+    from sklearn_bce.cli.plots import plot_reliability
+
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0, 1, 300)
+    y = (rng.uniform(0, 1, 300) < p).astype(int)
+    fig = plot_reliability(y, {"only": np.column_stack([1 - p, p])},
+                           tmp_path / "rel.png")
+    (container,) = fig.axes[0].containers
+    np.testing.assert_allclose(
+        container.lines[0].get_xdata(), reliability_bins(y.astype(float), p)[0]
+    )
+    assert fig.axes[0].get_legend().get_title().get_text() == ""
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_sgd_plot_says_the_objective_is_summed(tmp_path, monkeypatch, n_classes):
+    import sklearn_bce.cli.plots as plots
+
+    figures = []
+    make = plots._figure
+
+    def recorded(**kwargs):
+        figures.append(make(**kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(plots, "_figure", recorded)
+    X, y = make_classification(
+        n_samples=300, n_features=5, n_informative=3, n_classes=n_classes,
+        random_state=0,
+    )
+    X = StandardScaler().fit_transform(X)
+    sgd, _ = plot_sgd_convergence(X, y, tmp_path / "sgd.png", C=1.0, seed=0)
+    assert_png(tmp_path / "sgd.png")
+    (fig,) = figures
+    ax = fig.axes[0]
+    said = ax.get_title() + " " + ax.get_ylabel()
+    if n_classes == 3:
+        assert "summed over the 3 one-vs-rest problems" in ax.get_title()
+        assert "summed" in ax.get_ylabel()
+        # the curve drawn is the sum: its last point is the summed objective
+        assert sgd.loss_curve_[-1] == pytest.approx(sgd.objective(X, y), rel=1e-9)
+    else:
+        assert "summed" not in said and "one-vs-rest" not in said

@@ -22,6 +22,11 @@ PLOT_FILES = {
 }
 
 
+#: Sideways shift between the points of two models in the reliability diagram
+#: (models of nearly equal probabilities would hide each other otherwise).
+RELIABILITY_SHIFT = 0.008
+
+
 def _figure(**kwargs):
     from matplotlib.figure import Figure
 
@@ -77,6 +82,13 @@ def plot_reliability(y, oof_proba, path, *, n_bins=10):
         PNG file to write.
     n_bins : int, default=10
         Number of equal-width bins.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure written. Each model has its own marker and line style, and its
+        points are shifted sideways by :data:`RELIABILITY_SHIFT` from the
+        next model's, so that models with nearly equal probabilities all show.
     """
     classes = np.unique(y)
     if classes.size == 2:
@@ -91,17 +103,26 @@ def plot_reliability(y, oof_proba, path, *, n_bins=10):
     ax, hist = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
     ax.plot([0, 1], [0, 1], ls=":", color="grey", label="perfectly calibrated")
     styles = [("o", "-", 2.5), ("s", "--", 1.5), ("^", "-.", 1.5), ("v", ":", 1.5)]
-    for (name, p), (marker, ls, lw) in zip(flat.items(), styles, strict=False):
+    shifts = RELIABILITY_SHIFT * (np.arange(len(flat)) - (len(flat) - 1) / 2)
+    for (name, p), (marker, ls, lw), shift in zip(
+        flat.items(), styles, shifts, strict=False
+    ):
         mean, frac, low, high, _ = reliability_bins(truth, p, n_bins)
-        ax.errorbar(mean, frac, yerr=[frac - low, high - frac], marker=marker,
-                    ls=ls, lw=lw, mfc="none", capsize=3, label=name)
+        ax.errorbar(mean + shift, frac, yerr=[frac - low, high - frac],
+                    marker=marker, ms=7 if marker == "o" else 5, ls=ls, lw=lw,
+                    mfc="none", capsize=3, label=name)
         hist.hist(p, bins=n_bins, range=(0, 1), histtype="step", ls=ls, lw=lw,
                   label=name)
     ax.set(ylabel="observed frequency (95 % interval)", xlim=(0, 1),
            ylim=(-0.02, 1.02), title="Reliability of out-of-fold probabilities")
-    ax.legend(loc="upper left")
+    title = (
+        f"models' points shifted {RELIABILITY_SHIFT:g} apart, so all show"
+        if len(flat) > 1 else None
+    )
+    ax.legend(loc="upper left", title=title, title_fontsize="small")
     hist.set(xlabel=f"predicted {what}", ylabel="samples per bin", yscale="log")
     fig.savefig(path, dpi=100)
+    return fig
 
 
 def plot_bce_vs_C(search, path):
@@ -113,6 +134,11 @@ def plot_bce_vs_C(search, path):
         Returned by :func:`~sklearn_bce.cli.search_C`.
     path : str or Path
         PNG file to write.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure written; its legend is below the axes, off the data.
     """
     res = search.cv_results_
     Cs = np.asarray(res["param_classifier__C"], dtype=float)
@@ -144,8 +170,10 @@ def plot_bce_vs_C(search, path):
         labels = [f"{t:g}" for t in ticks[:-1]] if finite.any() else []
         ax.set_xticks(ticks[-len(labels) - 1:], labels=[*labels, "inf"])
         ax.set_xticks([], minor=True)
-    ax.legend()
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+               ncols=2)
     fig.savefig(path, dpi=100)
+    return fig
 
 
 def plot_sgd_convergence(X, y, path, *, C=1.0, seed=0):
@@ -154,7 +182,9 @@ def plot_sgd_convergence(X, y, path, *, C=1.0, seed=0):
     Fits ``BCELogisticClassifier(solver="sgd")`` and a tightly converged default
     fit (``tol=1e-10``: L-BFGS, finished by Newton's method where it stalls) with
     the same ``C`` on preprocessed data, and plots the SGD ``loss_curve_``
-    together with the optimum's objective value.
+    together with the optimum's objective value. With more than two classes
+    the objective is that of all the one-vs-rest problems, summed, as the
+    title says.
 
     Parameters
     ----------
@@ -194,8 +224,14 @@ def plot_sgd_convergence(X, y, path, *, C=1.0, seed=0):
     ax.plot(epochs, curve, marker=".", label='solver="sgd": loss_curve_')
     ax.axhline(optimum, ls="--", color="k",
                label=f"optimum (tol=1e-10) = {optimum:.5f}")
-    ax.set(ylabel="objective (BCE + L2)",
-           title=f"SGD against the optimum (C = {C:g})")
+    title = f"SGD against the optimum (C = {C:g})"
+    ylabel = "objective (BCE + L2)"
+    K = sgd.coef_.shape[0]
+    if K > 1:
+        kind = "per-label" if sgd.multilabel_ else "one-vs-rest"
+        title += f"\nobjective summed over the {K} {kind} problems"
+        ylabel = "objective (BCE + L2), summed"
+    ax.set(ylabel=ylabel, title=title)
     ax.legend()
     excess = curve - optimum
     gap.plot(epochs, np.where(excess > 0, excess, np.nan), marker=".")
