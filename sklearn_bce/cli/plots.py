@@ -61,7 +61,11 @@ def reliability_bins(y01, proba, n_bins=10):
     z = 1.959964  # 97.5 % quantile of the standard normal
     centre = (frac + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * np.sqrt(frac * (1 - frac) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return mean_pred, frac, centre - half, centre + half, n
+    # the Wilson interval lies in [0, 1] and holds the observed fraction;
+    # rounding can put a limit a hair outside when the fraction is 0 or 1
+    low = np.clip(centre - half, 0.0, frac)
+    high = np.clip(centre + half, frac, 1.0)
+    return mean_pred, frac, low, high, n
 
 
 def plot_reliability(y, oof_proba, path, *, n_bins=10):
