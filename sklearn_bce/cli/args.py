@@ -62,6 +62,18 @@ def build_parser():
             f"pandas and skops; {EXTRA_HINT}."
         ),
     )
+    _add_data_options(parser)
+    _add_search_options(parser)
+    _add_output_options(parser)
+    # the usage line names both forms of the command
+    usage = parser.format_usage().removeprefix("usage: ").rstrip()
+    predict = build_predict_parser().format_usage().removeprefix("usage: ").rstrip()
+    parser.usage = f"{usage}\n       {predict}"
+    return parser
+
+
+def _add_data_options(parser):
+    """The options that say what to fit on and where results go."""
     parser.add_argument(
         "--data", metavar="FILE.csv",
         help="your own table (CSV with a header row, separated by commas, "
@@ -79,6 +91,10 @@ def build_parser():
         "--save", metavar="MODEL.skops",
         help="save the chosen pipeline, refitted on all rows, with skops",
     )
+
+
+def _add_search_options(parser):
+    """The options of the search of C."""
     parser.add_argument(
         "--solver", choices=["auto", "lbfgs", "newton-cholesky", "sgd"],
         default="auto",
@@ -105,6 +121,10 @@ def build_parser():
             "of a grid search; 0 keeps the BLAS library's own default)"
         ),
     )
+
+
+def _add_output_options(parser):
+    """The options of what the command prints."""
     parser.add_argument(
         "--coef-table", action="store_true",
         help=(
@@ -125,11 +145,6 @@ def build_parser():
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
-    # the usage line names both forms of the command
-    usage = parser.format_usage().removeprefix("usage: ").rstrip()
-    predict = build_predict_parser().format_usage().removeprefix("usage: ").rstrip()
-    parser.usage = f"{usage}\n       {predict}"
-    return parser
 
 
 def build_predict_parser():
