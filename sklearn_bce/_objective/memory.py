@@ -226,9 +226,11 @@ class InMemoryBackend:
         if sp.issparse(X):
             if X.format != "csr" and self.nbytes > SMALL_CSC_COPY:
                 return np.inf
-            lengths = np.bincount(X.indices, minlength=X.shape[0]).astype(
-                np.float64
-            ) if X.format != "csr" else np.diff(X.indptr).astype(np.float64)
+            if X.format == "csr":
+                lengths = np.diff(X.indptr)
+            else:  # CSC: the rows' lengths from the stored row indices
+                lengths = np.bincount(X.indices, minlength=X.shape[0])
+            lengths = lengths.astype(np.float64)
             return float(lengths @ lengths)
         return float(X.shape[0]) * X.shape[1] ** 2
 

@@ -139,7 +139,7 @@ class _Problem:
         self.at_precision = False
         self.A = np.empty(0, dtype=np.intp)
         self.z = None  # the logits, set by the first load
-        self.labels = None  # weights, labels and their sums, for the gap
+        self.labels = None  # weights, labels, X'(a y) and X'a, for the gap
         # steps taken, and the number of them when the full gradient was last
         # computed (-1: never)
         self.n_moves, self.checked_at = 0, -1
@@ -165,7 +165,8 @@ class _Problem:
                 R = np.column_stack([self.r, a * y, a])
         sums = objective.residual_gradient(R)
         if self.labels is None:
-            self.labels = a, y, sums[1:] if self.fit_intercept else sums[:0]
+            Xay, Xa = sums[1:] if self.fit_intercept else (None, None)
+            self.labels = a, y, Xay, Xa
         self.data_gradient = sums[0]
         g = self.data_gradient.copy()
         if self.l2:
@@ -194,8 +195,7 @@ class _Problem:
         With an intercept it needs ``X' (a y)`` and ``X' a``, which the first
         full check computed in its pass over ``X``.
         """
-        a, y, sums = self.labels
-        Xay, Xa = sums if self.fit_intercept else (None, None)
+        a, y, Xay, Xa = self.labels
         return duality_gap(
             self.F, expit(self.z), a, y, self.data_gradient, Xay, Xa,
             l1=self.l1, l2=self.l2, fit_intercept=self.fit_intercept,
