@@ -43,7 +43,15 @@ FUSE_BYTES = 2 << 20
 
 
 def bce_sums(
-    X, Y, sw, W, b, fit_intercept=True, cols=None, executor=None, n_threads=1,
+    X,
+    Y,
+    sw,
+    W,
+    b,
+    fit_intercept=True,
+    cols=None,
+    executor=None,
+    n_threads=1,
     signs=None,
 ):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
@@ -205,7 +213,11 @@ def _blocked_sums(X, S, sw, Wt, bx, step, take_rows, executor=None):
         rows = slice(start, min(n, start + step))
         Xb = take_rows(X, rows)
         lk, R = _block_loss_residual(np.asarray(Xb @ Wt), S[rows], sw[rows], bx)
-        gW = (Xb.T @ R).T if sp.issparse(Xb) else R.T @ Xb
+        if sp.issparse(Xb):  # Xb.T would copy the block's slices of X
+            Xt = transposed_view(X, rows.start, rows.stop)
+            gW = np.asarray(Xt @ (R[:, 0] if K == 1 else R)).reshape(d, K).T
+        else:
+            gW = R.T @ Xb
         return lk, gW, R.sum(axis=0, dtype=np.float64)
 
     parts = map_in_order(block, range(0, n, step), executor)
@@ -287,15 +299,29 @@ def transposed_view(X, a, b, values=None):
     block : CSC or CSR matrix
         A CSC matrix of shape (n_features, b - a) for a CSR ``X`` (a CSR one of
         shape (b - a, n_samples) for a CSC ``X``) on slices of ``X``'s index
-        arrays. They are set on an empty matrix: SciPy's constructor, and its
-        transposes, copy slices of larger arrays.
+        arrays.
+    """
+    other = sp.csc_matrix if X.format == "csr" else sp.csr_matrix
+    shape = (X.shape[1], b - a) if X.format == "csr" else (b - a, X.shape[0])
+    return _view(other, shape, X, a, b, values)
+
+
+def csr_rows(X, rows):
+    """Rows ``rows`` (a slice) of a CSR matrix as a view of its data."""
+    return _view(
+        sp.csr_matrix, (rows.stop - rows.start, X.shape[1]), X, rows.start, rows.stop
+    )
+
+
+def _view(container, shape, X, a, b, values=None):
+    """A ``container`` of ``shape`` on the compressed range ``a:b`` of ``X``.
+
+    The slices are set on an empty matrix: SciPy's constructor (and so its
+    transposes) copies a slice of less than half of a larger array.
     """
     lo, hi = X.indptr[a], X.indptr[b]
     values = X.data[lo:hi] if values is None else values
-    if X.format == "csr":
-        block = sp.csc_matrix((X.shape[1], b - a), dtype=values.dtype)
-    else:
-        block = sp.csr_matrix((b - a, X.shape[0]), dtype=values.dtype)
+    block = container(shape, dtype=values.dtype)
     block.data = values
     block.indices = X.indices[lo:hi]
     block.indptr = X.indptr[a : b + 1] - lo
@@ -311,17 +337,6 @@ def map_in_order(block, starts, executor=None):
     if executor is not None and len(starts) > 1:
         return executor.map(block, starts)
     return map(block, starts)
-
-
-def csr_rows(X, rows):
-    """Rows ``rows`` (a slice) of a CSR matrix as a view of its data."""
-    lo, hi = X.indptr[rows.start], X.indptr[rows.stop]
-    indptr = X.indptr[rows.start : rows.stop + 1] - lo
-    return sp.csr_matrix(
-        (X.data[lo:hi], X.indices[lo:hi], indptr),
-        shape=(rows.stop - rows.start, X.shape[1]),
-        copy=False,
-    )
 
 
 class _ColumnView:
@@ -416,9 +431,7 @@ def _block_loss_residual(Z, S, sw, b):
     return loss_k, Z
 
 
-def weighted_gram(
-    X, sw, W, b, shift, scale, executor=None, n_threads=1, signs=None
-):
+def weighted_gram(X, sw, W, b, shift, scale, executor=None, n_threads=1, signs=None):
     """Curvature- or residual-weighted Gram sums of ``k`` linear models.
 
     With ``D_ij = sw_ij * sigmoid'(z_ij)`` and the standardised features
