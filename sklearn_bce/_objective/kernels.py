@@ -43,15 +43,7 @@ FUSE_BYTES = 2 << 20
 
 
 def bce_sums(
-    X,
-    Y,
-    sw,
-    W,
-    b,
-    fit_intercept=True,
-    cols=None,
-    executor=None,
-    n_threads=1,
+    X, Y, sw, W, b, fit_intercept=True, cols=None, executor=None, n_threads=1,
     signs=None,
 ):
     """Weighted BCE sums of ``K`` linear models on a set of rows.
@@ -431,7 +423,9 @@ def _block_loss_residual(Z, S, sw, b):
     return loss_k, Z
 
 
-def weighted_gram(X, sw, W, b, shift, scale, executor=None, n_threads=1, signs=None):
+def weighted_gram(
+    X, sw, W, b, shift, scale, executor=None, n_threads=1, signs=None
+):
     """Curvature- or residual-weighted Gram sums of ``k`` linear models.
 
     With ``D_ij = sw_ij * sigmoid'(z_ij)`` and the standardised features
