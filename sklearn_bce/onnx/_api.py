@@ -59,7 +59,8 @@ def register():
     >>> import skl2onnx  # doctest: +SKIP
     >>> from sklearn_bce.onnx import register
     >>> register()  # doctest: +SKIP
-    >>> onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": False})  # doctest: +SKIP
+    >>> options = {"zipmap": False}
+    >>> onx = skl2onnx.to_onnx(model, X[:1], options=options)  # doctest: +SKIP
     """
     from skl2onnx import update_registered_converter
 
@@ -86,13 +87,17 @@ def _numeric_kind(dtype):
     return np.dtype(dtype).kind in "iuf" if isinstance(dtype, np.dtype) else False
 
 
-def input_types(X):
+def input_types(X, *, per_column=None):
     """The inputs of an ONNX model for data like ``X``, as skl2onnx types.
 
     Parameters
     ----------
     X : {array-like, sparse matrix, DataFrame}
         Samples; only the dtypes and the number of columns are read.
+    per_column : bool, default=None
+        For a data frame, whether to make one input per column (as a
+        ``ColumnTransformer`` that selects columns by name needs); None makes
+        them only when some column is not numeric.
 
     Returns
     -------
@@ -122,7 +127,9 @@ def input_types(X):
 
     if _is_frame(X):
         dtypes = list(X.dtypes)
-        if all(_numeric_kind(d) for d in dtypes):
+        if per_column is None:
+            per_column = not all(_numeric_kind(d) for d in dtypes)
+        if not per_column:
             common = np.result_type(*dtypes) if dtypes else np.float64
             return [("X", numeric(common, [None, len(dtypes)]))]
         return [
@@ -187,14 +194,26 @@ def to_onnx(model, X, *, zipmap=False, options=None, target_opset=None,
     import skl2onnx
 
     register()
+    per_column = True if _selects_columns(model) else None
     merged = {t: {"zipmap": zipmap} for t in _estimator_types()}
     for key, value in (options or {}).items():
         merged[key] = {**merged.get(key, {}), **value}
     kwargs = {} if name is None else {"name": name}
     return skl2onnx.to_onnx(
-        model, initial_types=input_types(X), options=merged,
+        model, initial_types=input_types(X, per_column=per_column), options=merged,
         target_opset=target_opset, **kwargs,
     )
+
+
+def _selects_columns(model):
+    """Whether a model holds a ``ColumnTransformer`` (that may select by name)."""
+    from sklearn.compose import ColumnTransformer
+
+    if isinstance(model, ColumnTransformer):
+        return True
+    parts = [step for _, step in getattr(model, "steps", [])]
+    parts += [step for _, step in getattr(model, "transformer_list", [])]
+    return any(_selects_columns(part) for part in parts)
 
 
 def _session(onx):

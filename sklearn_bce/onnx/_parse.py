@@ -62,6 +62,8 @@ def parse_classifier(scope, model, inputs, custom_parsers=None):
 
     Raises
     ------
+    sklearn.exceptions.NotFittedError
+        For a model that is not fitted.
     TypeError
         For an input that is not numeric.
     ValueError
@@ -70,7 +72,9 @@ def parse_classifier(scope, model, inputs, custom_parsers=None):
         cannot hold.
     """
     from skl2onnx._parse import _apply_zipmap, _get_sklearn_operator_name
+    from sklearn.utils.validation import check_is_fitted
 
+    check_is_fitted(model)
     explicit = scope.get_options(model) or {}
     zipmap = explicit.get("zipmap", True)
     name = type(model).__name__
