@@ -6,6 +6,7 @@ and probabilities (within 1e-6 for float64 inputs, 1e-5 for float32) with the
 estimator's own ``predict`` and ``predict_proba``.
 """
 
+import json
 import subprocess
 import sys
 import warnings
@@ -248,6 +249,37 @@ def test_the_commands_categorical_pipeline(tmp_path, C):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # unknown level of drop="first"
         assert_parity(model, X_new, onx=onx)
+
+
+def test_skl2onnx_preprocessing_and_column_names_that_are_not_identifiers():
+    # SimpleImputer, StandardScaler and OneHotEncoder by skl2onnx's converters;
+    # onnxruntime runs skl2onnx's imputer in float32 only, hence float32 inputs
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = dataset("3 classes")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(X[:, :3], columns=["width (cm)", "height (cm)", "mass"])
+    frame.loc[rng.random(len(frame)) < 0.1, "mass"] = np.nan
+    frame["band"] = np.where(X[:, 3] > 0, "high", "low").astype(object)
+    frame.loc[rng.random(len(frame)) < 0.1, "band"] = np.nan
+    numeric = ["width (cm)", "height (cm)", "mass"]
+    frame = frame.astype({c: np.float32 for c in numeric})
+    model = make_pipeline(
+        ColumnTransformer([
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
+            ("text", OneHotEncoder(handle_unknown="ignore"), ["band"]),
+        ]),
+        BCELogisticClassifier(),
+    ).fit(frame, y)
+    onx, _, _ = assert_parity(model, frame)
+    names = [i.name for i in onx.graph.input]
+    assert names[0] != "width (cm)"  # skl2onnx made it an identifier
+    meta = {p.key: p.value for p in onx.metadata_props}
+    assert json.loads(meta["sklearn_bce.columns"]) == dict(
+        zip(names, frame.columns, strict=True)
+    )
 
 
 def test_numeric_tables_give_one_input_unless_columns_are_selected():

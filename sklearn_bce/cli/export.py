@@ -162,7 +162,7 @@ def check_onnx(model, onx, X):
     ------
     CommandError
         When a label differs, or a probability by more than
-        :data:`CHECK_TOLERANCE`.
+        ``CHECK_TOLERANCE``.
     """
     from ..onnx import predict_onnx
 
@@ -220,8 +220,8 @@ def export(argv, stdout=None):
     Loads a saved pipeline (as ``sklearn-bce predict`` does), converts it with
     :func:`sklearn_bce.onnx.to_onnx` (outputs ``label`` and ``probabilities``),
     checks on a few rows that onnxruntime reproduces its labels exactly and its
-    probabilities within :data:`CHECK_TOLERANCE` (see :func:`check_onnx`),
-    then writes the ONNX file and says so.
+    probabilities within ``CHECK_TOLERANCE`` (1e-6; see ``check_onnx``), then
+    writes the ONNX file and says so on standard output.
 
     Parameters
     ----------

@@ -18,6 +18,7 @@ onnxruntime.
 
 from ._api import (
     ALIASES,
+    COLUMNS_KEY,
     MISSING_CATEGORY,
     input_types,
     onnx_inputs,
@@ -34,6 +35,7 @@ from ._parse import (
 
 __all__ = [
     "ALIASES",
+    "COLUMNS_KEY",
     "MISSING_CATEGORY",
     "calculate_classifier_output_shapes",
     "calculate_fill_missing_output_shapes",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -14,6 +16,7 @@ from ._parse import (
 
 __all__ = [
     "ALIASES",
+    "COLUMNS_KEY",
     "MISSING_CATEGORY",
     "input_types",
     "onnx_inputs",
@@ -28,6 +31,9 @@ ALIASES = {
     "BCELogisticClassifierCV": "SklearnBCELogisticClassifierCV",
     "FillMissing": "SklearnBCEFillMissing",
 }
+
+#: The metadata entry of an ONNX model that maps its inputs to data frame columns.
+COLUMNS_KEY = "sklearn_bce.columns"
 
 #: How a missing value of a string column is written in an ONNX model's input:
 #: ``OneHotEncoder`` keeps NaN as a category, which its skl2onnx converter
@@ -180,7 +186,11 @@ def to_onnx(model, X, *, zipmap=False, options=None, target_opset=None,
     Returns
     -------
     onx : onnx.ModelProto
-        Outputs ``label`` and ``probabilities`` (with ``zipmap=False``).
+        Outputs ``label`` and ``probabilities`` (with ``zipmap=False``). For a
+        model with one input per column, whose names skl2onnx makes
+        identifiers (``"width (cm)"`` becomes ``"width__cm_"``), the metadata
+        entry ``"sklearn_bce.columns"`` maps each input to its column (JSON),
+        which :func:`onnx_inputs` reads.
 
     Raises
     ------
@@ -199,10 +209,16 @@ def to_onnx(model, X, *, zipmap=False, options=None, target_opset=None,
     for key, value in (options or {}).items():
         merged[key] = {**merged.get(key, {}), **value}
     kwargs = {} if name is None else {"name": name}
-    return skl2onnx.to_onnx(
-        model, initial_types=input_types(X, per_column=per_column), options=merged,
-        target_opset=target_opset, **kwargs,
-    )
+    types = input_types(X, per_column=per_column)
+    onx = skl2onnx.to_onnx(model, initial_types=types, options=merged,
+                           target_opset=target_opset, **kwargs)
+    if _is_frame(X) and len(types) > 1:
+        # skl2onnx makes the names of inputs identifiers ("a (cm)" -> "a__cm_")
+        columns = {i.name: column
+                   for i, (column, _) in zip(onx.graph.input, types, strict=True)}
+        entry = onx.metadata_props.add()
+        entry.key, entry.value = COLUMNS_KEY, json.dumps(columns)
+    return onx
 
 
 def _selects_columns(model):
@@ -252,7 +268,8 @@ def onnx_inputs(onx, X):
         The model, its serialisation, the path of its file, or a session.
     X : {array-like, sparse matrix, DataFrame}
         Samples. For a model with one input per column, a data frame with
-        those columns; missing values of string columns become
+        those columns (found by the names of the inputs, or by the metadata
+        that :func:`to_onnx` writes); missing values of string columns become
         :data:`MISSING_CATEGORY`.
 
     Returns
@@ -260,7 +277,8 @@ def onnx_inputs(onx, X):
     feeds : dict
         Input name to array, for :meth:`onnxruntime.InferenceSession.run`.
     """
-    inputs = _session(onx).get_inputs()
+    session = _session(onx)
+    inputs = session.get_inputs()
     if len(inputs) == 1 and not (_is_frame(X) and inputs[0].name in X.columns):
         dtype = _NUMPY_OF_ONNX.get(inputs[0].type, np.float64)
         X = X.toarray() if sp.issparse(X) else X
@@ -270,10 +288,13 @@ def onnx_inputs(onx, X):
             "this ONNX model has one input per column ("
             + ", ".join(i.name for i in inputs) + "); pass a data frame"
         )
-    missing = [i.name for i in inputs if i.name not in X.columns]
+    meta = session.get_modelmeta().custom_metadata_map
+    columns = json.loads(meta[COLUMNS_KEY]) if COLUMNS_KEY in meta else {}
+    columns = {i.name: columns.get(i.name, i.name) for i in inputs}
+    missing = [str(c) for c in columns.values() if c not in X.columns]
     if missing:
         raise ValueError("X lacks columns the ONNX model takes: " + ", ".join(missing))
-    return {i.name: _column_input(X[i.name], i.type) for i in inputs}
+    return {i.name: _column_input(X[columns[i.name]], i.type) for i in inputs}
 
 
 def predict_onnx(onx, X):
