@@ -104,7 +104,7 @@ fig, ax = plt.subplots(figsize=(4.5, 4.5))
 for k, name in enumerate(pipeline.classes_):
     ax.scatter(reference[:, k], proba[:, k], s=14, label=name)
 ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
-ax.set(xlabel="predict_proba (scikit-learn)", ylabel="onnxruntime",
+ax.set(xlabel="predict_proba (Python)", ylabel="onnxruntime",
        title="Probabilities of the test rows")
 ax.legend(title="class")
 plt.show()
