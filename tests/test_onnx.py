@@ -217,6 +217,27 @@ def test_registered_converter_in_a_pipeline_with_skl2onnx_defaults():
     assert_parity(model, X, onx=onx)
 
 
+def test_integer_inputs_are_computed_in_float64():
+    from skl2onnx.common.data_types import Int64TensorType
+
+    X, y = dataset("3 classes")
+    X = np.round(X * 10).astype(np.int64)
+    model = BCELogisticClassifier().fit(X, y)
+    register()
+    onx = skl2onnx.to_onnx(model, initial_types=[("X", Int64TensorType([None, 8]))],
+                           options={"zipmap": False})
+    _, _, proba = assert_parity(model, X, onx=onx)
+    assert proba.dtype == np.float64
+
+
+@pytest.mark.parametrize("opset", [9, 13])
+def test_older_opsets(opset):
+    X, y = dataset("3 classes")
+    model = BCELogisticClassifier().fit(X, y)
+    onx, _, _ = assert_parity(model, X, target_opset=opset)
+    assert max(o.version for o in onx.opset_import if o.domain == "") <= opset
+
+
 def write_table(path, n=300, seed=0):
     """A CSV file with numeric and text columns, missing values in both."""
     rng = np.random.default_rng(seed)

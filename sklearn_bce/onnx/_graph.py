@@ -183,12 +183,12 @@ class _Nodes:
 
 
 def _logits(node, model, x, dtype):
-    """Nodes computing the logits ``Z`` (n_samples, K) of ``x``."""
+    """Nodes computing the logits ``Z`` (n_samples, K) of ``x``; also ``K``."""
     columns, W, b = used_weights(model, dtype)
     if columns is not None:
         x = node("Gather", [x, node.constant("used_features", columns)], axis=1)
     Z = node("MatMul", [x, node.constant("coef_T", W)])
-    return node("Add", [Z, node.constant("intercept", b)])
+    return node("Add", [Z, node.constant("intercept", b)]), b.size
 
 
 def _log_sigmoid(node, Z, dtype):
@@ -225,7 +225,7 @@ def convert_classifier(scope, operator, container):
     x = operator.inputs[0].full_name
     if np.dtype(dtype) != np.dtype(_input_numpy_dtype(operator.inputs[0].type)):
         x = node("Cast", [x], to=TensorProto.DOUBLE)
-    Z = _logits(node, model, x, dtype)
+    Z, n_problems = _logits(node, model, x, dtype)
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     zero = node.constant("zero", dtype(0))
     if model.multilabel_:
@@ -233,7 +233,7 @@ def convert_classifier(scope, operator, container):
         node("Cast", [node("Greater", [Z, zero])], label, to=TensorProto.INT64)
         return
     classes = node.constant("classes", class_labels(model))
-    if np.asarray(model.intercept_).size == 1:  # binary: one column of logits
+    if n_problems == 1:  # binary: one column of logits
         node("Sigmoid", [node("Concat", [node("Neg", [Z]), Z], axis=1)], proba)
         positive = node("Cast", [node("Greater", [Z, zero])], to=TensorProto.INT64)
         index = node("Reshape", [positive, node.constant("flat", np.array([-1]))])
