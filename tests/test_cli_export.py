@@ -150,6 +150,26 @@ def test_export_of_a_model_fitted_on_an_array(tmp_path):
     np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-6)
 
 
+def test_export_of_the_embedded_datas_pipeline(tmp_path):
+    # as sklearn-bce --save writes it without --data: StandardScaler on a data
+    # frame of numbers, no ColumnTransformer: one input X, no missing values
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = make_model(X, BCELogisticClassifier(), tabular=False).fit(X, y)
+    save_model(model, tmp_path / "b.skops")
+    rows = example_rows(model, 5)
+    assert list(rows.columns) == list(X.columns) and rows.notna().all().all()
+    status, stdout, stderr = run_main(["export", tmp_path / "b.skops"])
+    assert status == 0, stderr
+    assert "one input 'X' (30 float64 columns)" in stdout
+    session = onnxruntime.InferenceSession(str(tmp_path / "b.onnx"),
+                                           providers=["CPUExecutionProvider"])
+    labels, proba = session.run(None, {"X": X.to_numpy()})
+    np.testing.assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-6)
+
+
 def test_check_refuses_a_model_that_differs():
     X, y = make_classification(n_samples=80, n_features=4, random_state=0)
     model = BCELogisticClassifier().fit(X, y)

@@ -342,9 +342,13 @@ def test_string_input_is_refused_by_name():
     from skl2onnx.common.data_types import StringTensorType
 
     register()
-    with pytest.raises(TypeError, match="numeric inputs only.*StringTensorType"):
+    with pytest.raises(TypeError, match="BCELogisticClassifier converts numeric "
+                       "inputs only.*got StringTensorType"):
         skl2onnx.to_onnx(model, initial_types=[("X", StringTensorType([None, 8]))],
                          options={"zipmap": False})
+    cv = BCELogisticClassifierCV(Cs=2, cv=2).fit(X, y)
+    with pytest.raises(TypeError, match="BCELogisticClassifierCV converts"):
+        skl2onnx.to_onnx(cv, initial_types=[("X", StringTensorType([None, 8]))])
 
 
 def test_fractional_class_labels_are_refused():

@@ -30,13 +30,15 @@ __all__ = [
 ]
 
 
-def compute_dtype(input_type):
+def compute_dtype(input_type, name="BCELogisticClassifier"):
     """The dtype the graph computes in for an input of a skl2onnx type.
 
     Parameters
     ----------
     input_type : skl2onnx.common.data_types.DataType
         The type of the input variable.
+    name : str, default="BCELogisticClassifier"
+        The estimator converted, for the error message.
 
     Returns
     -------
@@ -61,7 +63,7 @@ def compute_dtype(input_type):
     if isinstance(input_type, (DoubleTensorType, Int64TensorType, Int32TensorType)):
         return np.float64
     raise TypeError(
-        "BCELogisticClassifier converts numeric inputs only (float, double or "
+        f"{name} converts numeric inputs only (float, double or "
         f"integer tensors), got {type(input_type).__name__}; encode other columns "
         "first, for instance with a OneHotEncoder in a ColumnTransformer"
     )
@@ -221,7 +223,7 @@ def convert_classifier(scope, operator, container):
 
     model = operator.raw_operator
     node = _Nodes(scope, container)
-    dtype = compute_dtype(operator.inputs[0].type)
+    dtype = compute_dtype(operator.inputs[0].type, type(model).__name__)
     x = operator.inputs[0].full_name
     if np.dtype(dtype) != np.dtype(_input_numpy_dtype(operator.inputs[0].type)):
         x = node("Cast", [x], to=TensorProto.DOUBLE)
@@ -265,7 +267,7 @@ def convert_fill_missing(scope, operator, container):
     """
     node = _Nodes(scope, container)
     x = operator.inputs[0].full_name
-    dtype = compute_dtype(operator.inputs[0].type)
+    dtype = compute_dtype(operator.inputs[0].type, "FillMissing")
     if np.dtype(dtype) != np.dtype(_input_numpy_dtype(operator.inputs[0].type)):
         raise TypeError(
             "FillMissing converts float or double inputs only, got "

@@ -27,10 +27,10 @@ def _label_type(model, shape=None):
     return StringTensorType(shape)
 
 
-def _proba_type(input_type, shape=None):
+def _proba_type(input_type, shape=None, name="BCELogisticClassifier"):
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
-    if compute_dtype(input_type) == np.float32:
+    if compute_dtype(input_type, name) == np.float32:
         return FloatTensorType(shape)
     return DoubleTensorType(shape)
 
@@ -78,7 +78,7 @@ def parse_classifier(scope, model, inputs, custom_parsers=None):
     explicit = scope.get_options(model) or {}
     zipmap = explicit.get("zipmap", True)
     name = type(model).__name__
-    proba_type = _proba_type(inputs[0].type)
+    proba_type = _proba_type(inputs[0].type, name=name)
     operator = scope.declare_local_operator(
         _get_sklearn_operator_name(type(model)), model
     )
