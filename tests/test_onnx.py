@@ -205,6 +205,16 @@ def test_zipmap_options():
     assert_parity(model, X.astype(np.float64), onx=onx)
 
 
+def test_options_of_to_onnx_take_precedence_over_zipmap():
+    X, y = dataset("binary", np.float32)
+    model = BCELogisticClassifier().fit(X, y)
+    for options in ({"zipmap": True}, {id(model): {"zipmap": True}},
+                    {BCELogisticClassifier: {"zipmap": True}}):
+        onx = to_onnx(model, X, options=options)
+        assert onx.graph.output[1].name == "output_probability", options
+        assert_parity(model, X, onx=onx)
+
+
 def test_registered_converter_in_a_pipeline_with_skl2onnx_defaults():
     X, y = dataset("3 classes", np.float32)
     model = make_pipeline(StandardScaler(), BCELogisticClassifier()).fit(X, y)

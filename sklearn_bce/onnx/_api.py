@@ -176,8 +176,9 @@ def to_onnx(model, X, *, zipmap=False, options=None, target_opset=None,
         gives the tensor of ``predict_proba``; True a sequence of dictionaries
         (float32 inputs only); ``"columns"`` one output per class.
     options : dict, default=None
-        Further options of :func:`skl2onnx.to_onnx`; they take precedence
-        over ``zipmap``.
+        Further options of :func:`skl2onnx.to_onnx`, by class or ``id`` of the
+        estimator (a dictionary of option names applies to ``model``
+        itself); they take precedence over ``zipmap``.
     target_opset : int, default=None
         The ONNX opset; skl2onnx's newest when None.
     name : str, default=None
@@ -206,7 +207,10 @@ def to_onnx(model, X, *, zipmap=False, options=None, target_opset=None,
     register()
     per_column = True if _selects_columns(model) else None
     merged = {t: {"zipmap": zipmap} for t in _estimator_types()}
-    for key, value in (options or {}).items():
+    options = options or {}
+    if options and all(isinstance(key, str) for key in options):
+        options = {id(model): options}  # skl2onnx's form for the model itself
+    for key, value in options.items():
         merged[key] = {**merged.get(key, {}), **value}
     kwargs = {} if name is None else {"name": name}
     types = input_types(X, per_column=per_column)
