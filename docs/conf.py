@@ -64,8 +64,8 @@ nitpicky = True
 #: (the standard library and the builtins are recognised without a list).
 EXTERNAL_PACKAGES = {
     "array_api_strict", "cupy", "dask", "distributed", "joblib", "matplotlib",
-    "numpy", "pandas", "polars", "pyarrow", "rich", "scipy", "sklearn", "skops",
-    "statsmodels", "threadpoolctl", "torch",
+    "numpy", "onnx", "onnxruntime", "pandas", "polars", "pyarrow", "rich", "scipy",
+    "skl2onnx", "sklearn", "skops", "statsmodels", "threadpoolctl", "torch",
 }
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from .. import __version__
 from .errors import EXTRA_HINT
+from .export import build_export_parser
 from .inference import COV_KINDS
 from .search import DEFAULT_CS
 
@@ -58,7 +59,9 @@ def build_parser():
         epilog=(
             "To apply a saved model: sklearn-bce predict MODEL.skops FILE.csv "
             "[--id COLUMN] [--output PROBA.csv] (sklearn-bce predict --help "
-            "describes it). Plots, CSV input and --save need matplotlib, "
+            "describes it). To convert a saved model to ONNX: sklearn-bce export "
+            "MODEL.skops [-o MODEL.onnx] (sklearn-bce export --help). "
+            "Plots, CSV input and --save need matplotlib, "
             f"pandas and skops; {EXTRA_HINT}."
         ),
     )
@@ -68,7 +71,8 @@ def build_parser():
     # the usage line names both forms of the command
     usage = parser.format_usage().removeprefix("usage: ").rstrip()
     predict = build_predict_parser().format_usage().removeprefix("usage: ").rstrip()
-    parser.usage = f"{usage}\n       {predict}"
+    export = build_export_parser().format_usage().removeprefix("usage: ").rstrip()
+    parser.usage = f"{usage}\n       {predict}\n       {export}"
     return parser
 
 

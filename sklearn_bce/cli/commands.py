@@ -19,6 +19,7 @@ from .data import (
     read_table,
 )
 from .errors import EXTRA_HINT, CommandError, import_optional, require_optional
+from .export import export
 from .inference import coef_table_of, format_coef_table
 from .model import categorical_columns, make_model, reference_levels
 from .persistence import load_model, save_model
@@ -299,7 +300,8 @@ def main(argv=None):
     ----------
     argv : list of str, default=None
         Arguments; ``sys.argv[1:]`` when None. A first argument ``predict`` runs
-        the ``sklearn-bce predict`` command on the rest.
+        the ``sklearn-bce predict`` command on the rest, ``export`` the
+        ``sklearn-bce export`` command.
 
     Returns
     -------
@@ -310,6 +312,8 @@ def main(argv=None):
     try:
         if argv[:1] == ["predict"]:
             return predict(argv[1:])
+        if argv[:1] == ["export"]:
+            return export(argv[1:])
         args = build_parser().parse_args(argv)
         with threadpool_limits(args.blas_threads or None, user_api="blas"):
             run(args, Progress(enabled=not args.quiet))
