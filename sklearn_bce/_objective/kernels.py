@@ -510,7 +510,10 @@ def weighted_gram(
             if sparse:
                 G[j] = (Xs.T @ Xs.multiply(Dj[:, None]).tocsr()).toarray()
             else:
-                G[j] = Xs.T @ (Xs * Dj[:, None])
+                # A' A of one array is a symmetric rank-k update (half the
+                # multiply-adds of a general product); the weights are >= 0
+                A = Xs * np.sqrt(Dj)[:, None]
+                G[j] = A.T @ A
         v = np.asarray(Xs.T @ Dw, dtype=np.float64).T
         return G, v, Dw.sum(axis=0, dtype=np.float64)
 
