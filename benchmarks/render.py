@@ -548,6 +548,52 @@ def iterations(results):
 
 # --------------------------------------------------------------------- pages
 #: (page, name) -> the function of the results that writes that part
+def convergence_table(results, rst=False):
+    """Time to accuracy (bench_convergence): ours and the fastest peer per target."""
+    entry = results["convergence"]
+    rows = entry["rows"]
+    targets = (1e-6, 1e-10)
+    best = {}  # (case, target) -> {library: seconds}
+    for r in rows:
+        for target in targets:
+            if r["rel_subopt"] <= target:
+                times = best.setdefault((r["case"], target), {})
+                times[r["library"]] = min(times.get(r["library"], 1e300), r["time_s"])
+    table = []
+    for case in dict.fromkeys(r["case"] for r in rows):
+        line = [case]
+        for target in targets:
+            times = best.get((case, target), {})
+            peers = {lib: t for lib, t in times.items() if lib != "ours"}
+            ours = times.get("ours")
+            if ours is None:
+                line.append("not reached")
+            elif not peers:
+                line.append(f"{fmt_seconds(ours)}, no peer reached it")
+            else:
+                lib = min(peers, key=peers.get)
+                ratio = fmt_ratio(peers[lib] / ours)
+                line.append(f"{fmt_seconds(ours)}; {lib} {ratio}")
+        table.append(line)
+    header = ["case", "to 1e-6: ours; fastest peer", "to 1e-10: ours; fastest peer"]
+    slower = [
+        f"{case} ({'1e-6' if j == 1 else '1e-10'})"
+        for case, *cells in table for j, c in enumerate(cells, 1)
+        if ";" in c and float(c.split()[-1].rstrip("x")) < 1
+    ]
+    intro = para(
+        "Each library swept its own stopping knob; a time is that of its fastest "
+        "fit within the relative suboptimality, and the fastest peer's time is "
+        "given as a multiple of ours (below 1x: the peer is faster)."
+    )
+    outro = para(
+        "A peer was faster on: " + "; ".join(slower) + "."
+        if slower else "No peer was faster on any case."
+    )
+    make = rst_table if rst else markdown_table
+    return f"{intro}\n\n{make(header, table)}\n\n{outro}"
+
+
 BLOCKS = {
     ("README.md", "binary"): binary_table,
     ("README.md", "ovr"): ovr_table,
@@ -555,6 +601,7 @@ BLOCKS = {
     ("README.md", "l1"): l1_table,
     ("README.md", "path"): path_table,
     ("README.md", "sources"): sources,
+    ("README.md", "convergence"): convergence_table,
     ("docs/solvers.rst", "l1"): lambda results: l1_table(results, rst=True),
     ("docs/paths.rst", "path"): lambda results: path_table(results, rst=True),
 }
