@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import scipy.sparse as sp
+
 __all__ = [
     "LBFGS_BEFORE_NEWTON",
-    "NEWTON_FINISH_WORK",
+    "HESSIAN_SPEED",
+    "NEWTON_FINISH_ITERATIONS",
+    "NEWTON_FIXED_COST",
     "NEWTON_WORK",
     "auto_solver",
     "chosen_solver",
     "newton_finish_after",
+    "newton_iteration_cost",
     "ran_solvers",
 ]
 
@@ -19,12 +24,20 @@ __all__ = [
 #: however ill-conditioned the data; above, L-BFGS's cheaper iterations pay.
 NEWTON_WORK = 1e7
 #: Where ``solver='auto'`` runs L-BFGS, the problems still running after this many
-#: iterations (or half of ``max_iter``, if less) go on with Newton's method ...
+#: iterations (or half of ``max_iter``, if less) go on with Newton's method if
+#: its expected cost fits in the evaluations that ``max_iter`` leaves to L-BFGS
+#: (see :func:`newton_iteration_cost`).
 LBFGS_BEFORE_NEWTON = 50
-#: ... if one Newton iteration costs at most this many times the multiply-adds of
-#: one L-BFGS evaluation (its Hessian's products run about ten times as fast per
-#: multiply-add): for dense ``X``, up to 400 features.
-NEWTON_FINISH_WORK = 200
+#: Newton iterations expected to finish a problem that L-BFGS left unfinished.
+NEWTON_FINISH_ITERATIONS = 6
+#: Multiply-adds of a Hessian done in the time of one multiply-add of an
+#: evaluation (measured, one thread): a dense Hessian is one symmetric rank-k
+#: update per row block, at 9 (100 features) to 20 (400) times an evaluation's
+#: rate; a sparse one is a sparse product turned dense, at 0.1 to 0.3 of it.
+HESSIAN_SPEED = {"dense": 20.0, "sparse": 0.2}
+#: The rest of a Newton iteration in evaluations: its line search's evaluation
+#: and the Hessian's work per row (logits, weights, the centred block).
+NEWTON_FIXED_COST = 3.0
 
 
 def auto_solver(objective):
@@ -85,13 +98,41 @@ def _hessians_are_small(objective):
     return hessian_bytes <= max(objective.backend.nbytes / 8, 1 << 24)
 
 
+def newton_iteration_cost(objective):
+    """Evaluations of the objective that one Newton iteration costs, estimated.
+
+    ``NEWTON_FIXED_COST`` plus the Hessian's multiply-adds
+    (``backend.hessian_work()``) over those of an evaluation (two per stored
+    value of ``X``) and over ``HESSIAN_SPEED`` for the storage of ``X``.
+
+    Parameters
+    ----------
+    objective : Objective
+        On a backend with Hessians.
+
+    Returns
+    -------
+    cost : float
+    """
+    backend = objective.backend
+    # stored values of X (for sparse X, its values and indices over the values'
+    # size: an overestimate, as the evaluation also does element-wise work)
+    values = backend.nbytes / objective.dtype.itemsize
+    storage = "sparse" if sp.issparse(getattr(backend, "X", None)) else "dense"
+    work_ratio = backend.hessian_work() / max(2.0 * values, 1.0)
+    return NEWTON_FIXED_COST + work_ratio / HESSIAN_SPEED[storage]
+
+
 def newton_finish_after(estimator, objective, name):
     """L-BFGS iterations after which a fit goes on with Newton's method, or None.
 
     Only for ``solver='auto'`` running L-BFGS on a backend with Hessians whose
-    Hessians take little memory next to ``X`` (as in :func:`auto_solver`) and
-    cost at most ``NEWTON_FINISH_WORK`` times an evaluation's multiply-adds.
-    Then ``min(LBFGS_BEFORE_NEWTON, max_iter // 2)``.
+    Hessians take little memory next to ``X`` (as in :func:`auto_solver`).
+    Then ``after = min(LBFGS_BEFORE_NEWTON, max_iter // 2)``, if
+    ``NEWTON_FINISH_ITERATIONS`` Newton iterations are expected to cost (see
+    :func:`newton_iteration_cost`) at most the ``max_iter - after`` evaluations
+    that L-BFGS would still have: the hand-over spends about what the fit was
+    allowed to, and finishes where L-BFGS would stop at ``max_iter``.
 
     Parameters
     ----------
@@ -108,17 +149,11 @@ def newton_finish_after(estimator, objective, name):
         return None
     if "hessian" not in objective.capabilities():
         return None
-    backend = objective.backend
     after = min(LBFGS_BEFORE_NEWTON, estimator.max_iter // 2)
-    # stored values of X (for sparse X, its values and indices over the values'
-    # size: an overestimate, as the evaluation also does element-wise work)
-    values = backend.nbytes / objective.dtype.itemsize
-    work_ratio = backend.hessian_work() / max(2.0 * values, 1.0)
-    if (
-        after < 1
-        or not _hessians_are_small(objective)
-        or not work_ratio <= NEWTON_FINISH_WORK
-    ):
+    if after < 1 or not _hessians_are_small(objective):
+        return None
+    cost = NEWTON_FINISH_ITERATIONS * newton_iteration_cost(objective)
+    if not cost <= estimator.max_iter - after:
         return None
     return after
 
