@@ -168,10 +168,10 @@ def check_constraints(estimator):
         except ValueError:
             above = None  # shapes that do not broadcast: told at fit
         if above is not None and np.any(above):
+            where = np.argwhere(np.atleast_1d(above))[0].tolist()
             raise ValueError(
                 "lower_bounds must be at most upper_bounds, got a lower bound "
-                f"above its upper bound at {np.argwhere(np.atleast_1d(above))[0].tolist()}"
-                " (index of the broadcast bounds)."
+                f"above its upper bound at {where} (index of the broadcast bounds)."
             )
     if estimator.solver == "newton-cholesky" and has_bounds(estimator):
         raise ValueError(

@@ -28,13 +28,13 @@ from sklearn.utils.validation import validate_data
 
 from ._callbacks import CALLBACK_STATE, start_tasks
 from ._choice import chosen_solver, newton_finish_after, ran_solvers
+from ._constraints import make_objective
 from ._diagnostics import (
     sgd_advice,
     warn_if_separable,
     warn_if_single_valued,
     warn_not_converged,
 )
-from ._constraints import make_objective
 from ._objective import InMemoryBackend
 from ._objective.array_api import to_numpy
 from ._solvers import SolverResult, get_solver, lbfgs_then_newton

@@ -21,18 +21,18 @@ from sklearn.utils import Bunch
 
 from ._choice import chosen_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
-from ._diagnostics import warn_if_single_valued
-from ._dispatch import prepare
-from ._fit import check_fit_parameters, run_solver
 from ._constraints import (
     check_constraints,
     coef_bounds,
     make_objective,
     penalty_factors,
 )
+from ._diagnostics import warn_if_single_valued
+from ._dispatch import prepare
+from ._fit import check_fit_parameters, run_solver
 from ._objective import Objective, Penalty
-from ._solvers import lbfgs
 from ._objective.array_api import to_numpy
+from ._solvers import lbfgs
 
 __all__ = ["bce_path", "c_grid", "fit_path", "l1_min_c", "smallest_c"]
 
@@ -303,8 +303,9 @@ def l1_min_c(
     if not np.isfinite(C):
         raise ValueError(
             "Ill-posed l1_min_c: every coefficient is zero whatever C is (every "
-            "feature is constant over the samples of positive weight, or no "
-            "binary problem has two classes)."
+            "feature is constant over the samples of positive weight, no "
+            "binary problem has two classes, or the bounds allow no penalised "
+            "coefficient to move from zero the way the data pull it)."
         )
     return C
 

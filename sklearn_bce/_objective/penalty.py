@@ -13,7 +13,7 @@ class Penalty:
     For problem ``k`` with total sample weight ``S_k`` and per-feature factors
     ``f_j`` (all 1 by default)::
 
-        P_k(w) = sum_j f_j [ (1 - l1_ratio) / 2 * w_j^2  +  l1_ratio * |w_j| ] / (C * S_k)
+        P_k(w) = sum_j f_j [(1 - l1_ratio) / 2 * w_j^2 + l1_ratio * |w_j|] / (C S_k)
 
     so that ``mean BCE + P_k`` is the objective of
     ``LogisticRegression(C=C, l1_ratio=l1_ratio)`` (the intercept is never

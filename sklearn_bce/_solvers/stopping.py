@@ -4,9 +4,9 @@ A problem has **converged** when its optimality is at most its gradient
 tolerance: the max-norm of its gradient in solver coordinates, or of its
 proximal gradient ``T - prox(T - G)`` when the penalty has an L1 part or the
 coefficients are bounded (the prox then clips to the bounds: this is the
-projected gradient; zero exactly at the optimum in every case). L-BFGS applies the same test through
-scipy's ``gtol`` (and goes on while its own model still predicts a decrease);
-coordinate descent uses the minimum-norm subgradient
+projected gradient; zero exactly at the optimum in every case). L-BFGS applies
+the same test through scipy's ``gtol`` (and goes on while its own model still
+predicts a decrease); coordinate descent uses the minimum-norm subgradient
 (:func:`min_norm_subgradient`), which is at least the proximal gradient. Nothing
 else counts as convergence.
 
