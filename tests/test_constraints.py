@@ -443,3 +443,54 @@ def test_class_weight_is_sample_weight():
     sw = np.where(y == 0, 3.0, 1.0)
     expected = glum_reference(X, y, 0.5, 0.5, f, sw, bounds)
     np.testing.assert_allclose(fitted(model), expected, atol=5e-9)
+
+
+# -------------------------------------------------------------------- inference
+def test_coef_table_marks_bound_coefficients_and_matches_statsmodels():
+    import statsmodels.api as sm
+
+    X, y = _binary()
+    lower = np.full(8, -INF)
+    lower[[1, 4]] = 0.0  # both held at 0 on these data
+    model = BCELogisticClassifier(C=np.inf, lower_bounds=lower, tol=1e-9).fit(X, y)
+    assert np.all(model.coef_[0, [1, 4]] == 0)
+    with pytest.warns(UserWarning, match=r"x1 \(lower\), x4 \(lower\).*do not apply"):
+        table = model.coef_table(X, y)
+    assert table["at_bound"].tolist() == ["", "lower", "", "", "lower", "", "", "", ""]
+    assert table.loc[["x1", "x4"], ["se", "z", "p_value"]].isna().all().all()
+    # the others: the model with the held coefficients fixed (at zero)
+    free = [0, 2, 3, 5, 6, 7]
+    reference = sm.Logit(y, sm.add_constant(X[:, free], prepend=False)).fit(
+        disp=0, tol=1e-12
+    )
+    np.testing.assert_allclose(
+        table["se"].to_numpy()[free + [8]], reference.bse, rtol=1e-5
+    )
+    with pytest.warns(UserWarning, match="at a bound"):
+        cov = model.covariance_matrix(X, y, kind="HC0")
+    assert np.isnan(cov[0, 1]).all() and np.isnan(cov[0, :, 4]).all()
+    np.testing.assert_allclose(
+        cov[0][np.ix_(free + [8], free + [8])],
+        sm.Logit(y, sm.add_constant(X[:, free], prepend=False))
+        .fit(disp=0, tol=1e-12, cov_type="HC0").cov_params(),
+        rtol=1e-4,
+    )
+
+
+def test_covariance_with_penalty_factors_closed_form():
+    X, y = _binary()
+    f = _factors(8)
+    C = 0.5
+    model = BCELogisticClassifier(C=C, penalty_factor=f, tol=1e-10).fit(X, y)
+    with pytest.warns(UserWarning, match="C=0.5 is finite"):
+        cov = model.covariance_matrix(X, y)
+    Xt = np.column_stack([X, np.ones(len(y))])
+    p = model.predict_proba(X)[:, 1]
+    H = Xt.T @ (Xt * (p * (1 - p))[:, None]) + np.diag(np.r_[f / C, 0.0])
+    np.testing.assert_allclose(cov[0], np.linalg.inv(H), rtol=1e-6, atol=1e-12)
+
+
+def test_no_bound_column_without_bounds():
+    X, y = _binary()
+    model = BCELogisticClassifier(C=np.inf, upper_bounds=np.inf).fit(X, y)
+    assert "at_bound" not in model.coef_table(X, y).columns
