@@ -215,23 +215,29 @@ class Objective:
             return theta
         mean, std = self.backend.feature_moments()
         factor = self.penalty.weights(self.n_features)
-        # an unpenalised or bounded coefficient has no such direction to settle
+        # an unpenalised coefficient has no such direction to settle, nor one
+        # held within bounds that exclude the move
         empty = (mean == 0) & (std == 0) & (factor > 0)
+        free = np.ones(self.n_features, dtype=bool)
         if self.bounded:
-            lower, upper = self.box.bounds()
-            empty &= np.all(lower[:, : self.n_features] <= 0, axis=0)
-            empty &= np.all(upper[:, : self.n_features] >= 0, axis=0)
-        blocks = (
-            self.backend.indicator_groups()
-            if self.fit_intercept and not self.bounded and self.penalty.factor is None
-            else np.empty((0, 2), dtype=np.intp)
-        )
-        if blocks.shape[0] == 0 and not empty.any():
+            lower, upper = (a[:, : self.n_features] for a in self.box.bounds())
+            empty &= np.all(lower <= 0, axis=0) & np.all(upper >= 0, axis=0)
+            free = np.all(np.isinf(lower) & np.isinf(upper), axis=0)
+        blocks = [
+            (start, stop)
+            for start, stop in (
+                self.backend.indicator_groups() if self.fit_intercept else ()
+            )
+            if free[start:stop].all() and factor[start:stop].sum() > 0
+        ]
+        if not blocks and not empty.any():
             return theta
         W, b = self.to_coef(theta)
         W[:, empty] = 0.0
         for start, stop in blocks:
-            c = W[:, start:stop].mean(axis=1)
+            # the penalty sum_j f_j (w_j - c)^2 is least at the f-weighted mean
+            f = factor[start:stop]
+            c = W[:, start:stop] @ f / f.sum()
             W[:, start:stop] -= c[:, None]
             b += c
         return self.from_coef(W, b if self.fit_intercept else None)
