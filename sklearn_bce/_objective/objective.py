@@ -52,8 +52,8 @@ class Objective:
     bounds : tuple of two ndarrays of shape (K, n_features), default=None
         ``(lower, upper)`` bounds on the coefficients ``W`` (``-inf`` / ``inf``
         where there is none, ``lower <= upper``); the intercepts are never
-        bounded. None: no bounds. Only the solvers that declare ``"bounds"``
-        honour them (see :meth:`capabilities`).
+        bounded. None: no bounds. Solvers that need ``"unbounded"`` (see
+        :meth:`capabilities`) do not honour them.
 
     Attributes
     ----------
@@ -95,6 +95,7 @@ class Objective:
         self._prior = None
         self.box = Box.of(bounds, self.scale, self.K, self.n_coef)
         self.bounded = self.box is not None
+        self.coef_bounds = bounds if self.bounded else None  # as given, on W
 
     # ------------------------------------------------------------------ geometry
     def _preconditioner(self, precondition):
