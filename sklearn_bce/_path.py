@@ -217,10 +217,20 @@ def _smallest_c(template, data, l1_ratio):
     """:func:`smallest_c` with the template's penalty factors and bounds."""
     backend = data.backend
     d = backend.n_features
+    factor = penalty_factors(template, d)
+    bounds = coef_bounds(template, d, backend.n_problems)
+    if bounds is not None:
+        penalised = np.ones(d, dtype=bool) if factor is None else factor > 0
+        away = penalised & np.any((bounds[0] > 0) | (bounds[1] < 0), axis=0)
+        if away.any():
+            raise ValueError(
+                "There is no C at which an L1 penalty keeps every coefficient at "
+                "zero: the bounds exclude 0 for the penalised feature(s) "
+                f"{np.flatnonzero(away).tolist()}. Give them a penalty_factor of 0, "
+                "or bounds that allow 0 (or pass the values of C)."
+            )
     return smallest_c(
-        backend, l1_ratio, template.fit_intercept,
-        factor=penalty_factors(template, d),
-        bounds=coef_bounds(template, d, backend.n_problems),
+        backend, l1_ratio, template.fit_intercept, factor=factor, bounds=bounds
     )
 
 

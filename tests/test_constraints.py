@@ -512,3 +512,54 @@ def test_partial_fit_streams_within_the_bounds():
     # plain SGD steps over a stream: near the optimum only (measured 0.094)
     expected = glum_reference(X, y, 0.5, 0.0, f, None, bounds)
     np.testing.assert_allclose(fitted(model), expected, atol=0.3)
+
+
+def test_l1_min_c_refuses_bounds_that_exclude_zero():
+    X, y = _binary()
+    lower = np.full(8, -INF)
+    lower[3] = 0.2
+    message = r"exclude 0 for the penalised feature\(s\) \[3\]"
+    with pytest.raises(ValueError, match=message):
+        l1_min_c(X, y, lower_bounds=lower)
+    factor = np.ones(8)
+    factor[3] = 0.0  # unpenalised: in the model anyway, at its bound or above
+    c = l1_min_c(X, y, lower_bounds=lower, penalty_factor=factor)
+    model = BCELogisticClassifier(
+        C=0.99 * c, l1_ratio=1.0, lower_bounds=lower, penalty_factor=factor,
+        tol=1e-10,
+    ).fit(X, y)
+    assert np.count_nonzero(model.coef_) == 1 and model.coef_[0, 3] >= 0.2
+
+
+def test_no_intercept_and_multilabel_match_glum():
+    X, y = _multiclass()
+    Y = np.column_stack([y == 0, y != 1]).astype(int)  # two labels
+    f = _factors(6)
+    lower, upper = _bounds(6, 3)
+    lower, upper = lower[:2], upper[:2]  # one row per label
+    model = BCELogisticClassifier(
+        C=0.5, penalty_factor=f, lower_bounds=lower, upper_bounds=upper,
+        solver="cd", tol=1e-10,
+    ).fit(X, Y)
+    for k in range(2):
+        expected = glum_reference(
+            X, Y[:, k], 0.5, 0.0, f, None, (lower[k], upper[k])
+        )
+        np.testing.assert_allclose(
+            np.r_[model.coef_[k], model.intercept_[k]], expected[0], atol=5e-9
+        )
+    flat = BCELogisticClassifier(
+        C=0.5, penalty_factor=f, lower_bounds=lower[0], upper_bounds=upper[0],
+        fit_intercept=False, solver="lbfgs", tol=1e-8,
+    ).fit(X, Y[:, 0])
+    S = len(y)
+    reference = GeneralizedLinearRegressor(
+        family="binomial", alpha=1 / (0.5 * S), l1_ratio=0.0, P2=f,
+        fit_intercept=False, lower_bounds=lower[0], upper_bounds=upper[0],
+        gradient_tol=1e-12,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference.fit(X, Y[:, 0].astype(float))
+    np.testing.assert_allclose(flat.coef_[0], reference.coef_, atol=5e-6)
+    assert np.all(flat.intercept_ == 0)
