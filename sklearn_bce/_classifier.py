@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._callbacks import CallbackSupport
+from ._constraints import CONSTRAINT_PARAMETERS, check_constraints, document
 from ._dispatch import PredictionMixin, prepare
 from ._fit import (
     check_fit_parameters,
@@ -31,6 +32,7 @@ from ._statistics import ModelStatisticsMixin
 __all__ = ["BCELogisticClassifier"]
 
 
+@document
 class BCELogisticClassifier(
     CallbackSupport, SparseCoefMixin, ModelStatisticsMixin, PredictionMixin,
     ClassifierMixin, BaseEstimator,
@@ -314,6 +316,8 @@ class BCELogisticClassifier(
         the objective of all the data seen, but further passes over the same
         chunks count them again and weaken the penalty.
 
+    {constraint_parameters}
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -431,6 +435,7 @@ class BCELogisticClassifier(
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "stream_size": [Interval(Real, 0, None, closed="neither"), None],
+        **CONSTRAINT_PARAMETERS,
     }
 
     def __init__(
@@ -457,6 +462,9 @@ class BCELogisticClassifier(
         validation_fraction=0.1,
         l1_ratio=0.0,
         stream_size=None,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.C = C
         self.fit_intercept = fit_intercept
@@ -479,6 +487,9 @@ class BCELogisticClassifier(
         self.validation_fraction = validation_fraction
         self.l1_ratio = l1_ratio
         self.stream_size = stream_size
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -530,6 +541,7 @@ class BCELogisticClassifier(
         """
         with restored_on_error(self):
             check_fit_parameters(self)
+            check_constraints(self)
             data = prepare(self, X, y, sample_weight)
             return fit(self, data, inputs=(X, y, sample_weight))
 

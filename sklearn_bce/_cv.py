@@ -32,6 +32,12 @@ from sklearn.utils.validation import _check_method_params, validate_data
 
 from ._choice import chosen_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
+from ._constraints import (
+    CONSTRAINT_PARAMETERS,
+    check_constraints,
+    document,
+    make_objective,
+)
 from ._dispatch import PredictionMixin
 from ._fit import (
     check_namespace,
@@ -40,7 +46,6 @@ from ._fit import (
     run_solver,
     set_coef,
 )
-from ._objective import Objective, Penalty
 from ._path import c_grid, fit_path
 from ._predict import is_dask_collection
 from ._solvers import SOLVERS
@@ -51,6 +56,7 @@ from .metrics import bce_scorer
 __all__ = ["BCELogisticClassifierCV"]
 
 
+@document
 class BCELogisticClassifierCV(
     SparseCoefMixin, PredictionMixin, ClassifierMixin, BaseEstimator
 ):
@@ -149,6 +155,8 @@ class BCELogisticClassifierCV(
     random_state : int, RandomState instance or None, default=None
         Seed of ``solver='sgd'`` (the other solvers are deterministic). It does
         not shuffle the folds: pass a splitter as ``cv`` for that.
+
+    {constraint_parameters}
 
     Attributes
     ----------
@@ -256,6 +264,7 @@ class BCELogisticClassifierCV(
         "solver": [StrOptions({"auto", *SOLVERS})],
         "n_jobs": [Integral, None],
         "refit": ["boolean"],
+        **CONSTRAINT_PARAMETERS,
     }
 
     def __init__(
@@ -274,6 +283,9 @@ class BCELogisticClassifierCV(
         verbose=0,
         refit=True,
         random_state=None,
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -288,6 +300,9 @@ class BCELogisticClassifierCV(
         self.verbose = verbose
         self.refit = refit
         self.random_state = random_state
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -339,6 +354,7 @@ class BCELogisticClassifierCV(
                 "for each C."
             )
         check_namespace(X, "fit", owner=type(self).__name__)
+        check_constraints(self)
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32], multi_output=True,
@@ -413,6 +429,8 @@ class BCELogisticClassifierCV(
             fit_intercept=self.fit_intercept, class_weight=self.class_weight,
             tol=self.tol, max_iter=self.max_iter, solver=self.solver,
             random_state=self.random_state, verbose=self.verbose, n_jobs=n_jobs,
+            penalty_factor=self.penalty_factor, lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds,
         )
 
     def _get_scorer(self):
@@ -463,11 +481,9 @@ class BCELogisticClassifierCV(
         self.l1_ratio_ = self.l1_ratios_[best_l1]
         template = self._template(None)
         data = in_memory_data(template, X, y, sample_weight, classes, multilabel)
-        backend = data.backend
-        penalty = Penalty(self.C_, self.l1_ratio_, backend.weight_totals())
-        objective = Objective(backend, penalty, fit_intercept=self.fit_intercept)
+        objective = make_objective(template, data.backend, self.C_, self.l1_ratio_)
         name = chosen_solver(self, objective)
-        start = objective.initial_point(prior=name != "sgd")
+        start = objective.project(objective.initial_point(prior=name != "sgd"))
         theta, result = run_solver(template, objective, name, start, data)
         W, b = objective.to_coef(theta)
         set_coef(self, W, b, classes, multilabel, X.dtype)

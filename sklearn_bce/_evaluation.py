@@ -12,8 +12,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._constraints import make_objective
 from ._fit import check_namespace
-from ._objective import InMemoryBackend, Objective, Penalty
+from ._objective import InMemoryBackend
 from ._objective.array_api import to_numpy
 from ._sparse_coef import dense_coef
 from ._targets import encode_targets, validate_sample_weight
@@ -98,9 +99,8 @@ def objective_value(estimator, X, y, sample_weight=None):
         return recorded.value  # a copy given to callbacks during a fit
     X, Y, sw = evaluation_data(estimator, X, y, sample_weight)
     backend = InMemoryBackend(X, Y, sample_weight=sw)
-    penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
-    objective = Objective(
-        backend, penalty, fit_intercept=estimator.fit_intercept, precondition=False
+    objective = make_objective(
+        estimator, backend, estimator.C, estimator.l1_ratio, precondition=False
     )
     return objective.loss(
         objective.from_coef(dense_coef(estimator.coef_), to_numpy(estimator.intercept_))

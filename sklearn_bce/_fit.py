@@ -28,13 +28,14 @@ from sklearn.utils.validation import validate_data
 
 from ._callbacks import CALLBACK_STATE, start_tasks
 from ._choice import chosen_solver, newton_finish_after, ran_solvers
+from ._constraints import make_objective
 from ._diagnostics import (
     sgd_advice,
     warn_if_separable,
     warn_if_single_valued,
     warn_not_converged,
 )
-from ._objective import InMemoryBackend, Objective, Penalty
+from ._objective import InMemoryBackend
 from ._objective.array_api import to_numpy
 from ._solvers import SolverResult, get_solver, lbfgs_then_newton
 from ._solvers.stream import stream_average
@@ -253,7 +254,8 @@ def start_point(estimator, objective, classes, multilabel, prior):
     """The solver's starting point.
 
     The previous fit's coefficients when warm-starting; else zeros, with the
-    intercepts at the classes' log-odds when ``prior`` is True.
+    intercepts at the classes' log-odds when ``prior`` is True; either clipped
+    to the objective's bounds.
 
     Parameters
     ----------
@@ -268,7 +270,7 @@ def start_point(estimator, objective, classes, multilabel, prior):
     theta : ndarray of shape (n_params,)
     """
     if not (estimator.warm_start and hasattr(estimator, "coef_")):
-        return objective.initial_point(prior)
+        return objective.project(objective.initial_point(prior))
     previous = to_numpy(estimator.classes_)
     if estimator.multilabel_ != multilabel or not np.array_equal(previous, classes):
         raise ValueError(
@@ -281,9 +283,9 @@ def start_point(estimator, objective, classes, multilabel, prior):
             "warm_start=True needs the same number of features as the "
             f"previous fit ({estimator.coef_.shape[1]}), got {objective.n_features}."
         )
-    return objective.from_coef(
+    return objective.project(objective.from_coef(
         dense_coef(estimator.coef_), to_numpy(estimator.intercept_)
-    )
+    ))
 
 
 def _solver_options(estimator, name, objective, validation):
@@ -361,8 +363,7 @@ def fit(estimator, data, inputs=None):
         The fitted estimator.
     """
     backend = data.backend
-    penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
-    objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
+    objective = make_objective(estimator, backend, estimator.C, estimator.l1_ratio)
     single_valued = warn_if_single_valued(objective, data.classes, data.multilabel)
     name = chosen_solver(estimator, objective)
     theta0 = start_point(

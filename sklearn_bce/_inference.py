@@ -7,8 +7,8 @@ repeated rows), ``S = sum_i s_i``, ``p_i = sigmoid(x_i' w + b)`` and
 ``xt_i = (x_i, 1)``:
 
 * the observed information ``H = sum_i s_i p_i (1 - p_i) xt_i xt_i' + P``, with
-  ``P = diag(1/C, ..., 1/C, 0)`` the Hessian of the L2 penalty (zero for
-  ``C=np.inf``);
+  ``P = diag(f_1/C, ..., f_d/C, 0)`` the Hessian of the L2 penalty (``f_j`` the
+  penalty factors, all 1 by default; zero for ``C=np.inf``);
 * ``"nonrobust"``: ``H^-1``;
 * ``"HC0"``: ``H^-1 M H^-1`` with ``M = sum_i s_i (p_i - y_i)^2 xt_i xt_i'``;
 * ``"HC1"``: HC0 times ``S / (S - n_coef)``;
@@ -31,6 +31,11 @@ With ``C=np.inf`` (``n`` the number of rows of ``X``):
 Everything is computed in the objective's standardised coordinates (better
 conditioned), from the backend's ``hessian_blocks`` (one pass over ``X`` per
 matrix), and mapped back to the coefficients of ``X``.
+
+A coefficient held at one of its bounds (``lower_bounds``, ``upper_bounds``) is
+not at a stationary point of the objective, and the usual (Wald) standard
+errors do not apply to it: its rows and columns are NaN, the others are those
+of the model with it fixed at its bound, and a warning says so.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
+from ._constraints import coef_bounds, has_bounds, make_objective
 from ._evaluation import evaluation_data
-from ._objective import InMemoryBackend, Objective, Penalty
+from ._objective import InMemoryBackend
 from ._predict import is_dask_collection
 from ._solvers.stopping import optimality
 from ._sparse_coef import dense_coef
@@ -94,8 +100,7 @@ def covariance_matrix(
     )
     codes = None if kind != "cluster" else _group_codes(groups, X.shape[0])
     backend = InMemoryBackend(X, Y, sample_weight=sw, n_threads=estimator.n_jobs)
-    penalty = Penalty(estimator.C, estimator.l1_ratio, backend.weight_totals())
-    objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
+    objective = make_objective(estimator, backend, estimator.C, estimator.l1_ratio)
     W = dense_coef(estimator.coef_).astype(np.float64)
     b = np.asarray(estimator.intercept_, dtype=np.float64)
     b_model = b if estimator.fit_intercept else None
@@ -105,7 +110,11 @@ def covariance_matrix(
         if not np.isfinite(estimator.C):
             _check_separation(estimator, backend, W, b_model)
         H = objective.hessian_problems(theta)
-        bread = [_inverse(estimator, objective, H[k], k) for k in range(objective.K)]
+        fixed = at_bound(estimator)
+        bread = [
+            _free_inverse(estimator, objective, H[k], k, fixed[k] != "")
+            for k in range(objective.K)
+        ]
         totals = backend.weight_totals()
         if kind == "nonrobust":
             cov = np.stack(bread) / totals[:, None, None]
@@ -121,7 +130,57 @@ def covariance_matrix(
             cov = _sandwich(bread, meat) / totals[:, None, None]
             if kind == "HC1":
                 cov *= _hc1_correction(totals, objective.n_coef)
-    return _to_original(objective, cov)
+    cov = _to_original(objective, cov)
+    for k in range(objective.K):
+        held = np.flatnonzero(fixed[k] != "")
+        cov[k, held, :] = cov[k, :, held] = np.nan
+    return cov
+
+
+def at_bound(estimator, warn=True):
+    """Which coefficients a bound holds: ``"lower"``, ``"upper"`` or ``""``.
+
+    Parameters
+    ----------
+    estimator : BCELogisticClassifier
+        A fitted estimator.
+    warn : bool, default=True
+        Whether to warn (UserWarning) when there are some: the usual standard
+        errors do not apply to them.
+
+    Returns
+    -------
+    held : ndarray of str of shape (n_problems, n_features)
+    """
+    coef = dense_coef(estimator.coef_)
+    K, d = coef.shape
+    held = np.full((K, d), "", dtype="U5")
+    bounds = coef_bounds(estimator, d, K)
+    if bounds is None:
+        return held
+    lower, upper = (b.astype(coef.dtype) for b in bounds)
+    held[np.isfinite(lower) & (coef <= lower)] = "lower"
+    held[np.isfinite(upper) & (coef >= upper)] = "upper"
+    if warn and np.any(held != ""):
+        names = term_names(estimator)
+        which = "; ".join(
+            f"{_problem_name(estimator, k)}: "
+            + ", ".join(
+                f"{names[j]} ({held[k, j]})" for j in np.flatnonzero(held[k] != "")
+            )
+            for k in range(K) if np.any(held[k] != "")
+        )
+        warnings.warn(
+            f"Coefficients at a bound ({which}): the usual standard errors do "
+            "not apply to a coefficient that a bound holds (it is not at a "
+            "stationary point, and its sampling distribution is truncated). "
+            "Their rows and columns of the covariance are NaN, and the other "
+            "standard errors are those of the model with them fixed at their "
+            "bounds.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return held
 
 
 def coef_table(
@@ -161,7 +220,12 @@ def coef_table(
     p_value = 2.0 * norm.sf(np.abs(z))
     q = norm.ppf(1.0 - alpha / 2.0)
     values = np.stack([coef, se, z, p_value, coef - q * se, coef + q * se], axis=-1)
-    return _table(estimator, values)
+    held = None
+    if has_bounds(estimator):
+        held = at_bound(estimator, warn=False)
+        if estimator.fit_intercept:
+            held = np.column_stack([held, np.full(held.shape[0], "")])
+    return _table(estimator, values, held)
 
 
 def term_names(estimator):
@@ -273,6 +337,19 @@ def _check_separation(estimator, backend, W, b):
             "that separate the classes, or use a finite C (penalised standard "
             "errors)."
         )
+
+
+def _free_inverse(estimator, objective, H, k, held):
+    """Inverse of the information of the coefficients not ``held`` at a bound.
+
+    The held ones get zero rows and columns (they are fixed).
+    """
+    if not held.any():
+        return _inverse(estimator, objective, H, k)
+    free = np.flatnonzero(np.r_[~held, np.ones(H.shape[0] - held.size, bool)])
+    out = np.zeros_like(H)
+    out[np.ix_(free, free)] = _inverse(estimator, objective, H[np.ix_(free, free)], k)
+    return out
 
 
 def _inverse(estimator, objective, H, k):
@@ -425,15 +502,19 @@ def _to_original(objective, cov):
 
 
 # --------------------------------------------------------------- the table
-def _table(estimator, values):
-    """The table of ``values`` (shape (K, n_coef, 6)): DataFrame or record array."""
+def _table(estimator, values, held=None):
+    """The table of ``values`` (shape (K, n_coef, 6)): DataFrame or record array.
+
+    With ``held`` (shape (K, n_coef), ``"lower"``, ``"upper"`` or ``""``), a
+    last column ``at_bound`` tells which bound holds each coefficient.
+    """
     terms = term_names(estimator)
     K = values.shape[0]
     classes = estimator.classes_ if K > 1 else None
     try:
         import pandas as pd
     except ImportError:
-        return _structured(terms, classes, values)
+        return _structured(terms, classes, values, held)
     flat = values.reshape(-1, len(COLUMNS))
     if classes is None:
         index = pd.Index(terms, name="term")
@@ -441,10 +522,13 @@ def _table(estimator, values):
         index = pd.MultiIndex.from_product(
             [list(classes), terms], names=["class", "term"]
         )
-    return pd.DataFrame(flat, index=index, columns=list(COLUMNS))
+    table = pd.DataFrame(flat, index=index, columns=list(COLUMNS))
+    if held is not None:
+        table["at_bound"] = held.ravel()
+    return table
 
 
-def _structured(terms, classes, values):
+def _structured(terms, classes, values, held=None):
     """The table as a structured array (without pandas)."""
     fields = [("term", f"U{max(map(len, terms))}")]
     if classes is not None:
@@ -453,6 +537,8 @@ def _structured(terms, classes, values):
             labels = labels.astype(str)
         fields.insert(0, ("class", labels.dtype))
     fields += [(name, np.float64) for name in COLUMNS]
+    if held is not None:
+        fields.append(("at_bound", "U5"))
     K, p, _ = values.shape
     out = np.zeros(K * p, dtype=fields)
     out["term"] = np.tile(terms, K)
@@ -460,4 +546,6 @@ def _structured(terms, classes, values):
         out["class"] = np.repeat(labels, p)
     for j, name in enumerate(COLUMNS):
         out[name] = values[:, :, j].ravel()
+    if held is not None:
+        out["at_bound"] = held.ravel()
     return out

@@ -13,8 +13,9 @@ import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._constraints import check_constraints, make_objective
 from ._fit import check_namespace, set_coef
-from ._objective import InMemoryBackend, Objective, Penalty
+from ._objective import InMemoryBackend
 from ._solvers.stream import sgd_partial_fit, start_stream, stream_average
 from ._sparse_coef import dense_coef
 from ._targets import encode_targets, validate_sample_weight
@@ -105,10 +106,10 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
     total = estimator.stream_size
     if total is None:
         total = weight_seen + chunk_weight
-    penalty = Penalty(estimator.C, estimator.l1_ratio, total)
+    check_constraints(estimator)
     backend = InMemoryBackend(X, Y, sample_weight=sw)
-    objective = Objective(
-        backend, penalty, fit_intercept=estimator.fit_intercept,
+    objective = make_objective(
+        estimator, backend, estimator.C, estimator.l1_ratio, total_weight=total,
         preconditioner=None if stream is None else stream["preconditioner"],
     )
     if stream is None:
@@ -118,6 +119,7 @@ def partial_fit(estimator, X, y, classes=None, sample_weight=None):
             )
         else:
             theta0 = np.zeros(objective.n_params)
+        theta0 = objective.project(theta0)
         stream = {
             "preconditioner": (objective.shift, objective.scale),
             "state": start_stream(

@@ -21,11 +21,18 @@ from sklearn.utils import Bunch
 
 from ._choice import chosen_solver, ran_solvers
 from ._classifier import BCELogisticClassifier
+from ._constraints import (
+    check_constraints,
+    coef_bounds,
+    make_objective,
+    penalty_factors,
+)
 from ._diagnostics import warn_if_single_valued
 from ._dispatch import prepare
 from ._fit import check_fit_parameters, run_solver
 from ._objective import Objective, Penalty
 from ._objective.array_api import to_numpy
+from ._solvers import lbfgs
 
 __all__ = ["bce_path", "c_grid", "fit_path", "l1_min_c", "smallest_c"]
 
@@ -33,7 +40,7 @@ __all__ = ["bce_path", "c_grid", "fit_path", "l1_min_c", "smallest_c"]
 _DECADES = 4.0
 
 
-def smallest_c(backend, l1_ratio, fit_intercept):
+def smallest_c(backend, l1_ratio, fit_intercept, factor=None, bounds=None):
     """The largest ``C`` at which the L1 part keeps every coefficient at zero.
 
     At zero coefficients (and the intercept of the best constant model), the
@@ -44,6 +51,12 @@ def smallest_c(backend, l1_ratio, fit_intercept):
     is returned. Problems with a single class and an intercept are left out: their
     loss falls as the intercept goes to infinity, where no feature helps.
 
+    With penalty factors ``f_j``, the features of factor 0 are unpenalised: they
+    are in the model at every ``C``, and the gradient is taken at the best model
+    of the intercept and them alone (within their bounds); a feature of factor
+    ``f_j`` enters at ``l1_ratio f_j / |S_k g_kj|``. With bounds, only the
+    directions they allow count (a lower bound of 0: only a negative ``g_kj``).
+
     Parameters
     ----------
     backend : DataBackend
@@ -52,6 +65,10 @@ def smallest_c(backend, l1_ratio, fit_intercept):
         The share of the L1 part, in ``(0, 1]``.
     fit_intercept : bool
         Whether each problem has an intercept.
+    factor : ndarray of shape (n_features,), default=None
+        The penalty factors (all ones when None).
+    bounds : tuple of two ndarrays of shape (K, n_features), default=None
+        Bounds on the coefficients.
 
     Returns
     -------
@@ -60,13 +77,29 @@ def smallest_c(backend, l1_ratio, fit_intercept):
         problem with two classes).
     """
     totals = backend.weight_totals()
+    d, K = backend.n_features, backend.n_problems
+    f = np.ones(d) if factor is None else np.asarray(factor, dtype=np.float64)
+    lower, upper = (
+        (np.full((K, d), -np.inf), np.full((K, d), np.inf)) if bounds is None
+        else bounds
+    )
+    free = f == 0
     objective = Objective(
         backend, Penalty(np.inf, 0.0, totals), fit_intercept=fit_intercept,
-        precondition=False,
+        precondition=bool(free.any()),
+        # the penalised coefficients held at zero, the others within their bounds
+        bounds=(np.where(free, lower, 0.0), np.where(free, upper, 0.0)),
     )
-    T = objective.initial_point(prior=True).reshape(objective.K, -1)
-    _, G = objective.loss_gradient_problems(T)
-    reach = np.abs(G[:, : objective.n_features]).max(axis=1, initial=0.0)
+    T = objective.project(objective.initial_point(prior=True).reshape(K, -1))
+    if free.any():  # the best model of the unpenalised features
+        T = lbfgs(objective, T.ravel(), tol=1e-10, max_iter=1000).x.reshape(K, -1)
+    W, b = objective.to_coef(T)
+    G = objective.data_term(W, b)[1]  # the gradient in W
+    up = np.where(upper > 0, -G, 0.0)  # how much a coefficient would rise
+    down = np.where(lower < 0, G, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.where(free, 0.0, np.maximum(np.maximum(up, down), 0.0) / f)
+    reach = np.nan_to_num(reach, nan=0.0, posinf=0.0).max(axis=1, initial=0.0)
     reach = reach * np.broadcast_to(totals, reach.shape)
     if fit_intercept:
         p = objective.positive_fraction()
@@ -141,7 +174,6 @@ def fit_path(estimator, data, Cs, l1_ratio, start=None):
         ``solvers``, the solver of each fit.
     """
     backend = data.backend
-    totals = backend.weight_totals()
     K, d = backend.n_problems, backend.n_features
     coefs = np.zeros((len(Cs), K, d))
     intercepts = np.zeros((len(Cs), K))
@@ -150,8 +182,7 @@ def fit_path(estimator, data, Cs, l1_ratio, start=None):
     previous = start
     single_valued = None
     for i in np.argsort(Cs, kind="stable"):
-        penalty = Penalty(Cs[i], l1_ratio, totals)
-        objective = Objective(backend, penalty, fit_intercept=estimator.fit_intercept)
+        objective = make_objective(estimator, backend, Cs[i], l1_ratio)
         if single_valued is None:  # warn once per path
             single_valued = warn_if_single_valued(
                 objective, data.classes, data.multilabel
@@ -161,6 +192,7 @@ def fit_path(estimator, data, Cs, l1_ratio, start=None):
             theta0 = objective.initial_point(prior=name != "sgd")
         else:
             theta0 = objective.from_coef(*previous)
+        theta0 = objective.project(theta0)
         theta, result = run_solver(
             estimator, objective, name, theta0, data, single_valued
         )
@@ -177,11 +209,34 @@ def _prepared(X, y, sample_weight, **params):
     template = BCELogisticClassifier(**params)
     template._validate_params()
     check_fit_parameters(template)
+    check_constraints(template)
     return template, prepare(template, X, y, sample_weight)
 
 
+def _smallest_c(template, data, l1_ratio):
+    """:func:`smallest_c` with the template's penalty factors and bounds."""
+    backend = data.backend
+    d = backend.n_features
+    factor = penalty_factors(template, d)
+    bounds = coef_bounds(template, d, backend.n_problems)
+    if bounds is not None:
+        penalised = np.ones(d, dtype=bool) if factor is None else factor > 0
+        away = penalised & np.any((bounds[0] > 0) | (bounds[1] < 0), axis=0)
+        if away.any():
+            raise ValueError(
+                "There is no C at which an L1 penalty keeps every coefficient at "
+                "zero: the bounds exclude 0 for the penalised feature(s) "
+                f"{np.flatnonzero(away).tolist()}. Give them a penalty_factor of 0, "
+                "or bounds that allow 0 (or pass the values of C)."
+            )
+    return smallest_c(
+        backend, l1_ratio, template.fit_intercept, factor=factor, bounds=bounds
+    )
+
+
 def l1_min_c(
-    X, y, *, l1_ratio=1.0, fit_intercept=True, class_weight=None, sample_weight=None
+    X, y, *, l1_ratio=1.0, fit_intercept=True, class_weight=None, sample_weight=None,
+    penalty_factor=None, lower_bounds=None, upper_bounds=None,
 ):
     """The ``C`` below which an L1 penalty keeps every coefficient at zero.
 
@@ -210,6 +265,13 @@ def l1_min_c(
         As in :class:`~sklearn_bce.BCELogisticClassifier`.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative sample weights.
+    penalty_factor : array-like of shape (n_features,), default=None
+        As in the estimator: features of factor 0 are in the model at every
+        ``C`` (the bound is that of the other coefficients, at the best model
+        of the intercept and the unpenalised features); a feature of factor
+        ``f`` enters at ``f`` times the ``C`` it would enter at with factor 1.
+    lower_bounds, upper_bounds : float or array-like, default=None
+        As in the estimator: only the directions they allow count.
 
     Returns
     -------
@@ -242,16 +304,18 @@ def l1_min_c(
             f"l1_ratio={l1_ratio!r}: l1_min_c needs an L1 part, 0 < l1_ratio <= 1 "
             "(an L2 penalty alone never sets a coefficient to exactly zero)."
         )
-    _, data = _prepared(
+    template, data = _prepared(
         X, y, sample_weight, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-        class_weight=class_weight,
+        class_weight=class_weight, penalty_factor=penalty_factor,
+        lower_bounds=lower_bounds, upper_bounds=upper_bounds,
     )
-    C = smallest_c(data.backend, l1_ratio, fit_intercept)
+    C = _smallest_c(template, data, l1_ratio)
     if not np.isfinite(C):
         raise ValueError(
             "Ill-posed l1_min_c: every coefficient is zero whatever C is (every "
-            "feature is constant over the samples of positive weight, or no "
-            "binary problem has two classes)."
+            "feature is constant over the samples of positive weight, no "
+            "binary problem has two classes, or the bounds allow no penalised "
+            "coefficient to move from zero the way the data pull it)."
         )
     return C
 
@@ -259,7 +323,7 @@ def l1_min_c(
 def bce_path(
     X, y, *, Cs=10, l1_ratio=0.0, fit_intercept=True, class_weight=None,
     sample_weight=None, solver="auto", tol=1e-5, max_iter=100, n_jobs=None,
-    verbose=0,
+    verbose=0, penalty_factor=None, lower_bounds=None, upper_bounds=None,
 ):
     """Coefficients of a warm-started sequence of ``C`` (a regularisation path).
 
@@ -303,6 +367,12 @@ def bce_path(
         Threads of the in-memory evaluations, as in the estimator.
     verbose : int, default=0
         Verbosity of the solvers.
+    penalty_factor : array-like of shape (n_features,), default=None
+        Per-feature penalty factors, as in the estimator; features of factor 0
+        are in the model from the start of an L1 path (as in glmnet), whose
+        grid of an int ``Cs`` starts where the first penalised one enters.
+    lower_bounds, upper_bounds : float or array-like, default=None
+        Bounds on the coefficients, as in the estimator.
 
     Returns
     -------
@@ -342,11 +412,12 @@ def bce_path(
     template, data = _prepared(
         X, y, sample_weight, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
         class_weight=class_weight, solver=solver, tol=tol, max_iter=max_iter,
-        n_jobs=n_jobs, verbose=verbose,
+        n_jobs=n_jobs, verbose=verbose, penalty_factor=penalty_factor,
+        lower_bounds=lower_bounds, upper_bounds=upper_bounds,
     )
     lower = None
     if l1_ratio > 0 and isinstance(Cs, Integral):
-        lower = smallest_c(data.backend, l1_ratio, fit_intercept)
+        lower = _smallest_c(template, data, l1_ratio)
     Cs = c_grid(Cs, lower)
     path = fit_path(template, data, Cs, l1_ratio)
     return Bunch(

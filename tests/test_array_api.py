@@ -705,3 +705,24 @@ def test_dask_input_under_dispatch_fits_as_without():
     assert isinstance(est.coef_, np.ndarray)
     np.testing.assert_array_equal(est.coef_, ref.coef_)
     np.testing.assert_allclose(proba, ref.predict_proba(X), atol=1e-12)
+
+
+@pytest.mark.parametrize("solver, atol", [("lbfgs", 5e-6), ("sgd", 1e-4)])
+def test_penalty_factors_and_bounds_on_device(route, solver, atol):
+    from .test_constraints import _binary, _bounds, _factors, glum_reference
+
+    X, y = _binary()
+    f, (lower, upper) = _factors(8), _bounds(8, 1)
+    with dispatch():
+        est = BCELogisticClassifier(
+            C=0.5, penalty_factor=f, lower_bounds=lower, upper_bounds=upper,
+            solver=solver, tol=1e-8, max_iter=1000, random_state=0,
+        ).fit(xp_strict.asarray(X), xp_strict.asarray(y))
+    route.check()
+    coef = to_numpy(est.coef_)
+    assert np.all(coef >= lower) and np.all(coef <= upper)
+    # measured 7.6e-7 (L-BFGS-B) and 9.4e-6 (SGD) from glum's
+    np.testing.assert_allclose(
+        np.c_[coef, to_numpy(est.intercept_)],
+        glum_reference(X, y, 0.5, 0.0, f, None, (lower, upper)), atol=atol,
+    )

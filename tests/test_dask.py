@@ -687,3 +687,26 @@ def test_path_and_l1_min_c_on_the_cluster(client):
     # the closed form of the bound, as in tests/test_path.py
     closed = 1.0 / np.abs(X.T @ (y.mean() - y)).max()
     np.testing.assert_allclose(l1_min_c(Xd, yd), closed, rtol=1e-12)
+
+
+def test_penalty_factors_and_bounds_on_dask(client):
+    from .test_constraints import _binary, _bounds, _factors, glum_reference
+
+    X, y = _binary()
+    f, (lower, upper) = _factors(8), _bounds(8, 1)
+    params = dict(C=0.5, penalty_factor=f, lower_bounds=lower, upper_bounds=upper)
+    est = BCELogisticClassifier(**params, **TOL).fit(*to_dask(X, y))
+    # measured 7.6e-7 from glum's
+    np.testing.assert_allclose(
+        np.c_[est.coef_, est.intercept_],
+        glum_reference(X, y, 0.5, 0.0, f, None, (lower, upper)), atol=5e-6,
+    )
+    # the SGD stream projects every step (and averages feasible iterates): the
+    # bounds hold, where the unbounded optimum has x1 < 0 and x3 < 0.2
+    with pytest.warns(ConvergenceWarning):
+        sgd = BCELogisticClassifier(
+            **params, solver="sgd", random_state=0, max_iter=20
+        ).fit(*to_dask(X, y))
+    assert np.all(sgd.coef_ >= lower) and np.all(sgd.coef_ <= upper)
+    free = BCELogisticClassifier(C=0.5, penalty_factor=f, **TOL).fit(X, y)
+    assert free.coef_[0, 1] < 0 and free.coef_[0, 3] < 0.2

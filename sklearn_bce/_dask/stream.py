@@ -26,19 +26,20 @@ from .cluster import near, settled
 __all__ = ["stream_sgd"]
 
 
-def chunk_objective(chunk, *, shift, scale, penalty, fit_intercept):
+def chunk_objective(chunk, *, shift, scale, penalty, fit_intercept, bounds=None):
     """The objective of one chunk in the whole objective's coordinates and penalty.
 
     Its data term is the chunk's weighted mean loss; its penalty is the whole
     objective's, so that the chunks' objectives, weighted by their share of the
-    total weight, add up to the whole objective.
+    total weight, add up to the whole objective. The bounds on the
+    coefficients are the whole objective's too.
     """
     X, Y, sw = chunk
     if sp.issparse(X) and X.format == "csc":
         X = X.tocsr()  # mini-batches are row slices
     return Objective(
         InMemoryBackend(X, Y, sample_weight=sw), penalty,
-        fit_intercept=fit_intercept, preconditioner=(shift, scale),
+        fit_intercept=fit_intercept, preconditioner=(shift, scale), bounds=bounds,
     )
 
 
@@ -161,7 +162,7 @@ def stream_sgd(
     where = [sorted(who_has.get(f.key) or ()) or None for f in blocks]
     coords = dict(
         shift=objective.shift, scale=objective.scale, penalty=objective.penalty,
-        fit_intercept=objective.fit_intercept,
+        fit_intercept=objective.fit_intercept, bounds=objective.coef_bounds,
     )
     options = dict(
         learning_rate=learning_rate, power_t=power_t, batch_size=batch_size,

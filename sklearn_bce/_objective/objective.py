@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .box import Box
+
 __all__ = ["Objective"]
 
 
@@ -47,6 +49,11 @@ class Objective:
         ``(shift, scale)`` to use instead of computing them from the data (then
         ``precondition`` is ignored): objectives on the chunks of a stream share
         one coordinate system this way.
+    bounds : tuple of two ndarrays of shape (K, n_features), default=None
+        ``(lower, upper)`` bounds on the coefficients ``W`` (``-inf`` / ``inf``
+        where there is none, ``lower <= upper``); the intercepts are never
+        bounded. None: no bounds. Solvers that need ``"unbounded"`` (see
+        :meth:`capabilities`) do not honour them.
 
     Attributes
     ----------
@@ -58,11 +65,13 @@ class Objective:
         Length of the flat parameter vector, ``K * n_coef``.
     shift, scale : ndarray of shape (n_features,)
         The change of variables.
+    bounded : bool
+        Whether some coefficient has a finite bound.
     """
 
     def __init__(
         self, backend, penalty, *, fit_intercept=True, precondition=True,
-        preconditioner=None,
+        preconditioner=None, bounds=None,
     ):
         self.backend = backend
         self.penalty = penalty
@@ -84,6 +93,9 @@ class Objective:
                 )
             self.shift, self.scale = shift.copy(), scale.copy()
         self._prior = None
+        self.box = Box.of(bounds, self.scale, self.K, self.n_coef)
+        self.bounded = self.box is not None
+        self.coef_bounds = bounds if self.bounded else None  # as given, on W
 
     # ------------------------------------------------------------------ geometry
     def _preconditioner(self, precondition):
@@ -98,8 +110,8 @@ class Objective:
         else:  # no intercept to absorb a shift: scale by the root mean square
             std = np.hypot(std, np.abs(mean))
         # The diagonal of the Hessian at W = 0 in centred coordinates is roughly
-        # var / 4 + l2; scale so that it is about one.
-        ridge = 2.0 * np.sqrt(self.penalty.l2.min())
+        # var / 4 + l2 f_j; scale so that it is about one.
+        ridge = 2.0 * np.sqrt(self.penalty.l2.min() * self.penalty.weights(d))
         h = np.hypot(std, ridge)
         scale = np.where(h > 0, 1.0 / np.where(h > 0, h, 1.0), 1.0)
         return shift, scale
@@ -112,13 +124,15 @@ class Objective:
         capabilities : frozenset of str
             ``"hessian"`` (:meth:`hessian_problems`), ``"rows"`` (mini-batch
             evaluations), ``"columns"`` (the backend's ``columns`` and
-            ``sample_terms``) and ``"smooth"`` (no L1 part in the penalty).
+            ``sample_terms``), ``"smooth"`` (no L1 part in the penalty) and
+            ``"unbounded"`` (no bounds on the coefficients).
         """
         offered = {
             "hessian": self.backend.has_hessian,
             "columns": getattr(self.backend, "has_columns", False),
             "rows": self.backend.supports_rows,
             "smooth": self.penalty.smooth,
+            "unbounded": not self.bounded,
         }
         return frozenset(name for name, ok in offered.items() if ok)
 
@@ -201,17 +215,30 @@ class Objective:
         if not (self.penalty.smooth and np.all(self.penalty.l2 > 0)):
             return theta
         mean, std = self.backend.feature_moments()
-        empty = (mean == 0) & (std == 0)
-        blocks = (
-            self.backend.indicator_groups() if self.fit_intercept
-            else np.empty((0, 2), dtype=np.intp)
-        )
-        if blocks.shape[0] == 0 and not empty.any():
+        factor = self.penalty.weights(self.n_features)
+        # an unpenalised coefficient has no such direction to settle, nor one
+        # held within bounds that exclude the move
+        empty = (mean == 0) & (std == 0) & (factor > 0)
+        free = np.ones(self.n_features, dtype=bool)
+        if self.bounded:
+            lower, upper = (a[:, : self.n_features] for a in self.box.bounds())
+            empty &= np.all(lower <= 0, axis=0) & np.all(upper >= 0, axis=0)
+            free = np.all(np.isinf(lower) & np.isinf(upper), axis=0)
+        blocks = [
+            (start, stop)
+            for start, stop in (
+                self.backend.indicator_groups() if self.fit_intercept else ()
+            )
+            if free[start:stop].all() and factor[start:stop].sum() > 0
+        ]
+        if not blocks and not empty.any():
             return theta
         W, b = self.to_coef(theta)
         W[:, empty] = 0.0
         for start, stop in blocks:
-            c = W[:, start:stop].mean(axis=1)
+            # the penalty sum_j f_j (w_j - c)^2 is least at the f-weighted mean
+            f = factor[start:stop]
+            c = W[:, start:stop] @ f / f.sum()
             W[:, start:stop] -= c[:, None]
             b += c
         return self.from_coef(W, b if self.fit_intercept else None)
@@ -437,8 +464,22 @@ class Objective:
         Returns
         -------
         T : ndarray of shape (k, n_coef)
+            Soft-thresholded, then clipped to the bounds (for one coordinate
+            this is the proximal map of the L1 part plus the box).
         """
-        return self.penalty.prox(T, step, self.coord_scale(), cols)
+        T = self.penalty.prox(T, step, self.coord_scale(), cols)
+        return T if self.box is None else self.box.project(T, cols)
+
+    def project(self, T, cols=None):
+        """Clip parameters of the problems ``cols`` to the bounds (see ``Box``)."""
+        return T if self.box is None else self.box.project(T, cols)
+
+    def problem_bounds(self, cols=None):
+        """``(lower, upper)`` of the problems ``cols``, shape (k, n_coef) each."""
+        if self.box is not None:
+            return self.box.bounds(cols)
+        k = self.K if cols is None else len(cols)
+        return np.full((k, self.n_coef), -np.inf), np.full((k, self.n_coef), np.inf)
 
     def columns(self, features, upcoming=None):
         """Columns of ``X`` in float64, for coordinate descent.
@@ -525,10 +566,11 @@ class Objective:
             W, b if self.fit_intercept else None, self.shift, self.scale, cols=cols
         )
         l2 = self.penalty.per_problem(self.penalty.l2, k, cols)
+        ridge = self.penalty.weights(d) * self.scale**2
         H = np.zeros((k, self.n_coef, self.n_coef))
         for j in range(k):
             H[j, :d, :d] = G[j]
-            H[j, np.arange(d), np.arange(d)] += l2[j] * self.scale**2
+            H[j, np.arange(d), np.arange(d)] += l2[j] * ridge
             if self.fit_intercept:
                 H[j, :d, d] = H[j, d, :d] = v[j]
                 H[j, d, d] = s[j]

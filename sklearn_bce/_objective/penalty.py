@@ -10,9 +10,10 @@ __all__ = ["Penalty"]
 class Penalty:
     """Elastic-net penalty of ``K`` coefficient vectors, scaled by their data's weight.
 
-    For problem ``k`` with total sample weight ``S_k``::
+    For problem ``k`` with total sample weight ``S_k`` and per-feature factors
+    ``f_j`` (all 1 by default)::
 
-        P_k(w) = [ (1 - l1_ratio) / 2 * ||w||_2^2  +  l1_ratio * ||w||_1 ] / (C * S_k)
+        P_k(w) = sum_j f_j [(1 - l1_ratio) / 2 * w_j^2 + l1_ratio * |w_j|] / (C S_k)
 
     so that ``mean BCE + P_k`` is the objective of
     ``LogisticRegression(C=C, l1_ratio=l1_ratio)`` (the intercept is never
@@ -38,6 +39,9 @@ class Penalty:
         Share of the L1 part, in ``[0, 1]``; an array gives each problem its own.
     total_weight : float or array-like of shape (K,)
         ``S_k``, the total sample weight behind each problem.
+    factor : array-like of shape (n_features,), default=None
+        Non-negative penalty factor of each feature, multiplying both parts
+        (0: unpenalised); None for all ones. They are not rescaled.
 
     Attributes
     ----------
@@ -49,9 +53,11 @@ class Penalty:
         Strength of the L2 part, ``(1 - l1_ratio) * strength``.
     l1 : ndarray of shape (K,)
         Strength of the L1 part, ``l1_ratio * strength``.
+    factor : ndarray of shape (n_features,) or None
+        The per-feature factors.
     """
 
-    def __init__(self, C, l1_ratio, total_weight):
+    def __init__(self, C, l1_ratio, total_weight, factor=None):
         self.C = _scalar_or_array(C)
         self.l1_ratio = _scalar_or_array(l1_ratio)
         self.total_weight = np.atleast_1d(np.asarray(total_weight, dtype=np.float64))
@@ -62,6 +68,9 @@ class Penalty:
         self.strength = np.atleast_1d(strength / self.total_weight)
         self.l2 = (1.0 - np.asarray(self.l1_ratio)) * self.strength
         self.l1 = np.asarray(self.l1_ratio) * self.strength
+        self.factor = (
+            None if factor is None else np.asarray(factor, dtype=np.float64).ravel()
+        )
 
     def __repr__(self):
         C, l1_ratio = (
@@ -70,13 +79,35 @@ class Penalty:
         )
         return (
             f"Penalty(C={C!r}, l1_ratio={l1_ratio!r}, "
-            f"total_weight={self.total_weight.tolist()!r})"
+            f"total_weight={self.total_weight.tolist()!r}"
+            + ("" if self.factor is None else f", factor={self.factor.tolist()!r}")
+            + ")"
         )
 
     @property
     def smooth(self):
         """bool: Whether the penalty has no L1 part (it is then differentiable)."""
+        if self.factor is not None and not np.any(self.factor > 0):
+            return True
         return not np.any(self.l1 > 0)
+
+    def weights(self, n):
+        """The factor of each of ``n`` coordinates (1 beyond the factors given).
+
+        Parameters
+        ----------
+        n : int
+            Number of coordinates: ``n_features``, or more (an intercept last,
+            whose factor does not matter where its scale is 0).
+
+        Returns
+        -------
+        f : ndarray of shape (n,)
+        """
+        f = np.ones(n)
+        if self.factor is not None:
+            f[: self.factor.size] = self.factor
+        return f
 
     def per_problem(self, values, k, cols=None):
         """``values`` (one per problem) for ``k`` problems, or those in ``cols``.
@@ -116,7 +147,8 @@ class Penalty:
             ``l2_k * W_k``.
         """
         l2 = self.per_problem(self.l2, W.shape[0], cols)
-        return 0.5 * l2 * np.einsum("kj,kj->k", W, W), l2[:, None] * W
+        fW = W if self.factor is None else W * self.factor
+        return 0.5 * l2 * np.einsum("kj,kj->k", fW, W), l2[:, None] * fW
 
     def l1_value(self, W, cols=None):
         """Value of the L1 part, ``l1_k * ||W_k||_1``, per problem.
@@ -133,15 +165,16 @@ class Penalty:
         value : ndarray of shape (k,)
         """
         l1 = self.per_problem(self.l1, W.shape[0], cols)
-        return l1 * np.abs(W).sum(axis=1)
+        absW = np.abs(W) if self.factor is None else np.abs(W) * self.factor
+        return l1 * absW.sum(axis=1)
 
     def prox(self, T, step, coord_scale, cols=None):
         """Proximal step of the L1 part in scaled coordinates (soft-thresholding).
 
         With ``W = T * coord_scale`` (one scale per coordinate, zero for the
-        unpenalised intercepts), the L1 part is ``l1_k * sum_j coord_scale_j |T_kj|``
-        and its proximal map shrinks each ``T_kj`` towards zero by
-        ``step_k * l1_k * coord_scale_j``.
+        unpenalised intercepts), the L1 part is
+        ``l1_k * sum_j f_j coord_scale_j |T_kj|`` and its proximal map shrinks each
+        ``T_kj`` towards zero by ``step_k * l1_k * f_j * coord_scale_j``.
 
         Parameters
         ----------
@@ -160,7 +193,7 @@ class Penalty:
             The shrunk parameters.
         """
         l1 = self.per_problem(self.l1, T.shape[0], cols)
-        thresh = step * l1[:, None] * coord_scale
+        thresh = step * l1[:, None] * (coord_scale * self.weights(coord_scale.size))
         return np.sign(T) * np.maximum(np.abs(T) - thresh, 0.0)
 
 

@@ -13,6 +13,7 @@ CAPABILITIES = {
     "columns": "access to the columns of X",
     "rows": "evaluations on mini-batches of rows",
     "smooth": "a smooth penalty (l1_ratio=0)",
+    "unbounded": "coefficients without bounds (lower_bounds, upper_bounds)",
 }
 
 

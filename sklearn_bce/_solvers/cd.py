@@ -35,7 +35,11 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
 
 The penalty is on the original coefficients; coordinate descent works in them
 (exact minimisation along a coordinate does not depend on its scale), and the
-result is returned in the objective's coordinates.
+result is returned in the objective's coordinates. Per-feature penalty factors
+scale each coordinate's threshold and ridge; bounds on the coefficients clip
+each coordinate's update (the exact minimiser of the model along it), and the
+optimality measure is then the minimum-norm element of the subdifferential
+including the normal cone of the bounds (zero at a bound that holds).
 """
 
 from __future__ import annotations
@@ -98,7 +102,7 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
         True when every problem met its tolerance.
     """
     K = objective.K
-    T = np.array(x0, dtype=np.float64).reshape(K, -1)
+    T = objective.project(np.array(x0, dtype=np.float64).reshape(K, -1))
     tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
     n_iter = np.zeros(K, dtype=np.int32)
     g_max, fun = np.zeros(K), np.zeros(K)
@@ -129,8 +133,16 @@ class _Problem:
         self.k = k
         self.cols = None if objective.K == 1 else np.array([k])
         penalty = objective.penalty
-        self.l1 = float(penalty.per_problem(penalty.l1, 1, self.cols)[0])
-        self.l2 = float(penalty.per_problem(penalty.l2, 1, self.cols)[0])
+        factor = penalty.weights(objective.n_features)
+        # per-feature strengths of the L1 and L2 parts
+        self.l1 = float(penalty.per_problem(penalty.l1, 1, self.cols)[0]) * factor
+        self.l2 = float(penalty.per_problem(penalty.l2, 1, self.cols)[0]) * factor
+        self.lower = self.upper = None  # bounds on w, where there are some
+        if objective.bounded:
+            lower, upper = objective.problem_bounds(np.array([k]))
+            d = objective.n_features
+            self.lower = lower[0, :d] * objective.scale
+            self.upper = upper[0, :d] * objective.scale
         self.tol = self.work_tol = float(tol)
         self.fit_intercept = objective.fit_intercept
         W, b = objective.to_coef(theta[None, :])
@@ -169,13 +181,13 @@ class _Problem:
             self.labels = a, y, Xay, Xa
         self.data_gradient = sums[0]
         g = self.data_gradient.copy()
-        if self.l2:
-            g += self.l2 * self.w
+        g += self.l2 * self.w
         if self.fit_intercept:
             g -= float(self.r.sum()) * objective.shift
         g *= objective.scale
         thresh = self.l1 * objective.scale
-        return min_norm_subgradient(g, self.w, thresh), np.abs(g) - thresh
+        kkt = min_norm_subgradient(g, self.w, thresh, self.lower, self.upper)
+        return kkt, np.abs(g) - thresh
 
     def weights_and_labels(self):
         """The problem's normalised weights ``a`` and labels ``y``.
@@ -199,6 +211,7 @@ class _Problem:
         return duality_gap(
             self.F, expit(self.z), a, y, self.data_gradient, Xay, Xa,
             l1=self.l1, l2=self.l2, fit_intercept=self.fit_intercept,
+            lower=self.lower, upper=self.upper,
         )
 
     def load(self, A, upcoming=None):
@@ -220,13 +233,14 @@ class _Problem:
     def evaluate(self, z, wA):
         """Objective, residuals and curvatures at logits ``z``."""
         loss, R, Hc = self.objective.sample_terms(z[:, None], self.cols)
-        F = loss[0] + 0.5 * self.l2 * (wA @ wA) + self.l1 * np.abs(wA).sum()
+        A = self.A
+        F = loss[0] + 0.5 * (self.l2[A] * wA) @ wA + self.l1[A] @ np.abs(wA)
         return float(F), R[:, 0], Hc[:, 0]
 
     def restricted_gradient(self, r):
         """Gradients of the smooth part in the working set's ``w`` and in ``b``."""
         g_b = float(r.sum()) if self.fit_intercept else 0.0
-        return self.B.T @ r + self.l2 * self.w[self.A], g_b
+        return self.B.T @ r + self.l2[self.A] * self.w[self.A], g_b
 
     def restricted_optimality(self, r):
         """Largest minimum-norm subgradient over the working set and intercept."""
@@ -234,7 +248,11 @@ class _Problem:
         G = (g_A - g_b * self.shift_A) * self.scale_A if self.fit_intercept else (
             g_A * self.scale_A
         )
-        sub = min_norm_subgradient(G, self.w[self.A], self.l1 * self.scale_A)
+        A = self.A
+        sub = min_norm_subgradient(
+            G, self.w[A], self.l1[A] * self.scale_A,
+            *(() if self.lower is None else (self.lower[A], self.upper[A])),
+        )
         return max(float(sub.max(initial=0.0)), abs(g_b))
 
     # --------------------------------------------------------------- solve
@@ -346,12 +364,16 @@ class _Problem:
             q = g_A - g_b * c
         else:
             c, q = np.zeros_like(g_A), g_A
-        gram[np.diag_indices_from(gram)] += self.l2
+        A = self.A
+        gram[np.diag_indices_from(gram)] += self.l2[A]
         inner_tol = max(0.01 * self.work_tol, 0.1 * kkt)
-        d = _coordinate_descent(gram, q, wA, self.l1, inner_tol / self.scale_A) - wA
+        box = None if self.lower is None else (self.lower[A], self.upper[A])
+        d = _coordinate_descent(
+            gram, q, wA, self.l1[A], inner_tol / self.scale_A, box
+        ) - wA
         db = (-g_b / H - c @ d) if fit_intercept and H > 0 else 0.0
         dz = self.B @ d + db
-        l1_change = self.l1 * (np.abs(wA + d).sum() - np.abs(wA).sum())
+        l1_change = self.l1[A] @ (np.abs(wA + d) - np.abs(wA))
         slope = float(g_A @ d + g_b * db + l1_change)
         return self.line_search(wA, d, db, dz, slope, kkt)
 
@@ -391,8 +413,10 @@ def _weighted_gram(B, h):
     return Bs.T @ Bs
 
 
-def _coordinate_descent(Q, q, w, l1, tol):
-    """Minimise ``q'(x - w) + (x - w)'Q(x - w)/2 + l1 ||x||_1`` by cyclic CD.
+def _coordinate_descent(Q, q, w, l1, tol, box=None):
+    """Minimise ``q'(x - w) + (x - w)'Q(x - w)/2 + sum_j l1_j |x_j|`` by cyclic CD.
+
+    Within ``box`` (if any): each coordinate's update is clipped to its bounds.
 
     Parameters
     ----------
@@ -402,11 +426,13 @@ def _coordinate_descent(Q, q, w, l1, tol):
         The model's gradient at ``w``.
     w : ndarray of shape (m,)
         The current coefficients.
-    l1 : float
-        Strength of the L1 part.
+    l1 : ndarray of shape (m,)
+        Strength of the L1 part of each coordinate.
     tol : ndarray of shape (m,)
         Per coordinate, the change of the model's gradient below which a sweep
         counts as converged.
+    box : tuple of two ndarrays of shape (m,), default=None
+        Lower and upper bounds (``w`` within them).
 
     Returns
     -------
@@ -420,6 +446,11 @@ def _coordinate_descent(Q, q, w, l1, tol):
     sweeps = 0
 
     diag_list, tol_list = diag.tolist(), np.asarray(tol).tolist()
+    l1_list = np.broadcast_to(l1, x.shape).tolist()
+    if box is None:
+        lo_list = hi_list = None
+    else:
+        lo_list, hi_list = box[0].tolist(), box[1].tolist()
 
     def sweep(idx):
         biggest = 0.0
@@ -427,8 +458,10 @@ def _coordinate_descent(Q, q, w, l1, tol):
             a = diag_list[j]
             xj = float(x[j])
             v = xj - float(grad[j]) / a
-            new = max(abs(v) - l1 / a, 0.0)
+            new = max(abs(v) - l1_list[j] / a, 0.0)
             new = new if v >= 0 else -new
+            if lo_list is not None:
+                new = min(max(new, lo_list[j]), hi_list[j])
             delta = new - xj
             if delta != 0.0:
                 x[j] = new
@@ -444,14 +477,14 @@ def _coordinate_descent(Q, q, w, l1, tol):
             # On the face of the current signs the model is a smooth
             # quadratic: a Newton step there (to its first sign change) does
             # what many sweeps would do when the non-zeros are correlated.
-            _face_newton_step(Q, grad, x, curved[x[curved] != 0], l1)
+            _face_newton_step(Q, grad, x, curved[x[curved] != 0], l1, box)
             sweeps += 1
             if sweep(curved[x[curved] != 0]) <= 1.0:
                 break
     return x
 
 
-def _face_newton_step(Q, grad, x, S, l1):
+def _face_newton_step(Q, grad, x, S, l1, box=None):
     """Minimise the model over the non-zeros ``S`` with their signs fixed, in place.
 
     On the face where the coordinates ``S`` keep their signs ``s``, the model is
@@ -460,10 +493,15 @@ def _face_newton_step(Q, grad, x, S, l1):
     coordinate that would change sign (which is then set to exactly zero); along
     it the model decreases. ``x`` and the model's gradient ``grad`` are updated;
     nothing changes when ``Q_SS`` is not positive definite, or when rounding
-    (a nearly singular ``Q_SS``) would make the model increase.
+    (a nearly singular ``Q_SS``) would make the model increase. With ``box``,
+    the coordinates at a bound stay there, and the step also ends at the first
+    coordinate that reaches a bound (set to exactly that bound).
     """
+    if box is not None:
+        S = S[(x[S] > box[0][S]) & (x[S] < box[1][S])]
     if S.size == 0:
         return
+    l1 = np.broadcast_to(l1, x.shape)[S]
     signs = np.sign(x[S])
     Q_SS = Q[np.ix_(S, S)]
     g_S = grad[S]
@@ -477,24 +515,26 @@ def _face_newton_step(Q, grad, x, S, l1):
     if not np.all(np.isfinite(d)):
         return
     xs = x[S]
-    crossing = signs * d < 0
+    # where each coordinate would leave the face: at zero, or at a bound
+    limit = np.where(signs * d < 0, 0.0, np.nan)
+    if box is not None:
+        limit = np.where(
+            d > 0, np.minimum(np.where(np.isnan(limit), np.inf, limit), box[1][S]),
+            limit,
+        )
+        limit = np.where(d < 0, np.fmax(limit, box[0][S]), limit)
     t, first = 1.0, -1
-    if crossing.any():
-        ratios = np.full(S.size, np.inf)
-        ratios[crossing] = -xs[crossing] / d[crossing]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(np.isfinite(limit) & (d != 0), (limit - xs) / d, np.inf)
+    if ratios.size and np.min(ratios) < 1.0:
         first = int(np.argmin(ratios))
-        if ratios[first] < 1.0:
-            t = float(ratios[first])
-        else:
-            first = -1
+        t = float(max(ratios[first], 0.0))
     step = t * d
     new = xs + step
     if first >= 0:
-        new[first] = 0.0
-        step[first] = -xs[first]
-    change = g_S @ step + 0.5 * step @ Q_SS @ step + l1 * (
-        np.abs(new).sum() - np.abs(xs).sum()
-    )
+        new[first] = limit[first]
+        step[first] = limit[first] - xs[first]
+    change = g_S @ step + 0.5 * step @ Q_SS @ step + l1 @ (np.abs(new) - np.abs(xs))
     if not change < 0:  # rounding on a nearly singular Q_SS: keep x
         return
     x[S] = new

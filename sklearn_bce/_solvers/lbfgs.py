@@ -19,7 +19,7 @@ import threading
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 
 from ._base import requires
 from .stopping import SETTLE, problems_result
@@ -27,7 +27,7 @@ from .stopping import SETTLE, problems_result
 
 @requires("smooth")
 def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
-    """Minimise ``objective`` with scipy's L-BFGS-B (no bounds), per problem.
+    """Minimise ``objective`` with scipy's L-BFGS-B, per problem.
 
     The stopping rule is the one of ``LogisticRegression(solver="lbfgs")``, applied
     to each of the ``K`` problems on its own: stop when the largest absolute entry
@@ -39,6 +39,9 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
     converged: where scipy stops earlier (an iteration that lowers the
     objective by rounding only, or a line search without decrease), the problem
     has stalled above ``tol``, and the result says so (``stop``, ``tol_ratio``).
+    Bounds on the coefficients (``objective.problem_bounds``) go to L-BFGS-B
+    as they are, and the gradient in these tests is the projected gradient
+    ``T - clip(T - G)`` (scipy's own), zero at a bound that holds a coefficient.
 
     Parameters
     ----------
@@ -68,8 +71,12 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
         problem met the tolerance.
     """
     K = objective.K
-    T0 = np.asarray(x0, dtype=np.float64).reshape(K, -1)
+    T0 = objective.project(np.asarray(x0, dtype=np.float64).reshape(K, -1))
     tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
+    lower, upper = objective.problem_bounds()
+    box = [
+        _Bounds(lower[k], upper[k]) if objective.bounded else None for k in range(K)
+    ]
     if K == 1 or not objective.backend.fuse_problems:
         # One problem after the other: with data that fit in cache, shared
         # passes save little, and the meeting of K solver threads costs more.
@@ -82,11 +89,12 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
                 return float(loss[0]), G[0]
 
             results.append(_minimize(
-                fun, T0[k], k, float(tol[k]), max_iter, verbose, on_iteration
+                fun, T0[k], k, float(tol[k]), max_iter, verbose, on_iteration,
+                box[k],
             ))
     else:
         results = _minimize_together(
-            objective, T0, tol, max_iter, verbose, on_iteration
+            objective, T0, tol, max_iter, verbose, on_iteration, box
         )
 
     stops = np.array([r.stop for r in results], dtype=object)
@@ -104,6 +112,17 @@ def lbfgs(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None
 _MAX_RUNS = 4
 
 
+class _Bounds(NamedTuple):
+    """Bounds of one problem's parameters."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def projected(self, x, g):
+        """The projected gradient ``x - clip(x - g)``: zero where a bound holds."""
+        return x - np.clip(x - g, self.lower, self.upper)
+
+
 class _Problem(NamedTuple):
     """How the L-BFGS runs of one problem ended."""
 
@@ -115,7 +134,7 @@ class _Problem(NamedTuple):
     stop: str  # one of STOPS
 
 
-def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
+def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None, box=None):
     """L-BFGS-B runs of one problem until it is settled; returns a ``_Problem``.
 
     A run stops when the gradient max-norm meets its tolerance; if the model
@@ -138,19 +157,21 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
     gtol, x = tol, x0
     unsettled = False  # gradient met, but the model still predicts a decrease
     for _ in range(_MAX_RUNS):
-        res = _run(fun, x, gtol, max_iter - len(history), callback)
+        res = _run(fun, x, gtol, max_iter - len(history), callback, box)
         x = res.x
-        met = np.max(np.abs(res.jac), initial=0.0) <= gtol
+        g = np.asarray(res.jac, dtype=np.float64)
+        if box is not None:
+            g = box.projected(x, g)
+        met = np.max(np.abs(g), initial=0.0) <= gtol
         if not met:
             break
-        g = np.asarray(res.jac, dtype=np.float64)
         predicted = 0.5 * float(g @ res.hess_inv.matvec(g))
         wanted = SETTLE * tol * max(abs(float(res.fun)), np.finfo(float).tiny)
         unsettled = predicted > wanted
         if not unsettled or len(history) >= max_iter:
             break
         gtol *= max(0.5 * np.sqrt(wanted / predicted), 1e-3)
-    grad_norm = float(np.max(np.abs(res.jac), initial=0.0))
+    grad_norm = float(np.max(np.abs(g), initial=0.0))
     n_iter = min(len(history), max_iter)
     # Converged means the gradient met tol, nothing else (a problem still
     # unsettled at max_iter has not converged either; one whose tighter runs stop
@@ -170,13 +191,14 @@ def _minimize(fun, x0, k, tol, max_iter, verbose, on_iteration=None):
     return _Problem(x, n_iter, float(res.fun), grad_norm, history, stop)
 
 
-def _run(fun, x0, gtol, max_iter, callback):
-    """One scipy L-BFGS-B run from ``x0``."""
+def _run(fun, x0, gtol, max_iter, callback, box=None):
+    """One scipy L-BFGS-B run from ``x0`` (within ``box``, if any)."""
     return minimize(
         fun,
         x0,
         method="L-BFGS-B",
         jac=True,
+        bounds=None if box is None else Bounds(box.lower, box.upper),
         callback=callback,
         options={
             "maxiter": max(max_iter, 1),
@@ -191,7 +213,9 @@ def _run(fun, x0, gtol, max_iter, callback):
     )
 
 
-def _minimize_together(objective, T0, tol, max_iter, verbose, on_iteration=None):
+def _minimize_together(
+    objective, T0, tol, max_iter, verbose, on_iteration=None, box=None
+):
     shared = _SharedEvaluations(objective)
     results = [None] * objective.K
     errors = []
@@ -201,6 +225,7 @@ def _minimize_together(objective, T0, tol, max_iter, verbose, on_iteration=None)
             results[k] = _minimize(
                 lambda theta: shared.evaluate(k, theta),
                 T0[k], k, float(tol[k]), max_iter, verbose, on_iteration,
+                None if box is None else box[k],
             )
         except BaseException as exc:  # re-raised in the calling thread below
             errors.append(exc)

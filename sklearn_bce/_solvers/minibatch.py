@@ -454,7 +454,8 @@ def epoch(
             mu = precondition(mu)
     else:
         cols = act
-    smooth = objective.penalty.smooth
+    # an L1 part and bounds: proximal (soft-thresholded, then clipped) steps
+    smooth = objective.penalty.smooth and not objective.bounded
     secant = np.zeros(K)
     shuffle = shuffle and batch_size < n  # one batch: nothing to shuffle
     order = rng.permutation(n) if shuffle else None

@@ -25,7 +25,7 @@ _MAX_HALVINGS = 40
 _PRECISION_STEPS = 3
 
 
-@requires("hessian", "smooth")
+@requires("hessian", "smooth", "unbounded")
 def newton_cholesky(
     objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None,
     unsettled=None,

@@ -295,7 +295,7 @@ class _Run:
         )
         self.batch_size = resolve_batch_size(batch_size, objective.n_samples)
         self.shuffle = shuffle
-        self.theta = np.array(x0, dtype=np.float64)
+        self.theta = objective.project(np.array(x0, dtype=np.float64))
         self.F, self.grad = objective.evaluate(self.theta)
         self.point = self.theta.copy()  # the reported coefficients
         self.eta = initial_step(
@@ -307,9 +307,13 @@ class _Run:
             self.secant = np.zeros(K)  # largest batch curvature of the last epoch
             self.eta = np.minimum(self.eta, self.cap)
             # steps in the metric of an L-BFGS inverse Hessian built from the
-            # snapshots, with the default eta0 and a smooth penalty
+            # snapshots, with the default eta0, a smooth penalty and no bounds
+            # (a projection is a proximal step, in the plain metric only)
             size = secant_pairs(objective)
-            precondition = isinstance(eta0, str) and objective.penalty.smooth
+            precondition = (
+                isinstance(eta0, str) and objective.penalty.smooth
+                and not objective.bounded
+            )
             self.memory = (
                 SecantMemory(K, objective.n_params // K, size)
                 if precondition and size > 0 else None

@@ -2,10 +2,11 @@
 
 A problem has **converged** when its optimality is at most its gradient
 tolerance: the max-norm of its gradient in solver coordinates, or of its
-proximal gradient ``T - prox(T - G)`` when the penalty has an L1 part (zero
-exactly at the optimum in both cases). L-BFGS applies the same test through
-scipy's ``gtol`` (and goes on while its own model still predicts a decrease);
-coordinate descent uses the minimum-norm subgradient
+proximal gradient ``T - prox(T - G)`` when the penalty has an L1 part or the
+coefficients are bounded (the prox then clips to the bounds: this is the
+projected gradient; zero exactly at the optimum in every case). L-BFGS applies
+the same test through scipy's ``gtol`` (and goes on while its own model still
+predicts a decrease); coordinate descent uses the minimum-norm subgradient
 (:func:`min_norm_subgradient`), which is at least the proximal gradient. Nothing
 else counts as convergence.
 
@@ -52,14 +53,17 @@ def optimality(objective, theta, grad):
     """
     K = objective.K
     G = np.asarray(grad, dtype=np.float64).reshape(K, -1)
-    if not objective.penalty.smooth:
+    if not objective.penalty.smooth or objective.bounded:
         T = np.asarray(theta, dtype=np.float64).reshape(K, -1)
         G = T - objective.prox(T - G, np.ones((K, 1)))
     return np.abs(G).max(axis=1, initial=0.0)
 
 
-def min_norm_subgradient(grad, coef, thresh):
+def min_norm_subgradient(grad, coef, thresh, lower=None, upper=None):
     """Distance of zero to the subdifferential of ``f + sum_j thresh_j |coef_j|``.
+
+    With bounds, the subdifferential includes the normal cone of the box: at a
+    lower bound, any smaller value; at an upper bound, any larger one.
 
     The optimality measure of the coordinate-descent solver: zero exactly at
     the optimum, and, unlike the proximal gradient, zero at a zero coefficient
@@ -73,19 +77,24 @@ def min_norm_subgradient(grad, coef, thresh):
         The coefficients.
     thresh : float or ndarray of shape (m,)
         Strength of the L1 part of each coefficient.
+    lower, upper : ndarray of shape (m,), default=None
+        Bounds on the coefficients (none when None).
 
     Returns
     -------
     sub : ndarray of shape (m,)
         ``|grad_j + thresh_j sign(coef_j)|`` where ``coef_j`` is non-zero,
-        ``max(|grad_j| - thresh_j, 0)`` where it is zero.
+        ``max(|grad_j| - thresh_j, 0)`` where it is zero, without bounds.
     """
     grad = np.asarray(grad, dtype=np.float64)
-    return np.where(
-        coef != 0,
-        np.abs(grad + thresh * np.sign(coef)),
-        np.maximum(np.abs(grad) - thresh, 0.0),
-    )
+    sign = np.sign(coef)
+    # the subdifferential is the interval [low, high]
+    low = np.where(coef != 0, grad + thresh * sign, grad - thresh)
+    high = np.where(coef != 0, low, grad + thresh)
+    if lower is not None:
+        low = np.where(coef <= lower, -np.inf, low)
+        high = np.where(coef >= upper, np.inf, high)
+    return np.maximum(np.maximum(low, -high), 0.0)
 
 
 class NoImprovement:

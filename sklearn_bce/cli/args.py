@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__
+from .constraints import parse_columns
 from .errors import EXTRA_HINT
 from .export import build_export_parser
 from .inference import COV_KINDS
@@ -117,6 +118,19 @@ def _add_search_options(parser):
     parser.add_argument(
         "--seed", type=int, default=0,
         help="seed of the fold shuffling and of the SGD solver (default: 0)",
+    )
+    parser.add_argument(
+        "--positive", type=parse_columns, default=[], metavar="COLUMN,...",
+        help="columns whose coefficients must be >= 0 (a risk that can only "
+        "rise with them; every level of a categorical column)",
+    )
+    parser.add_argument(
+        "--negative", type=parse_columns, default=[], metavar="COLUMN,...",
+        help="columns whose coefficients must be <= 0",
+    )
+    parser.add_argument(
+        "--unpenalised", type=parse_columns, default=[], metavar="COLUMN,...",
+        help="columns left out of the penalty (kept in the model whatever C is)",
     )
     parser.add_argument(
         "--blas-threads", type=_threads, default=1, metavar="N",

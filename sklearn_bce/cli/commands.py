@@ -10,6 +10,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .args import build_parser, build_predict_parser
+from .constraints import ColumnRules
 from .data import (
     categorical_as_strings,
     describe_format,
@@ -56,7 +57,33 @@ def _load_data(args, progress):
     return X, y, tabular
 
 
-def _choose_C(args, X, y, *, folds, tabular, progress):
+def _rules(args, X, progress):
+    """The column constraints of the arguments, checked against the data."""
+    rules = ColumnRules(
+        getattr(args, "positive", ()), getattr(args, "negative", ()),
+        getattr(args, "unpenalised", ()),
+    )
+    if rules:
+        if getattr(args, "solver", "auto") == "newton-cholesky" and (
+            rules.positive or rules.negative
+        ):
+            raise CommandError(
+                "--positive and --negative need a solver that honours bounds: "
+                "--solver auto, lbfgs or sgd (not newton-cholesky)"
+            )
+        rules.check(X)
+        parts = [
+            f"{what} {', '.join(names)}" for what, names in (
+                ("coefficients >= 0:", rules.positive),
+                ("coefficients <= 0:", rules.negative),
+                ("unpenalised:", rules.unpenalised),
+            ) if names
+        ]
+        progress.note("constraints: " + "; ".join(parts))
+    return rules
+
+
+def _choose_C(args, X, y, *, folds, tabular, progress, rules=None):
     """The search of ``C``: one warm-started path per fold (cold fits for SGD)."""
     fits = "cold fits" if args.solver == "sgd" else "a warm-started path per fold"
     progress.note(
@@ -65,7 +92,8 @@ def _choose_C(args, X, y, *, folds, tabular, progress):
     )
     with ConvergenceNotes(progress, "grid search"):
         search = search_C(X, y, folds=folds, Cs=args.Cs, solver=args.solver,
-                          seed=args.seed, tabular=tabular, progress=progress)
+                          seed=args.seed, tabular=tabular, progress=progress,
+                          rules=rules)
     return search
 
 
@@ -81,7 +109,7 @@ MULTICLASS_NOTE = (
 )
 
 
-def _compare(search, X, y, *, folds, tabular, progress):
+def _compare(search, X, y, *, folds, tabular, progress, rules=None):
     """Cross-validate the chosen pipeline and ``LogisticRegression`` alike.
 
     For more than two classes, ``LogisticRegression`` is multinomial (softmax),
@@ -92,9 +120,10 @@ def _compare(search, X, y, *, folds, tabular, progress):
     from sklearn.multiclass import OneVsRestClassifier
 
     C = chosen_C(search)
-    models = {"BCELogisticClassifier": make_model(
-        X, search.best_estimator_[-1], tabular=tabular
-    )}
+    ours = make_model(X, search.best_estimator_[-1], tabular=tabular)
+    if rules:
+        rules.apply(ours, X)
+    models = {"BCELogisticClassifier": ours}
     if np.unique(y).size == 2:
         models["LogisticRegression"] = make_model(
             X, LogisticRegression(C=C), tabular=tabular
@@ -163,10 +192,12 @@ def run(args, progress, stdout=None):
         progress.note("note: matplotlib is not installed, so no plots; to get "
                       f"them, {EXTRA_HINT}")
 
+    rules = _rules(args, X, progress)
     folds = StratifiedKFold(n_splits=args.cv, shuffle=True, random_state=args.seed)
-    search = _choose_C(args, X, y, folds=folds, tabular=tabular, progress=progress)
+    search = _choose_C(args, X, y, folds=folds, tabular=tabular, progress=progress,
+                       rules=rules)
     rows, oof = _compare(search, X, y, folds=folds, tabular=tabular,
-                         progress=progress)
+                         progress=progress, rules=rules)
     stdout = stdout or sys.stdout
     print(f"means over {args.cv} cross-validation folds, C = {chosen_C(search):g}",
           file=stdout)

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .constraints import rule_labels
 from .errors import CommandError
 
 #: Covariance kinds the command offers (``--cov``).
@@ -37,7 +38,10 @@ def coef_table_of(model, X, y, kind="nonrobust"):
     -------
     records : structured ndarray
         Fields ``term`` (and ``class`` for more than two classes), ``coef``,
-        ``se``, ``z``, ``p_value``, ``ci_lower`` and ``ci_upper``.
+        ``se``, ``z``, ``p_value``, ``ci_lower`` and ``ci_upper``; with column
+        constraints, also ``constraint`` (``">= 0"``, ``"<= 0"``,
+        ``"unpenalised"``, with ``"at bound"`` when a bound holds the
+        coefficient, whose standard error is then NaN).
     """
     classifier = model[-1]
     Xt = model[:-1].transform(X)
@@ -45,6 +49,8 @@ def coef_table_of(model, X, y, kind="nonrobust"):
     try:
         with warnings.catch_warnings():  # the header says what a finite C means
             warnings.filterwarnings("ignore", message=r"C=.* is finite")
+            # the header says what a coefficient at its bound means
+            warnings.filterwarnings("ignore", message=r"Coefficients at a bound")
             table = classifier.coef_table(Xt, y, kind=kind)
     except ValueError as exc:
         raise CommandError(
@@ -52,6 +58,7 @@ def coef_table_of(model, X, y, kind="nonrobust"):
         ) from None
     if hasattr(table, "reset_index"):
         table = table.reset_index().to_records(index=False)
+    table = _with_constraints(table, classifier)
     if names is None:
         return table
     terms = names + (["intercept"] if classifier.fit_intercept else [])
@@ -63,6 +70,25 @@ def coef_table_of(model, X, y, kind="nonrobust"):
     for f in table.dtype.names:
         named[f] = terms if f == "term" else table[f]
     return named
+
+
+def _with_constraints(table, classifier):
+    """The table with a ``constraint`` field instead of ``at_bound``, if any."""
+    n_rows = classifier.n_features_in_ + int(classifier.fit_intercept)
+    labels = np.tile(rule_labels(classifier, n_rows), len(table) // n_rows)
+    if not any(labels):
+        return table
+    if "at_bound" in table.dtype.names:
+        held = np.asarray(table["at_bound"]) != ""
+        labels = np.where(held, np.char.add(labels, ", at bound"), labels)
+    names = [f for f in table.dtype.names if f != "at_bound"]
+    out = np.empty(len(table), dtype=[(f, table.dtype[f]) for f in names] + [
+        ("constraint", f"U{max(len(s) for s in labels)}")
+    ])
+    for f in names:
+        out[f] = table[f]
+    out["constraint"] = labels
+    return out
 
 
 def _renamed(exc, names):
@@ -130,6 +156,8 @@ def _encoding_line(categorical, references, C):
 
 def _column(values, field):
     """Text of one numeric column: fixed decimals, so the points line up."""
+    if field == "constraint":
+        return [str(v) for v in values]
     if field == "p_value":
         return ["<0.0001" if 0 <= v < 1e-4 else f"{v:.4f}" for v in values]
     return [f"{v:.4f}" for v in values]
@@ -191,6 +219,15 @@ def format_coef_table(table, C, kind, *, classes=None, target=None,
     rows = [[str(r[f]) for f in labels] for r in table]
     widths = [max(len(f), *(len(r[j]) for r in rows)) for j, f in enumerate(labels)]
     numbers = ("coef", "se", "z", "p_value", "ci_lower", "ci_upper")
+    if "constraint" in table.dtype.names:
+        numbers += ("constraint",)
+        header.append(
+            "constraint: '>= 0' / '<= 0' are the signs asked for (--positive, "
+            "--negative), 'unpenalised' a column left out of the penalty "
+            "(--unpenalised); 'at bound' marks a coefficient that its bound "
+            "holds at 0: the usual standard errors do not apply to it (nan), "
+            "and the others are those of the model with it fixed there"
+        )
     texts = [_column(table[f], f) for f in numbers]
     spans = [max(len(f), *map(len, t)) + 2 for f, t in zip(numbers, texts,
                                                             strict=True)]

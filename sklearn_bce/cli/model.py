@@ -181,7 +181,7 @@ def make_model(X, classifier, *, tabular=True):
     ])
 
 
-def with_C(model, C):
+def with_C(model, C, rules=None, X=None):
     """An unfitted copy of a pipeline of :func:`make_model` with another ``C``.
 
     The encoding of categorical columns follows ``C`` as in :func:`make_model`:
@@ -193,6 +193,10 @@ def with_C(model, C):
         From :func:`make_model`, its classifier with a ``C`` parameter.
     C : float
         The new ``C``.
+    rules : ColumnRules, default=None
+        Column constraints to set again for the new encoding (with ``X``).
+    X : DataFrame or ndarray, default=None
+        All the rows, with ``rules``.
 
     Returns
     -------
@@ -205,6 +209,8 @@ def with_C(model, C):
     param = drop_param(model)
     if param is not None:
         model.set_params(**{param: REFERENCE_LEVEL if np.isinf(C) else None})
+    if rules:
+        rules.apply(model, X)
     return model
 
 

@@ -89,7 +89,7 @@ class CSearch:
         self.best_params_ = {C_PARAM: self.Cs_[self.best_index_]}
         self.best_score_ = float(mean[self.best_index_])
 
-    def refit(self, model, X, y):
+    def refit(self, model, X, y, rules=None):
         """Fit a clone of ``model`` with the chosen ``C`` on all rows.
 
         The encoding of categorical columns follows the chosen ``C`` (a
@@ -103,13 +103,15 @@ class CSearch:
             Features.
         y : ndarray of shape (n_samples,)
             Labels.
+        rules : ColumnRules, default=None
+            Column constraints (see ``sklearn_bce.cli.constraints``).
 
         Returns
         -------
         self : CSearch
             With ``best_estimator_``.
         """
-        self.best_estimator_ = with_C(model, self.best_params_[C_PARAM])
+        self.best_estimator_ = with_C(model, self.best_params_[C_PARAM], rules, X)
         self.best_estimator_.fit(X, y)
         return self
 
@@ -151,7 +153,7 @@ def fits_over_C(classifier, X, y, Cs):
     params = clone(classifier).get_params(deep=False)
     settings = {name: params[name] for name in (
         "l1_ratio", "fit_intercept", "class_weight", "solver", "tol", "max_iter",
-        "n_jobs", "verbose",
+        "n_jobs", "verbose", "penalty_factor", "lower_bounds", "upper_bounds",
     )}
     path = bce_path(X, y, Cs=list(Cs), **settings)
     dtype = np.float32 if X.dtype == np.float32 else np.float64
@@ -165,7 +167,7 @@ def fits_over_C(classifier, X, y, Cs):
         yield fitted
 
 
-def _fold_scores(model, X, y, train, test, Cs):
+def _fold_scores(model, X, y, train, test, Cs, rules=None):
     """Fit and score every ``C`` of one fold.
 
     The values of ``C`` that share an encoding of the categorical columns (one
@@ -184,6 +186,8 @@ def _fold_scores(model, X, y, train, test, Cs):
         The fold's training and held-out rows.
     Cs : list of float
         The values of ``C``.
+    rules : ColumnRules, default=None
+        Column constraints (see ``sklearn_bce.cli.constraints``).
 
     Yields
     ------
@@ -204,16 +208,17 @@ def _fold_scores(model, X, y, train, test, Cs):
         groups.setdefault(encodes and bool(np.isinf(C)), []).append(i)
     for indices in groups.values():
         # fitted on the fold's training rows only, as Pipeline.fit in a grid search
-        preprocess = with_C(model, Cs[indices[0]])[:-1]
+        encoded = with_C(model, Cs[indices[0]], rules, X)
+        preprocess = encoded[:-1]
         X_train = preprocess.fit_transform(_safe_indexing(X, train), y[train])
         X_test = preprocess.transform(_safe_indexing(X, test))
-        fits = fits_over_C(model[-1], X_train, y[train], [Cs[i] for i in indices])
+        fits = fits_over_C(encoded[-1], X_train, y[train], [Cs[i] for i in indices])
         for i, fitted in zip(indices, fits, strict=True):
             yield i, bce_scorer(fitted, X_test, y[test]), int(np.max(fitted.n_iter_))
 
 
 def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
-             tabular=True, progress=None):
+             tabular=True, progress=None, rules=None):
     """Choose ``C`` as a grid search scored with :data:`~sklearn_bce.bce_scorer`.
 
     The choice and the scores are those of ``GridSearchCV(make_model(X,
@@ -247,6 +252,9 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
     progress : Progress, default=None
         Where to report each C and fold: on a terminal, a progress bar (with
         rich) or else a status line; the mean score of each C as a note.
+    rules : ColumnRules, default=None
+        Sign constraints and unpenalised columns of the classifier (see
+        ``sklearn_bce.cli.constraints``).
 
     Returns
     -------
@@ -269,7 +277,9 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
         for k, (train, test) in enumerate(splits):
             progress.update(f"search: fold {k + 1}/{n_folds}, {how} {n_Cs} "
                             "values of C")
-            for i, score, iters in _fold_scores(model, X, y, train, test, Cs):
+            for i, score, iters in _fold_scores(
+                model, X, y, train, test, Cs, rules
+            ):
                 scores[i, k], n_iter[i, k] = score, iters
                 progress.step(f"search: C={Cs[i]:g} ({i + 1}/{n_Cs}), fold "
                               f"{k + 1}/{n_folds}")
@@ -278,7 +288,7 @@ def search_C(X, y, *, folds, Cs=DEFAULT_CS, solver="auto", seed=0,
                 f"  C={C:<8g} mean CV BCE {-np.mean(fold_scores):.4f} "
                 f"(+/- {np.std(fold_scores):.4f}) over {n_folds} folds"
             )
-    return CSearch(Cs, scores, n_iter).refit(model, X, y)
+    return CSearch(Cs, scores, n_iter).refit(model, X, y, rules)
 
 
 def chosen_C(search):
