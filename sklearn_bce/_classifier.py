@@ -140,9 +140,10 @@ class BCELogisticClassifier(
           1e8, and they take little memory next to ``X``; ``'lbfgs'`` otherwise,
           for CSC input and on dask input. Where L-BFGS has not converged after 50
           iterations (or ``max_iter // 2``), or stops early without meeting
-          ``tol``, and the data offer Hessians that are not much more
-          expensive than its iterations (for dense ``X``, up to 400 features),
-          Newton's method finishes the fit from there (``solver_`` is then
+          ``tol``, and the data offer Hessians whose expected cost fits in
+          the evaluations ``max_iter`` leaves (at the default ``max_iter``:
+          dense ``X`` of up to about 210 features), Newton's method finishes
+          the fit from there (``solver_`` is then
           ``'lbfgs+newton-cholesky'``): data that defeat L-BFGS, such as
           categorical levels that a handful of rows take, still converge at
           the default ``max_iter``.
