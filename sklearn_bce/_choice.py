@@ -49,9 +49,8 @@ def auto_solver(objective):
     other solver that handles the L1 part. Otherwise Newton's
     method while the Hessian of one problem costs at most ``NEWTON_WORK``
     multiply-adds, those of all problems ten times that, and they take at most
-    1/8 of the data's size (or 16 MB); L-BFGS otherwise, on backends without
-    Hessians, and with bounds on the coefficients (L-BFGS-B honours them,
-    Newton's method does not).
+    1/8 of the data's size (or 16 MB); L-BFGS otherwise, and on backends
+    without Hessians.
 
     Parameters
     ----------
@@ -64,7 +63,7 @@ def auto_solver(objective):
     backend = objective.backend
     if not objective.penalty.smooth:
         return "cd" if "columns" in objective.capabilities() else "sgd"
-    if not {"hessian", "unbounded"} <= objective.capabilities():
+    if "hessian" not in objective.capabilities():
         return "lbfgs"
     work = backend.hessian_work()
     cheap = work <= NEWTON_WORK and objective.K * work <= 10 * NEWTON_WORK
@@ -148,7 +147,7 @@ def newton_finish_after(estimator, objective, name):
     """
     if estimator.solver != "auto" or name != "lbfgs":
         return None
-    if not {"hessian", "unbounded"} <= objective.capabilities():
+    if "hessian" not in objective.capabilities():
         return None
     after = min(LBFGS_BEFORE_NEWTON, estimator.max_iter // 2)
     if after < 1 or not _hessians_are_small(objective):

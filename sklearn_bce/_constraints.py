@@ -136,7 +136,7 @@ def check_constraints(estimator):
     ValueError
         Negative, infinite or NaN factors; NaN bounds, a lower bound of
         ``inf`` or an upper bound of ``-inf``; a lower bound above its upper
-        bound; bounds with ``solver='newton-cholesky'``.
+        bound.
     """
     factor = estimator.penalty_factor
     if factor is not None:
@@ -173,12 +173,6 @@ def check_constraints(estimator):
                 "lower_bounds must be at most upper_bounds, got a lower bound "
                 f"above its upper bound at {where} (index of the broadcast bounds)."
             )
-    if estimator.solver == "newton-cholesky" and has_bounds(estimator):
-        raise ValueError(
-            "solver='newton-cholesky' does not honour lower_bounds / upper_bounds "
-            "(its steps are not projected onto the bounds). Use solver='auto', "
-            "'lbfgs', 'cd' or 'sgd'."
-        )
 
 
 def penalty_factors(estimator, n_features):

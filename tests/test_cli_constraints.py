@@ -94,7 +94,6 @@ def test_printed_table_has_the_constraint_column(tmp_path):
         (["--positive", "colour"], "--positive: no feature column named colour"),
         (["--unpenalised", "churn"], "--unpenalised: no feature column named churn"),
         (["--positive", "age", "--negative", "age"], "age cannot be both"),
-        (["--positive", "age", "--solver", "newton-cholesky"], "not newton-cholesky"),
     ],
 )
 def test_bad_column_rules(tmp_path, extra, message):

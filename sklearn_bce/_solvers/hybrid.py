@@ -22,7 +22,7 @@ from .lbfgs import lbfgs
 from .newton import newton_cholesky
 
 
-@requires("hessian", "smooth", "unbounded")
+@requires("hessian", "smooth")
 def lbfgs_then_newton(
     objective, x0, *, newton_after, tol=1e-5, max_iter=100, verbose=0,
     on_iteration=None,

@@ -25,7 +25,7 @@ _MAX_HALVINGS = 40
 _PRECISION_STEPS = 3
 
 
-@requires("hessian", "smooth", "unbounded")
+@requires("hessian", "smooth")
 def newton_cholesky(
     objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None,
     unsettled=None,
@@ -44,6 +44,14 @@ def newton_cholesky(
     as converged only if its gradient met ``tol``; otherwise the result says
     how far above ``tol`` the gradient stopped (``stop="precision"``,
     ``tol_ratio``).
+
+    With bounds on the coefficients (``objective.bounded``) it is a projected
+    Newton method: a coefficient at a bound that its gradient pushes against
+    stays there, the Newton step is solved on the other coefficients (their
+    block of the Hessian), and the line search runs along the step projected on
+    the box. Once the bound coefficients are found, it is Newton's method on
+    the others, with its quadratic convergence; the gradient is the projected
+    one, zero at a bound that holds a coefficient.
 
     Parameters
     ----------
@@ -76,7 +84,8 @@ def newton_cholesky(
         problem met the tolerance.
     """
     K = objective.K
-    T = np.array(x0, dtype=np.float64).reshape(K, -1)
+    T = objective.project(np.array(x0, dtype=np.float64).reshape(K, -1))
+    box = objective.problem_bounds() if objective.bounded else None
     tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (K,))
     eps = np.finfo(objective.dtype).eps
     loss, G = objective.loss_gradient_problems(T)
@@ -92,7 +101,10 @@ def newton_cholesky(
     while active.size:
         cols = None if active.size == K else active
         H = objective.hessian_problems(T[active], cols=cols)
-        step = np.stack([_newton_step(H[i], G[k]) for i, k in enumerate(active)])
+        step = np.stack([
+            _newton_step(H[i], G[k], _held(T[k], G[k], box, k))
+            for i, k in enumerate(active)
+        ])
         before = loss[active].copy()
         taken = _line_search(objective, T, loss, G, active, step, eps)
         decrease[active] = before - loss[active]
@@ -140,11 +152,14 @@ def _line_search(objective, T, loss, G, active, step, eps):
     todo = np.arange(active.size)
     for _ in range(_MAX_HALVINGS + 1):
         idx = active[todo]
+        cols = None if idx.size == K else idx
         trial = T[idx] + alpha[todo, None] * step[todo]
-        t_loss, t_G = objective.loss_gradient_problems(
-            trial, cols=None if idx.size == K else idx
-        )
-        armijo = t_loss <= loss[idx] + 1e-4 * alpha[todo] * slope[todo]
+        # along the projected path with bounds: the decrease is then asked of
+        # the step actually taken (Armijo's rule for projected methods)
+        trial = objective.project(trial, idx) if objective.bounded else trial
+        predicted = np.einsum("ij,ij->i", trial - T[idx], G[idx])
+        t_loss, t_G = objective.loss_gradient_problems(trial, cols=cols)
+        armijo = t_loss <= loss[idx] + 1e-4 * predicted
         flat = (np.abs(t_loss - loss[idx]) <= 8 * eps * np.abs(loss[idx])) & (
             np.abs(t_G).sum(axis=1) < np.abs(G[idx]).sum(axis=1)
         )
@@ -158,13 +173,35 @@ def _line_search(objective, T, loss, G, active, step, eps):
     return taken
 
 
-def _newton_step(H, g):
+def _held(theta, g, box, k):
+    """Which parameters of problem ``k`` a bound holds, or None without bounds.
+
+    A parameter is held where it sits on its lower bound with a positive
+    gradient, or on its upper bound with a negative one: a descent step would
+    leave the box there. Projected parameters sit exactly on their bounds.
+    """
+    if box is None:
+        return None
+    lower, upper = box[0][k], box[1][k]
+    held = ((theta <= lower) & (g > 0)) | ((theta >= upper) & (g < 0))
+    return held if held.any() else None
+
+
+def _newton_step(H, g, held=None):
     """Solve ``H p = -g``; a singular ``H`` gets the minimum-norm solution.
 
     The Hessian is singular only without a penalty (``C=np.inf``) and with
     redundant features (constant or duplicated columns): the objective is then
-    flat along some directions, and the step leaves them alone.
+    flat along some directions, and the step leaves them alone. The parameters
+    ``held`` (a boolean mask) take no step; the others are solved on their block
+    of ``H``.
     """
+    if held is not None:
+        p = np.zeros_like(g)
+        free = ~held
+        if free.any():
+            p[free] = _newton_step(H[np.ix_(free, free)], g[free])
+        return p
     try:
         factor = cho_factor(H, check_finite=False)
         p = cho_solve(factor, -g, check_finite=False)

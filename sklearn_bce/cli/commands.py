@@ -64,13 +64,6 @@ def _rules(args, X, progress):
         getattr(args, "unpenalised", ()),
     )
     if rules:
-        if getattr(args, "solver", "auto") == "newton-cholesky" and (
-            rules.positive or rules.negative
-        ):
-            raise CommandError(
-                "--positive and --negative need a solver that honours bounds: "
-                "--solver auto, lbfgs or sgd (not newton-cholesky)"
-            )
         rules.check(X)
         parts = [
             f"{what} {', '.join(names)}" for what, names in (
