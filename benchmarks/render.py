@@ -594,6 +594,33 @@ def convergence_table(results, rst=False):
     return f"{intro}\n\n{make(header, table)}\n\n{outro}"
 
 
+def constraints_table(results, rst=False):
+    """Penalty factors and bounds (bench_constraints): glum and the plain fit."""
+    rows = results["constraints"]["rows"]
+    table = []
+    for case in dict.fromkeys(r["case"] for r in rows):
+        by = {r["model"]: r for r in rows if r["case"] == case}
+        ours, glum = by.get("ours"), by.get("glum")
+        plain = by.get("ours, no constraints")
+        if ours is None:
+            table.append([case, "did not reach 1e-8", "–", "–"])
+            continue
+        table.append([
+            case,
+            f"{fmt_seconds(ours['time_s'])}, {fmt_gap(ours['rel_subopt'])}",
+            "did not reach 1e-8" if glum is None else
+            f"{fmt_ratio(glum['time_s'] / ours['time_s'])}, "
+            f"{fmt_gap(glum['rel_subopt'])}",
+            "–" if plain is None else fmt_ratio(ours["time_s"] / plain["time_s"]),
+        ])
+    header = [
+        "case", "ours (constrained), gap", "glum, as a multiple of ours",
+        "ours constrained over unconstrained",
+    ]
+    make = rst_table if rst else markdown_table
+    return make(header, table)
+
+
 BLOCKS = {
     ("README.md", "binary"): binary_table,
     ("README.md", "ovr"): ovr_table,
@@ -602,6 +629,7 @@ BLOCKS = {
     ("README.md", "path"): path_table,
     ("README.md", "sources"): sources,
     ("README.md", "convergence"): convergence_table,
+    ("docs/constraints.rst", "constraints"): lambda r: constraints_table(r, rst=True),
     ("docs/solvers.rst", "l1"): lambda results: l1_table(results, rst=True),
     ("docs/paths.rst", "path"): lambda results: path_table(results, rst=True),
 }
