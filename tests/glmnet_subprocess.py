@@ -7,12 +7,15 @@ directory with the name the loader looks for and puts it on
 ``LD_LIBRARY_PATH``, which the loader reads only when a process starts; hence a
 process of its own, run as ``python glmnet_subprocess.py IN.npz OUT.npz``.
 
-The input holds ``X``, ``Y`` (one 0/1 column per binary problem), ``alpha``,
-``lambdas``, ``thresh``, ``penalty_factor``, ``lower`` and ``upper`` (one row
-per binary problem) and optionally ``sample_weight``; the output holds
-``coef`` of shape ``(n_problems, n_lambdas, n_features)`` and ``intercept`` of
-shape ``(n_problems, n_lambdas)``. With the single argument ``--check`` the
-process only loads the library.
+The input holds any number of fits, each under a name of its own (the keys
+``name/X``, ``name/Y`` and so on): ``X``, ``Y`` (one 0/1 column per binary
+problem), ``alpha``, ``lambdas`` (empty for glmnet's own sequence of
+``nlambda`` values), ``thresh``, ``penalty_factor``, ``lower`` and ``upper``
+(one row per binary problem) and optionally ``sample_weight`` and ``nlambda``.
+The output holds, under the same names, ``coef`` of shape ``(n_problems,
+n_lambdas, n_features)``, ``intercept`` of shape ``(n_problems, n_lambdas)``
+and ``lambdas`` of shape ``(n_problems, n_lambdas)``. With the single argument
+``--check`` the process only loads the library.
 """
 
 import glob
@@ -20,7 +23,6 @@ import os
 import sys
 
 import numpy as np
-
 
 #: glmnet's smallest fitted probability (its ``pmin``).
 PMIN = 1e-15
@@ -62,7 +64,7 @@ def fit(data):
     Parameters
     ----------
     data : mapping
-        The arrays described in the module's docstring.
+        The arrays of one fit, described in the module's docstring.
 
     Returns
     -------
@@ -70,6 +72,8 @@ def fit(data):
         The coefficients, at the lambdas in the order given.
     intercept : ndarray of shape (n_problems, n_lambdas)
         The intercepts.
+    lambdas : ndarray of shape (n_problems, n_lambdas)
+        The lambdas, as glmnet reports them.
     """
     import ctypes
 
@@ -83,11 +87,19 @@ def fit(data):
     X = np.asarray(data["X"], dtype=np.float64)
     Y = np.asarray(data["Y"], dtype=np.float64)
     lambdas = np.asarray(data["lambdas"], dtype=np.float64)
-    order = np.argsort(-lambdas, kind="stable")  # glmnet fits them decreasing
+    if lambdas.size == 0:  # glmnet's sequence, as it returns it
+        n_lambdas = int(data["nlambda"])
+        order = np.arange(n_lambdas)
+        given = lambdas
+    else:
+        n_lambdas = lambdas.size
+        order = np.argsort(-lambdas, kind="stable")  # glmnet fits them decreasing
+        given = lambdas[order]
     options = {
         "family": "binomial",
         "alpha": float(data["alpha"]),
-        "lambdau": lambdas[order],
+        "lambdau": given,
+        "nlambda": n_lambdas,
         "thresh": float(data["thresh"]),
         "standardize": False,
         "maxit": int(1e6),
@@ -98,20 +110,22 @@ def fit(data):
             :, None
         ]
     n_problems, n_features = Y.shape[1], X.shape[1]
-    coef = np.empty((n_problems, lambdas.size, n_features))
-    intercept = np.empty((n_problems, lambdas.size))
+    coef = np.empty((n_problems, n_lambdas, n_features))
+    intercept = np.empty((n_problems, n_lambdas))
+    used = np.empty((n_problems, n_lambdas))
     for k in range(n_problems):
         bounds = np.array([data["lower"][k], data["upper"][k]], dtype=np.float64)
         result = glmnet(x=X.copy(), y=Y[:, k].copy(), cl=bounds, **options)
-        if result["beta"].shape[1] != lambdas.size:
+        if result["beta"].shape[1] != n_lambdas:
             raise RuntimeError("glmnet stopped its path early")
         coef[k, order] = np.asarray(result["beta"]).T
         intercept[k, order] = np.ravel(result["a0"])
-    return coef, intercept
+        used[k, order] = np.ravel(result["lambdau"])
+    return coef, intercept, used
 
 
 def main(argv):
-    """Run :func:`fit` on the file ``argv[0]``, writing the file ``argv[1]``.
+    """Run :func:`fit` on each fit in file ``argv[0]``, writing ``argv[1]``.
 
     Parameters
     ----------
@@ -126,8 +140,16 @@ def main(argv):
             sys.exit(1)
         return
     with np.load(argv[0]) as data:
-        coef, intercept = fit(dict(data))
-    np.savez(argv[1], coef=coef, intercept=intercept)
+        fits = {}
+        for key in data.files:
+            name, field = key.rsplit("/", 1)
+            fits.setdefault(name, {})[field] = data[key]
+    out = {}
+    for name, arrays in fits.items():
+        fields = zip(("coef", "intercept", "lambdas"), fit(arrays), strict=True)
+        for field, value in fields:
+            out[f"{name}/{field}"] = value
+    np.savez(argv[1], **out)
 
 
 if __name__ == "__main__":
