@@ -44,8 +44,9 @@ PARAMETERS_DOC = """\
         l1_ratio=l1_ratio, P1=f, P2=f)`` (``S`` the sum of the sample weights,
         the number of samples without them) and glmnet's
         ``glmnet(family="binomial", alpha=l1_ratio, penalty.factor=f,
-        lambda=sum(f) / (n_features * C * S))``: glmnet rescales the factors to
-        sum to ``n_features``, and this ``lambda`` undoes it.
+        standardize=FALSE, lambda=sum(f) / (n_features * C * S))``: glmnet
+        rescales the factors to sum to ``n_features``, and this ``lambda``
+        undoes it.
 
     lower_bounds : float or array-like of shape (n_features,) or \
             (n_classes, n_features), default=None
@@ -54,12 +55,13 @@ PARAMETERS_DOC = """\
         one for a binary target, ``n_classes`` for one-vs-rest, ``n_labels``
         for a multilabel target). ``0`` makes a coefficient non-negative. The
         intercept is never bounded. A bound may exclude 0 (the fit then starts
-        at the bound), as in glum's ``lower_bounds`` and glmnet's
-        ``lower.limits``. Honoured by ``'lbfgs'`` (L-BFGS-B), ``'cd'`` (clipped
-        coordinate updates) and ``'sgd'`` (projected steps); not by
-        ``'newton-cholesky'``, which then raises a ValueError, and which
-        ``solver='auto'`` does not choose. Convergence is judged on the
-        projected gradient, zero for a coefficient that a bound holds.
+        at the bound), as in glum's ``lower_bounds`` (glmnet's
+        ``lower.limits`` must be at most 0). Honoured by ``'lbfgs'``
+        (L-BFGS-B), ``'cd'`` (clipped coordinate updates) and ``'sgd'``
+        (projected steps); not by ``'newton-cholesky'``, which then raises a
+        ValueError, and which ``solver='auto'`` does not choose. Convergence is
+        judged on the projected gradient, zero for a coefficient that a bound
+        holds.
 
     upper_bounds : float or array-like of shape (n_features,) or \
             (n_classes, n_features), default=None
