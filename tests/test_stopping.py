@@ -27,7 +27,13 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_bce import BCELogisticClassifier
 
-from .conftest import EXACT_TOL, balanced_factor, bce_objective, ovr_reference
+from .conftest import (
+    EXACT_TOL,
+    balanced_factor,
+    bce_objective,
+    one_thread,
+    ovr_reference,
+)
 
 #: The default ``tol`` promises about 1e-6 relative; the tests allow ten times.
 DEFAULT_GAP = 1e-5
@@ -185,8 +191,12 @@ def test_float32_fits_stop_soon_after_their_progress_stops(solver, problem):
     # measurably higher, in float64. Dense data only: sparse float32 data are
     # computed in float64, whose gradient goes on falling where the objective
     # no longer shows it.
+    # one thread: the property is about when fits stop, and thousands of small
+    # iterations on BLAS threads that wait for the cores of the other pytest
+    # workers took twenty times as long
     seed = {"random_state": 0} if solver == "sgd" else {}
-    clf, stops = fit(problem, solver=solver, tol=1e-12, max_iter=10_000, **seed)
+    with one_thread():
+        clf, stops = fit(problem, solver=solver, tol=1e-12, max_iter=10_000, **seed)
     for w in stops:  # a stall, or max_iter reached while still making progress
         message = str(w.message)
         assert (
@@ -196,10 +206,11 @@ def test_float32_fits_stop_soon_after_their_progress_stops(solver, problem):
     n_iter = int(np.max(clf.n_iter_))
     if not stops or n_iter <= 25:
         return
-    earlier, _ = fit(
-        problem, solver=solver, tol=1e-12, max_iter=n_iter - max(25, n_iter // 5),
-        **seed,
-    )
+    with one_thread():
+        earlier, _ = fit(
+            problem, solver=solver, tol=1e-12,
+            max_iter=n_iter - max(25, n_iter // 5), **seed,
+        )
     final = objective64(problem, clf)
     # near the optimum, float32 coefficients round the objective by about
     # 1e-14 of itself (their rounding squared); a fit that makes progress
@@ -306,7 +317,7 @@ def glum_reference(X, y01, C, l1_ratio, sample_weight, fit_intercept):
         gradient_tol=1e-12, max_iter=10_000, solver="irls-cd",
         scale_predictors=False,
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), one_thread():
         warnings.simplefilter("ignore")  # its notes on copies and on CD sweeps
         model.fit((X - shift) / scale, y01, sample_weight=sample_weight / S)
     coef = model.coef_ / scale
