@@ -26,12 +26,14 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, make_classification
-from sklearn.preprocessing import scale
+from sklearn.datasets import make_classification
 
 from sklearn_bce import BCELogisticClassifier, bce_path, l1_min_c
 
 from .glmnet_subprocess import library_environment
+from .test_constraints import _binary as _cancer
+from .test_constraints import _factors, _solver_l1, fitted
+from .test_constraints import _multiclass as _ovr
 
 INF = np.inf
 #: glmnet's convergence threshold (on the weighted squared coefficient change
@@ -45,19 +47,8 @@ TOL = {"lbfgs": 1e-8, "newton-cholesky": 1e-12, "cd": 1e-12, "sgd": 1e-8}
 
 
 # --------------------------------------------------------------------- data
-def _cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return scale(X)[:, :8], y
-
-
-def _ovr():
-    X, y = make_classification(
-        n_samples=300, n_features=6, n_informative=4, n_redundant=0, n_classes=3,
-        random_state=0,
-    )
-    return scale(X), y
-
-
+# the binary (breast cancer) and one-vs-rest data, penalty factors, fitted
+# [coef | intercept] and (solver, l1_ratio) pairs are test_constraints' own
 def _unscaled():
     """Binary, columns on scales from 0.1 to 10 (neither side standardises)."""
     X, y = make_classification(
@@ -72,12 +63,6 @@ DATA = {"cancer": _cancer, "ovr": _ovr, "unscaled": _unscaled}
 
 def _weights(n, weighted):
     return np.random.RandomState(0).uniform(0.5, 2, n) if weighted else None
-
-
-def _factors(d):
-    f = np.ones(d)
-    f[0], f[1], f[2] = 0.0, 3.0, 0.5  # unpenalised, penalised more, less
-    return f
 
 
 def _targets(y):
@@ -214,18 +199,6 @@ def glmnet(tmp_path_factory):
 def _reference(fit):
     """``[coef | intercept]`` per binary problem, at the (only) lambda."""
     return np.c_[fit["coef"][:, 0], fit["intercept"][:, 0]]
-
-
-def fitted(model):
-    return np.c_[model.coef_, model.intercept_]
-
-
-def _solver_l1(solvers):
-    """(solver, l1_ratio) pairs: L2 for every solver, L1 and elastic net for cd, sgd."""
-    return [
-        (solver, l1_ratio) for solver in solvers for l1_ratio in L1_RATIOS
-        if l1_ratio == 0 or solver in ("cd", "sgd")
-    ]
 
 
 def _fit(solver, C, l1_ratio, X, y, sw, **params):
