@@ -27,7 +27,9 @@ Run ``python benchmarks/bench_binary.py [--quick]``.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +42,7 @@ from _common import (  # noqa: E402
     bench_main,
     dense_classification,
     geometric_mean,
+    glum_logistic,
     interleaved_fits,
     objective_value,
     onehot_badly_scaled,
@@ -84,17 +87,8 @@ def peers(sparse, C=1.0, n=1):
         models["sklearn newton-cholesky"] = lambda: LogisticRegression(
             C=C, solver="newton-cholesky"
         )
-    try:
-        from glum import GeneralizedLinearRegressor
-    except ImportError:
-        pass
-    else:
-        # glum's default solver (IRLS) forms a dense Hessian: on the sparse
-        # 5000-column case that takes minutes, so it runs its L-BFGS there
-        models["glum"] = lambda: GeneralizedLinearRegressor(
-            family="binomial", alpha=1.0 / (C * n), l1_ratio=0.0,
-            solver="lbfgs" if sparse else "auto",
-        )
+    if importlib.util.find_spec("glum") is not None:
+        models["glum"] = partial(glum_logistic, C, n, sparse)
     if not sparse:
         try:
             from sklearnex.linear_model import LogisticRegression as IntelLR

@@ -26,7 +26,12 @@ import numpy as np
 from scipy.special import log_expit
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import bench_main, dense_classification, interleaved_fits  # noqa: E402
+from _common import (  # noqa: E402
+    bench_main,
+    dense_classification,
+    glum_logistic,
+    interleaved_fits,
+)
 
 from sklearn_bce import BCELogisticClassifier  # noqa: E402
 
@@ -83,12 +88,9 @@ class _Glum:
     """glum's binomial model on our objective, fitted quietly."""
 
     def __init__(self, C, n, l1_ratio, factor, lower, upper, tol):
-        from glum import GeneralizedLinearRegressor
-
-        self.model = GeneralizedLinearRegressor(
-            family="binomial", alpha=1.0 / (C * n), l1_ratio=l1_ratio, P1=factor,
-            P2=factor, lower_bounds=lower, upper_bounds=upper, gradient_tol=tol,
-            max_iter=10_000,
+        self.model = glum_logistic(
+            C, n, l1_ratio=l1_ratio, P1=factor, P2=factor, lower_bounds=lower,
+            upper_bounds=upper, gradient_tol=tol, max_iter=10_000,
         )
 
     def fit(self, X, y):

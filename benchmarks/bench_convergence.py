@@ -29,6 +29,7 @@ time against suboptimality per case from ``results/convergence.json`` (or the
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import warnings
@@ -46,6 +47,7 @@ from _common import (  # noqa: E402
     bench_main,
     dense_classification,
     geometric_mean,
+    glum_logistic,
     interleaved_fits,
     objective_value,
     onehot_badly_scaled,
@@ -116,17 +118,10 @@ def libraries(C, n, n_features, fit_intercept, sparse, max_iter=MAX_ITER):
         libs["sklearn newton-cholesky"] = lambda tol: LogisticRegression(
             solver="newton-cholesky", tol=tol, **common
         )
-    try:
-        from glum import GeneralizedLinearRegressor
-    except ImportError:
-        pass
-    else:
-        # glum's mean deviance is twice the mean BCE and it halves it:
-        # alpha = 1 / (C n) is LogisticRegression's penalty
-        libs["glum"] = lambda tol: GeneralizedLinearRegressor(
-            family="binomial", alpha=1.0 / (C * n), l1_ratio=0.0,
-            fit_intercept=fit_intercept, gradient_tol=tol, max_iter=max_iter,
-            solver="lbfgs" if sparse else "auto",
+    if importlib.util.find_spec("glum") is not None:
+        libs["glum"] = lambda tol: glum_logistic(
+            C, n, sparse, fit_intercept=fit_intercept, gradient_tol=tol,
+            max_iter=max_iter,
         )
     if not sparse:
         try:
