@@ -333,7 +333,8 @@ def binary_summary(results):
                 f"{fmt_gap(lbfgs['rel_subopt'])} above the optimum"
             )
         text += (
-            ", L-BFGS was still running after 50 iterations and the default fit "
+            ", L-BFGS was still running when it had spent what Newton's method "
+            "was expected to need to finish, and the default fit "
             f"handed over to Newton's method, ending {at_gap(r['rel_subopt'])} "
             f"after {r['n_iter']} iterations in all "
             "(`solver_` is `\"lbfgs+newton-cholesky\"`, see `docs/solvers.rst`)."

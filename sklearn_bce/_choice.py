@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
@@ -23,10 +24,11 @@ __all__ = [
 #: whichever solver runs, and Newton's method converges at default settings
 #: however ill-conditioned the data; above, L-BFGS's cheaper iterations pay.
 NEWTON_WORK = 1e7
-#: Where ``solver='auto'`` runs L-BFGS, the problems still running after this many
-#: iterations (or half of ``max_iter``, if less) go on with Newton's method if
-#: its expected cost fits in the evaluations that ``max_iter`` leaves to L-BFGS
-#: (see :func:`newton_iteration_cost`).
+#: Where ``solver='auto'`` runs L-BFGS, the problems still running after at most
+#: this many iterations (or half of ``max_iter``, if less; fewer where Newton's
+#: iterations are cheap, see :func:`newton_finish_after`) go on with Newton's
+#: method if its expected cost fits in the evaluations that ``max_iter`` leaves
+#: to L-BFGS (see :func:`newton_iteration_cost`).
 LBFGS_BEFORE_NEWTON = 50
 #: Newton iterations expected to finish a problem that L-BFGS left unfinished.
 NEWTON_FINISH_ITERATIONS = 6
@@ -128,11 +130,17 @@ def newton_finish_after(estimator, objective, name):
 
     Only for ``solver='auto'`` running L-BFGS on a backend with Hessians whose
     Hessians take little memory next to ``X`` (as in :func:`auto_solver`).
-    Then ``after = min(LBFGS_BEFORE_NEWTON, max_iter // 2)``, if
-    ``NEWTON_FINISH_ITERATIONS`` Newton iterations are expected to cost (see
-    :func:`newton_iteration_cost`) at most the ``max_iter - after`` evaluations
-    that L-BFGS would still have: the hand-over spends about what the fit was
-    allowed to, and finishes where L-BFGS would stop at ``max_iter``.
+    Finishing with Newton's method is expected to cost ``NEWTON_FINISH_ITERATIONS``
+    iterations of :func:`newton_iteration_cost` evaluations each. As in renting
+    skis before buying them, L-BFGS runs until it has spent that much (one
+    evaluation per iteration, at least ``NEWTON_FINISH_ITERATIONS``), and at
+    most ``LBFGS_BEFORE_NEWTON`` iterations or half of ``max_iter``: a fit
+    that L-BFGS cannot finish in time then costs at most about twice what
+    Newton's method alone would, and one that it finishes early never pays for
+    a Hessian. The hand-over happens only if the finish fits in the
+    ``max_iter - after`` evaluations that L-BFGS would still have: it spends
+    about what the fit was allowed to, and finishes where L-BFGS would stop at
+    ``max_iter``.
 
     Parameters
     ----------
@@ -149,11 +157,12 @@ def newton_finish_after(estimator, objective, name):
         return None
     if "hessian" not in objective.capabilities():
         return None
-    after = min(LBFGS_BEFORE_NEWTON, estimator.max_iter // 2)
-    if after < 1 or not _hessians_are_small(objective):
+    if not _hessians_are_small(objective):
         return None
     cost = NEWTON_FINISH_ITERATIONS * newton_iteration_cost(objective)
-    if not cost <= estimator.max_iter - after:
+    rent = max(int(np.ceil(cost)), NEWTON_FINISH_ITERATIONS) if cost < np.inf else 0
+    after = min(LBFGS_BEFORE_NEWTON, estimator.max_iter // 2, rent)
+    if after < 1 or not cost <= estimator.max_iter - after:
         return None
     return after
 

@@ -138,8 +138,10 @@ class BCELogisticClassifier(
           costs at most 1e7 multiply-adds (``n_samples * n_features**2``; for
           CSR input the sum of squared row lengths), those of all classes
           1e8, and they take little memory next to ``X``; ``'lbfgs'`` otherwise,
-          for CSC input and on dask input. Where L-BFGS has not converged after 50
-          iterations (or ``max_iter // 2``), or stops early without meeting
+          for CSC input and on dask input. Where L-BFGS has not converged after as
+          many iterations as finishing with Newton's method is expected to
+          cost in evaluations (20 to 50 for dense ``X``, at most
+          ``max_iter // 2``), or stops early without meeting
           ``tol``, and the data offer Hessians whose expected cost fits in
           the evaluations ``max_iter`` leaves (at the default ``max_iter``:
           dense ``X`` of up to about 210 features), Newton's method finishes

@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import sklearn_bce._objective.blas as blas_module
 import sklearn_bce._objective.kernels as kernels_module
+import sklearn_bce._objective.memory as memory_module
 from sklearn_bce import BCELogisticClassifier
 from sklearn_bce._objective import InMemoryBackend
 from sklearn_bce._objective.blas import blas_libraries
@@ -34,6 +35,13 @@ TIMEOUT = 120
 # At tol=1e-10, L-BFGS stops on these data where float64 no longer lowers the
 # objective, with the gradient at 15x tol (a ConvergenceWarning); 1e-8 it meets.
 LBFGS_TOL = 1e-8
+
+
+@pytest.fixture(autouse=True)
+def threaded_from_8192_rows(monkeypatch):
+    """Fits run their row blocks on threads from ``THREADED_ROWS`` up, whatever
+    the data's size, as they do with an explicit ``n_jobs``."""
+    monkeypatch.setattr(memory_module, "THREADED_BYTES", 0)
 
 
 @pytest.fixture(scope="module")

@@ -649,14 +649,17 @@ def test_threaded_kernel_matches_serial_fit(monkeypatch, n_samples, layout, solv
     """Row blocks on threads (large data) give the serial fit's model.
 
     With two BLAS threads the fit runs its row blocks on two threads from
-    8192 rows up (smaller data stay serial); with one BLAS thread it is serial.
+    8192 rows up (smaller data stay serial; the size below which data stay
+    serial is set to 0 here); with one BLAS thread it is serial.
     Both reach the same optimum, and the threaded fit is reproducible bit for bit,
     for dense and for CSR ``X``.
     """
     from threadpoolctl import threadpool_limits
 
+    from sklearn_bce._objective import memory
     from sklearn_bce._objective.memory import THREADED_ROWS
 
+    monkeypatch.setattr(memory, "THREADED_BYTES", 0)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, 20))
     y = np.digitize(X[:, 0] + X[:, 1] + rng.normal(size=n_samples), [-0.5, 0.5])
@@ -780,9 +783,11 @@ def test_concurrent_fits_leave_blas_threads_as_they_found_them(monkeypatch):
     import threading
 
     import sklearn_bce._objective.blas as blas_module
+    import sklearn_bce._objective.memory as memory_module
 
     blas = _ProcessBlas(threads=2)
     monkeypatch.setattr(blas_module, "blas_libraries", lambda: (blas,))
+    monkeypatch.setattr(memory_module, "THREADED_BYTES", 0)  # threads on 1.6 MB
     rng = np.random.default_rng(0)
     X = rng.normal(size=(20_000, 10))
     y = (X[:, 0] + rng.normal(size=20_000) > 0).astype(int)

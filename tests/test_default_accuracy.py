@@ -150,7 +150,9 @@ def test_default_fit_finishes_with_newton_where_lbfgs_is_slow(seed, storage):
         assert np.all((gaps > -1e-10) & (gaps < PROMISE)), gaps
         return
     assert clf.solver_ == "lbfgs+newton-cholesky"
-    assert 50 < clf.n_iter_[0] <= 55  # 50 of L-BFGS, then a few of Newton
+    # L-BFGS until it has spent what six Newton iterations of 3 + 204 / 40
+    # evaluations each cost (49), then a few of Newton
+    assert 49 < clf.n_iter_[0] <= 54
     assert np.all(np.abs(gaps) < 1e-12), gaps  # Newton's quadratic convergence
 
 
@@ -161,7 +163,7 @@ def test_default_fit_finishes_with_newton_one_vs_rest():
     clf = BCELogisticClassifier().fit(X, y)
     assert clf.solver_ == "lbfgs+newton-cholesky"
     # the two common classes meet tol with L-BFGS, the rare one with Newton
-    assert np.all(clf.n_iter_[:2] < 50) and 50 < clf.n_iter_[2] <= 55
+    assert np.all(clf.n_iter_[:2] < 49) and 49 < clf.n_iter_[2] <= 54
     gaps = relative_gaps(clf, X, y)
     assert np.all((gaps[:2] > -1e-10) & (gaps[:2] < PROMISE)), gaps
     assert abs(gaps[2]) < 1e-12, gaps
@@ -198,12 +200,18 @@ def test_no_newton_finish_where_it_does_not_apply():
 
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 8_000)
-    # six Newton iterations of 3 + (p / 2) / 20 evaluations each must fit in
-    # the max_iter - after evaluations left to L-BFGS: up to 213 features at
-    # the default max_iter=100
-    assert after(rng.normal(size=(8_000, 212)), y) == 50
+    # L-BFGS runs until it has spent what six Newton iterations of
+    # 3 + (p / 2) / 20 evaluations each cost (at most 50 iterations, or half of
+    # max_iter), and that cost must fit in the max_iter - after evaluations left
+    # to L-BFGS: up to 213 features at the default max_iter=100
+    assert after(rng.normal(size=(8_000, 10)), y) == 20  # 6 x 3.25 = 19.5
+    assert after(rng.normal(size=(8_000, 50)), y) == 26  # 6 x 4.25 = 25.5
+    assert after(rng.normal(size=(8_000, 212)), y) == 50  # 6 x 8.3 = 49.8
     assert after(rng.normal(size=(8_000, 216)), y) is None  # Hessians too costly
-    assert after(rng.normal(size=(8_000, 100)), y, max_iter=80) == 40
+    assert after(rng.normal(size=(8_000, 100)), y, max_iter=80) == 33
+    assert after(rng.normal(size=(8_000, 100)), y, max_iter=70) == 33
+    # at max_iter=60, after 30 iterations the 33 evaluations do not fit in 30
+    assert after(rng.normal(size=(8_000, 100)), y, max_iter=60) is None
     assert after(rng.normal(size=(8_000, 100)), y, max_iter=30) is None
     assert after(rng.normal(size=(8_000, 400)), y, max_iter=1_000) == 50
     # a sparse Hessian costs many evaluations: at max_iter=100 L-BFGS goes on

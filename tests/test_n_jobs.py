@@ -131,10 +131,13 @@ def test_all_cores_and_the_default(evaluations, monkeypatch):
         assert set(evaluations) == {(threads, 1)}, n_jobs
         # reached: 5e-10
         assert_allclose(clf.coef_, ref.coef_, rtol=0, atol=5e-9)
-    # None: as many threads as BLAS was set to use, as without the parameter
-    evaluations.clear()
-    BCELogisticClassifier(solver="lbfgs").fit(X, y)
-    assert {w for w, _ in evaluations} == {blas_threads()}
+    # None: as many threads as BLAS was set to use, as without the parameter,
+    # from THREADED_BYTES up; below, one
+    for threaded_bytes, threads in ((0, blas_threads()), (X.nbytes + 1, 1)):
+        monkeypatch.setattr(memory_module, "THREADED_BYTES", threaded_bytes)
+        evaluations.clear()
+        BCELogisticClassifier(solver="lbfgs").fit(X, y)
+        assert {w for w, _ in evaluations} == {threads}
 
 
 def test_small_data_are_not_threaded(evaluations):

@@ -166,12 +166,16 @@ def data_nbytes(X):
 def _block_rows(X, K, n_threads):
     """Rows of the blocks that ``n_threads`` threads process at once.
 
-    The blocks of all threads (their part of ``X`` and about six (rows, K)
-    temporaries each) fit in ``BLOCK_BYTES``, and their temporaries take at most
-    1/16 of ``X``'s size. Up to 4096 rows (e.g. an SGD mini-batch) are one block,
-    and data that fit in ``BLOCK_BYTES`` as a whole one block per thread: their
-    temporaries are small anyway, and a fit on small data then spends its time on
-    the arithmetic rather than on blocks.
+    The block of each thread (its part of ``X`` and about six (rows, K)
+    temporaries) fits in ``BLOCK_BYTES``, and the temporaries of all threads take
+    at most 1/8 of ``X``'s size. Up to 4096 rows (e.g. an SGD mini-batch) are one
+    block, and data that fit in ``BLOCK_BYTES`` as a whole one block per thread:
+    their temporaries are small anyway, and a fit on small data then spends its
+    time on the arithmetic rather than on blocks. Smaller blocks cost more than
+    they save: each is about twenty NumPy calls, between which threads hand the
+    GIL to each other (on 100k x 10, blocks of 5k rows on two threads made an
+    evaluation 2.8 times as slow as one thread; blocks of 8 MB, 0.8 to 0.85 times
+    as slow on 100k x 100 and 400k x 30).
     """
     n = X.shape[0]
     x_bytes = data_nbytes(X)
@@ -181,8 +185,8 @@ def _block_rows(X, K, n_threads):
     if small is not None:
         return small
     step = min(
-        BLOCK_BYTES / (n_threads * (x_row + temp_row)),
-        x_bytes / (16 * n_threads * temp_row),
+        BLOCK_BYTES / (x_row + temp_row),
+        x_bytes / (8 * n_threads * temp_row),
     )
     return max(min(n, 4096), int(step))
 
@@ -434,13 +438,14 @@ def weighted_gram(
     in the coordinates of ``X_s`` and the intercept. Given the targets' ``signs``,
     ``D_ij = sw_ij * (sigmoid(z_ij) - y_ij)^2`` instead: the blocks of the sum of
     the outer products of the per-sample gradients (the "meat" of a sandwich
-    covariance). One pass over ``X`` in row
-    blocks (two (rows, n_features) temporaries per thread, in ``BLOCK_BYTES`` and at
-    most 1/16 of ``X`` for all threads together; one block per thread when the
-    temporaries of all rows fit in ``BLOCK_BYTES``). Dense blocks are centred exactly;
-    a sparse ``X`` (CSR; CSC must be converted first) stays sparse, is only
-    scaled, and the centring is applied to the sums, which loses accuracy only for
-    features whose mean is many times their spread.
+    covariance). One pass over ``X`` in row blocks (one (rows, n_features)
+    temporary per thread, two for several models or sparse ``X``, in
+    ``BLOCK_BYTES`` per thread and at most 1/8 of ``X`` for all threads
+    together; one block per thread when the temporaries of all rows fit in
+    ``BLOCK_BYTES``). Dense blocks are centred exactly; a sparse ``X`` (CSR; CSC
+    must be converted first) stays sparse, is only scaled, and the centring is
+    applied to the sums, which loses accuracy only for features whose mean is
+    many times their spread.
 
     Parameters
     ----------
@@ -476,14 +481,17 @@ def weighted_gram(
     bx = np.zeros(k, dtype) if b is None else np.asarray(b, dtype=dtype)
     scale_x = np.asarray(scale).astype(dtype)
     sparse = sp.issparse(X)
-    centre = 0.0 if sparse else (shift * scale).astype(dtype)
+    shift_x = np.asarray(shift).astype(dtype)
     threads = n_threads
-    row_items = 2 * (X.nnz // max(n, 1) + 1 if sparse else d)
+    # (rows, n_features) temporaries per row: the centred block, and for k > 1
+    # its weighted copy (one model's weighted block overwrites it in place)
+    copies = 2 if sparse or k > 1 else 1
+    row_items = copies * (X.nnz // max(n, 1) + 1 if sparse else d)
     step = min(
-        BLOCK_BYTES // (threads * row_items * X.dtype.itemsize),
-        n // (16 * threads),
+        BLOCK_BYTES // (row_items * X.dtype.itemsize),
+        n // (8 * copies * threads),
     )
-    step = max(min(n, 512), step)
+    step = max(min(n, 4096), step)
     small = _small_data_rows(n, n * row_items * np.dtype(dtype).itemsize, threads)
     step = step if small is None else small
 
@@ -499,22 +507,25 @@ def weighted_gram(
             U = Z * signs[rows]
             Dw = (np.where(U >= 0, 1.0, t) / (1 + t)) ** 2
         Dw = Dw * np.broadcast_to(sw[rows], Z.shape)
+        G = np.empty((k, d, d))
         if sparse:
             Xs = Xb @ sp.diags(scale_x)
-        else:
-            Xs = Xb * scale_x
-            Xs -= centre
-        G = np.empty((k, d, d))
-        for j in range(k):
-            Dj = Dw[:, j]
-            if sparse:
+            for j in range(k):
+                Dj = Dw[:, j]
                 G[j] = (Xs.T @ Xs.multiply(Dj[:, None]).tocsr()).toarray()
-            else:
+            v = np.asarray(Xs.T @ Dw, dtype=np.float64).T
+        else:
+            # centred exactly, then scaled in place (before any square: data
+            # near the dtype's range stay in it)
+            Xc = Xb - shift_x
+            Xc *= scale_x
+            v = np.asarray(Xc.T @ Dw, dtype=np.float64).T
+            for j in range(k):
                 # A' A of one array is a symmetric rank-k update (half the
                 # multiply-adds of a general product); the weights are >= 0
-                A = Xs * np.sqrt(Dj)[:, None]
+                root = np.sqrt(Dw[:, j])[:, None]
+                A = np.multiply(Xc, root, out=Xc if k == 1 else None)
                 G[j] = A.T @ A
-        v = np.asarray(Xs.T @ Dw, dtype=np.float64).T
         return G, v, Dw.sum(axis=0, dtype=np.float64)
 
     G = np.zeros((k, d, d))

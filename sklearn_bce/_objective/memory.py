@@ -23,11 +23,24 @@ from .kernels import (
 )
 from .moments import weighted_feature_moments
 
-__all__ = ["SMALL_CSC_COPY", "THREADED_ROWS", "InMemoryBackend", "thread_count"]
+__all__ = [
+    "SMALL_CSC_COPY",
+    "THREADED_BYTES",
+    "THREADED_ROWS",
+    "InMemoryBackend",
+    "thread_count",
+]
 
 #: Fewest rows for which :meth:`InMemoryBackend.parallel` runs the kernel's row
 #: blocks on threads.
 THREADED_ROWS = 8192
+#: Smallest ``X`` (bytes of a dense one, or of a sparse one's values and
+#: indices) whose row blocks run on threads when ``n_jobs`` is None. Below, the
+#: hand-over of blocks and of the GIL between threads costs about what they
+#: save: on two cores a default fit on 100k x 10 (8 MB) took 1.3 times as long
+#: on two threads as on one, on sparse 20k x 20k (5 MB) 1.2 times, on 200k x 20
+#: (32 MB) 1.03 times, while on 400k x 30 (96 MB) it took 0.77 times.
+THREADED_BYTES = 32 << 20
 
 #: Passes over a CSR ``X`` that :meth:`InMemoryBackend.columns` makes to extract
 #: columns before it converts ``X`` to CSC once (each pass costs a fraction of
@@ -344,11 +357,13 @@ class InMemoryBackend:
         the number of threads that run them, so one thread and eight give the
         same bits.
 
-        Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there is
-        nothing to run concurrently, and the set-up of threads (a few
+        Data of fewer than ``THREADED_ROWS`` rows are one or two blocks: there
+        is nothing to run concurrently, and the set-up of threads (a few
         milliseconds) would cost more than the fit of a small data set. They are
-        evaluated in the calling thread, whatever ``n_threads``, with BLAS held
-        at one thread all the same: its products are small there (Newton's
+        evaluated in the calling thread, whatever ``n_threads``; so are data of
+        fewer than ``THREADED_BYTES`` bytes with ``n_threads`` None, where
+        handing blocks and the GIL between threads costs about what it saves.
+        BLAS is held at one thread all the same: its products are small there (Newton's
         Cholesky factorisations included), and a multi-threaded BLAS spends far
         more on waking its threads than on them, up to a hundred times the fit's
         time on a machine whose cores are busy.
@@ -357,7 +372,10 @@ class InMemoryBackend:
         ------
         None
         """
-        if self.n_samples < THREADED_ROWS:
+        automatic = self.n_threads is None
+        if self.n_samples < THREADED_ROWS or (
+            automatic and self.nbytes < THREADED_BYTES
+        ):
             with single_threaded_blas():
                 yield
             return
