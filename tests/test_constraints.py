@@ -178,9 +178,11 @@ def test_auto_solver_with_factors():
 
 
 # ----------------------------------------------------------------------- bounds
-#: Measured 1.9e-11 (projected Newton), 1e-10 (cd), 8e-7 (L-BFGS at tol=1e-8), 1e-5
-#: (SGD, binary: projected steps in the plain metric on correlated features).
-BOUND_ATOL = {"newton-cholesky": 2e-10, "cd": 5e-9, "lbfgs": 5e-6, "sgd": 1e-4}
+#: Measured 8e-10 (projected Newton: it stops with the gradient at 6e-12,
+#: the optimality of glum's reference 3.5e-14), 1e-10 (cd), 8e-7 (L-BFGS at
+#: tol=1e-8), 1e-5 (SGD, binary: projected steps in the plain metric on
+#: correlated features).
+BOUND_ATOL = {"newton-cholesky": 5e-9, "cd": 5e-9, "lbfgs": 5e-6, "sgd": 1e-4}
 
 
 @pytest.mark.parametrize("data", DATA)
