@@ -455,7 +455,10 @@ def run_solver(
             ran_solvers(name, result), result, estimator.max_iter, advice,
             estimator.tol, data.dtype,
         )
-    return objective.settle_flat_directions(result.x), result
+    # Newton's method finds the collinear directions' minimum itself (its
+    # Hessian holds their curvature, the penalty's); first-order solvers do not
+    first_order = name in ("lbfgs", "sgd") and not result.finished_with
+    return objective.settle_flat_directions(result.x, collinear=first_order), result
 
 
 def not_started(objective, name, theta0):

@@ -212,6 +212,12 @@ class DaskBackend:
         """``inf``: Hessian blocks are not offered, see ``DataBackend``."""
         return np.inf
 
+    def collinear_directions(self, centred):
+        """None looked for (``k = 0``), see ``DataBackend``: the data stay where
+        they are, and one-hot blocks, the common case, are found by
+        :meth:`indicator_groups`."""
+        return np.zeros((self.n_features, 0))
+
     def indicator_groups(self):
         """One-hot encoded column blocks, checked on the cluster (found once).
 

@@ -24,6 +24,7 @@ from contextlib import nullcontext
 import numpy as np
 from sklearn import config_context
 
+from .collinear import flat_directions, sample_rows, worth_looking
 from .indicators import candidate_blocks
 from .kernels import weight_shares
 
@@ -233,6 +234,7 @@ class ArrayAPIBackend:
         positive = self._weighted_mean(xp.astype(self.signs < 0, X.dtype))
         self._positive = positive * self._totals
         self._groups = None
+        self._collinear = {}
         self._moments_cache = None
 
     # ------------------------------------------------------------ transfers
@@ -524,6 +526,28 @@ class ArrayAPIBackend:
     def hessian_work(self):
         """Multiply-adds of one problem's Hessian blocks, ``n_samples * d**2``."""
         return float(self.n_samples) * self.n_features**2
+
+    def collinear_directions(self, centred):
+        """Flat directions of exactly collinear features (found once), see
+        ``DataBackend``: where it costs little (as in memory), from a sample of
+        rows brought to the host and one product with ``X`` on the device."""
+        centred = bool(centred)
+        if centred not in self._collinear:
+            n, d = self.n_samples, self.n_features
+            V = np.zeros((d, 0))
+            if worth_looking(n, d):
+                xp = self.xp
+                rows = self._device(sample_rows(n, d), np.int64)
+                sample = self._host(xp.take(self.X, rows, axis=0))
+
+                def times(V):
+                    return self._host(self.X @ self._device(V, self.dtype))
+
+                V = flat_directions(
+                    sample, times, n, *self.feature_moments(), centred, self.dtype
+                )
+            self._collinear[centred] = V
+        return self._collinear[centred].copy()
 
     def indicator_groups(self):
         """One-hot encoded column blocks, checked on the device (found once).

@@ -286,6 +286,25 @@ class DataBackend(Protocol):
             positive weight): the data of that problem are linearly separable.
         """
 
+    def collinear_directions(self, centred: bool) -> np.ndarray:
+        """Directions along which exactly collinear features leave the data flat.
+
+        An orthonormal basis of the ``v`` with ``X v = 0``, or, with
+        ``centred``, ``(X - mean) v = 0`` (``X v`` the same in every row, which
+        an intercept takes up), on every row (see ``_objective/collinear.py``).
+        Backends may look for them only where it costs little, or not at all.
+
+        Parameters
+        ----------
+        centred : bool
+            Whether the model has an intercept.
+
+        Returns
+        -------
+        V : ndarray of shape (n_features, k)
+            Float64; ``k = 0`` where none is found (or looked for).
+        """
+
     def indicator_groups(self) -> np.ndarray:
         """Blocks of adjacent columns that one-hot encode a categorical feature.
 

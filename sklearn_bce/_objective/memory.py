@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from joblib import cpu_count
 
 from .blas import single_threaded_blas
+from .collinear import null_directions, worth_looking
 from .indicators import indicator_groups
 from .kernels import (
     FUSE_BYTES,
@@ -143,6 +144,7 @@ class InMemoryBackend:
             self._totals = np.broadcast_to(totals, (K,)).copy()
         self._positive = None
         self._groups = None
+        self._collinear = {}
         self._moments = None
 
     @property
@@ -332,6 +334,21 @@ class InMemoryBackend:
             mean, std = self.feature_moments()
             self._groups = indicator_groups(self.X, mean, std)
         return self._groups.copy()
+
+    def collinear_directions(self, centred):
+        """Flat directions of exactly collinear features (found once), see
+        ``DataBackend``: looked for on dense ``X`` where it costs little (see
+        :func:`~sklearn_bce._objective.collinear.worth_looking`)."""
+        centred = bool(centred)
+        if centred not in self._collinear:
+            X = self.X
+            if sp.issparse(X) or not worth_looking(*X.shape):
+                V = np.zeros((self.n_features, 0))
+            else:
+                with single_threaded_blas():  # small products but one
+                    V = null_directions(X, *self.feature_moments(), centred)
+            self._collinear[centred] = V
+        return self._collinear[centred].copy()
 
     def separated(self, W, b):
         """Whether each model separates its problem, see ``DataBackend``."""

@@ -191,21 +191,27 @@ class Objective:
             T[:, -1] = b + W @ self.shift
         return T.ravel()
 
-    def settle_flat_directions(self, theta):
+    def settle_flat_directions(self, theta, collinear=True):
         """Minimise exactly along the directions where only the penalty curves.
 
         The data term does not depend on the coefficient of a feature that is
         zero in every sample of positive weight; with an intercept, it is also
         flat along "raise the coefficients of a one-hot encoded block by ``c``,
-        lower the intercept by ``c``" (see ``_objective/indicators.py``). A pure
-        L2 penalty is least there when such a coefficient is zero and when the
-        block's coefficients have mean zero, so these moves can only lower the
-        objective; first-order solvers stop long before reaching them. With an
-        L1 part or without a penalty, ``theta`` is returned unchanged.
+        lower the intercept by ``c``" (see ``_objective/indicators.py``), and
+        more generally along the directions that exactly collinear features
+        leave flat (see ``_objective/collinear.py``). A pure L2 penalty is least
+        there when such a coefficient is zero, when the block's coefficients
+        have mean zero, and in closed form along the collinear directions, so
+        these moves can only lower the objective; first-order solvers stop long
+        before reaching them. With an L1 part or without a penalty, ``theta`` is
+        returned unchanged.
 
         Parameters
         ----------
         theta : ndarray of shape (n_params,)
+        collinear : bool, default=True
+            Whether to settle the collinear directions too (which the backend
+            looks for once); the other moves cost nothing.
 
         Returns
         -------
@@ -231,7 +237,13 @@ class Objective:
             )
             if free[start:stop].all() and factor[start:stop].sum() > 0
         ]
-        if not blocks and not empty.any():
+        V = (
+            self.backend.collinear_directions(self.fit_intercept)
+            if collinear else np.zeros((self.n_features, 0))
+        )
+        if V.shape[1] and not np.all(np.abs(V[~free]) <= 1e-12):
+            V = V[:, :0]  # bounds may exclude the moves
+        if not blocks and not empty.any() and not V.shape[1]:
             return theta
         W, b = self.to_coef(theta)
         W[:, empty] = 0.0
@@ -241,7 +253,38 @@ class Objective:
             c = W[:, start:stop] @ f / f.sum()
             W[:, start:stop] -= c[:, None]
             b += c
+        if V.shape[1]:
+            W, b = self._settle_collinear(theta, W, b, V, factor)
         return self.from_coef(W, b if self.fit_intercept else None)
+
+    def _settle_collinear(self, theta, W, b, V, factor):
+        """Move ``W`` (and ``b``) to the least penalty along the directions ``V``.
+
+        ``V`` (see ``DataBackend.collinear_directions``) leaves the logits as
+        they are: ``X V a`` is zero, or with an intercept the same in every row,
+        ``mean' V a``, which the intercept gives back. The penalty
+        ``sum_j f_j (w_j + (V a)_j)^2`` is least at ``a = -(V' F V)^+ V' F w``.
+        Directions that are flat only to float32's rounding change the data
+        term a little: the move is then kept only if the objective falls.
+        """
+        FV = V * factor[:, None]
+        A = -np.linalg.pinv(V.T @ FV) @ (FV.T @ W.T)  # (k, K)
+        moves = (V @ A).T  # (K, n_features)
+        new_W = W + moves
+        new_b = b
+        if self.fit_intercept:
+            mean = self.backend.feature_moments()[0]
+            new_b = b - moves @ mean
+        if self.dtype != np.float64:
+            before = self.loss_gradient_problems(theta.reshape(self.K, -1))[0]
+            after = self.loss_gradient_problems(
+                self.from_coef(new_W, new_b if self.fit_intercept else None)
+                .reshape(self.K, -1)
+            )[0]
+            keep = after <= before
+            new_W = np.where(keep[:, None], new_W, W)
+            new_b = np.where(keep, new_b, b) if self.fit_intercept else new_b
+        return new_W, new_b
 
     # --------------------------------------------------------------- the prior
     def positive_fraction(self):
