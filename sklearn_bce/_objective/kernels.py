@@ -168,14 +168,11 @@ def _block_rows(X, K, n_threads):
 
     The block of each thread (its part of ``X`` and about six (rows, K)
     temporaries) fits in ``BLOCK_BYTES``, and the temporaries of all threads take
-    at most 1/8 of ``X``'s size. Up to 4096 rows (e.g. an SGD mini-batch) are one
-    block, and data that fit in ``BLOCK_BYTES`` as a whole one block per thread:
-    their temporaries are small anyway, and a fit on small data then spends its
-    time on the arithmetic rather than on blocks. Smaller blocks cost more than
-    they save: each is about twenty NumPy calls, between which threads hand the
-    GIL to each other (on 100k x 10, blocks of 5k rows on two threads made an
-    evaluation 2.8 times as slow as one thread; blocks of 8 MB, 0.8 to 0.85 times
-    as slow on 100k x 100 and 400k x 30).
+    at most 1/8 of ``X``'s size; up to 4096 rows (an SGD mini-batch) are one
+    block, and data that fit in ``BLOCK_BYTES`` one block per thread. Smaller
+    blocks cost more than they save: each is about twenty NumPy calls, between
+    which threads hand the GIL to each other (on 100k x 10, blocks of 5k rows on
+    two threads made an evaluation 2.8 times as slow as one thread).
     """
     n = X.shape[0]
     x_bytes = data_nbytes(X)
@@ -483,8 +480,7 @@ def weighted_gram(
     sparse = sp.issparse(X)
     shift_x = np.asarray(shift).astype(dtype)
     threads = n_threads
-    # (rows, n_features) temporaries per row: the centred block, and for k > 1
-    # its weighted copy (one model's weighted block overwrites it in place)
+    # (rows, d) temporaries: the centred block (and its weighted copy if k > 1)
     copies = 2 if sparse or k > 1 else 1
     row_items = copies * (X.nnz // max(n, 1) + 1 if sparse else d)
     step = min(
@@ -515,14 +511,12 @@ def weighted_gram(
                 G[j] = (Xs.T @ Xs.multiply(Dj[:, None]).tocsr()).toarray()
             v = np.asarray(Xs.T @ Dw, dtype=np.float64).T
         else:
-            # centred exactly, then scaled in place (before any square: data
-            # near the dtype's range stay in it)
+            # centred exactly, then scaled in place before any square
             Xc = Xb - shift_x
             Xc *= scale_x
             v = np.asarray(Xc.T @ Dw, dtype=np.float64).T
             for j in range(k):
-                # A' A of one array is a symmetric rank-k update (half the
-                # multiply-adds of a general product); the weights are >= 0
+                # A' A: a symmetric rank-k update (half a general product's work)
                 root = np.sqrt(Dw[:, j])[:, None]
                 A = np.multiply(Xc, root, out=Xc if k == 1 else None)
                 G[j] = A.T @ A

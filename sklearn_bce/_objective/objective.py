@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .box import Box
+from .flat import settle_flat_directions
 
 __all__ = ["Objective"]
 
@@ -217,74 +218,7 @@ class Objective:
         -------
         theta : ndarray of shape (n_params,)
         """
-        theta = np.asarray(theta, dtype=np.float64)
-        if not (self.penalty.smooth and np.all(self.penalty.l2 > 0)):
-            return theta
-        mean, std = self.backend.feature_moments()
-        factor = self.penalty.weights(self.n_features)
-        # an unpenalised coefficient has no such direction to settle, nor one
-        # held within bounds that exclude the move
-        empty = (mean == 0) & (std == 0) & (factor > 0)
-        free = np.ones(self.n_features, dtype=bool)
-        if self.bounded:
-            lower, upper = (a[:, : self.n_features] for a in self.box.bounds())
-            empty &= np.all(lower <= 0, axis=0) & np.all(upper >= 0, axis=0)
-            free = np.all(np.isinf(lower) & np.isinf(upper), axis=0)
-        blocks = [
-            (start, stop)
-            for start, stop in (
-                self.backend.indicator_groups() if self.fit_intercept else ()
-            )
-            if free[start:stop].all() and factor[start:stop].sum() > 0
-        ]
-        V = (
-            self.backend.collinear_directions(self.fit_intercept)
-            if collinear else np.zeros((self.n_features, 0))
-        )
-        if V.shape[1] and not np.all(np.abs(V[~free]) <= 1e-12):
-            V = V[:, :0]  # bounds may exclude the moves
-        if not blocks and not empty.any() and not V.shape[1]:
-            return theta
-        W, b = self.to_coef(theta)
-        W[:, empty] = 0.0
-        for start, stop in blocks:
-            # the penalty sum_j f_j (w_j - c)^2 is least at the f-weighted mean
-            f = factor[start:stop]
-            c = W[:, start:stop] @ f / f.sum()
-            W[:, start:stop] -= c[:, None]
-            b += c
-        if V.shape[1]:
-            W, b = self._settle_collinear(theta, W, b, V, factor)
-        return self.from_coef(W, b if self.fit_intercept else None)
-
-    def _settle_collinear(self, theta, W, b, V, factor):
-        """Move ``W`` (and ``b``) to the least penalty along the directions ``V``.
-
-        ``V`` (see ``DataBackend.collinear_directions``) leaves the logits as
-        they are: ``X V a`` is zero, or with an intercept the same in every row,
-        ``mean' V a``, which the intercept gives back. The penalty
-        ``sum_j f_j (w_j + (V a)_j)^2`` is least at ``a = -(V' F V)^+ V' F w``.
-        Directions that are flat only to float32's rounding change the data
-        term a little: the move is then kept only if the objective falls.
-        """
-        FV = V * factor[:, None]
-        A = -np.linalg.pinv(V.T @ FV) @ (FV.T @ W.T)  # (k, K)
-        moves = (V @ A).T  # (K, n_features)
-        new_W = W + moves
-        new_b = b
-        if self.fit_intercept:
-            mean = self.backend.feature_moments()[0]
-            new_b = b - moves @ mean
-        if self.dtype != np.float64:
-            before = self.loss_gradient_problems(theta.reshape(self.K, -1))[0]
-            after = self.loss_gradient_problems(
-                self.from_coef(new_W, new_b if self.fit_intercept else None)
-                .reshape(self.K, -1)
-            )[0]
-            keep = after <= before
-            new_W = np.where(keep[:, None], new_W, W)
-            new_b = np.where(keep, new_b, b) if self.fit_intercept else new_b
-        return new_W, new_b
+        return settle_flat_directions(self, theta, collinear)
 
     # --------------------------------------------------------------- the prior
     def positive_fraction(self):
