@@ -193,7 +193,9 @@ class BCELogisticClassifier(
         ``threadpoolctl.threadpool_limits``); ``-1`` means all the CPUs
         (``joblib.cpu_count()``), ``-2`` all but one, and so on; a positive int
         means that many. Data of fewer than 8192 rows are evaluated on one
-        thread whatever ``n_jobs`` (BLAS keeps its own threads in its products).
+        thread whatever ``n_jobs`` (BLAS keeps its own threads in its
+        products), and with ``None`` so are data of less than 32 MB, where
+        handing row blocks between threads costs about what it saves.
         With an int, the fitted coefficients do not depend on its value, bit for
         bit: the row blocks are the same whatever the number of threads that
         run them. ``solver='sgd'`` and :meth:`partial_fit` compute on
