@@ -57,6 +57,26 @@ def _stream_step(state, chunk, *, options, **coords):
     return state
 
 
+def _stream_layout(objective):
+    """The client, the chunks, which chunks are usable, where each one lives,
+    and the objective's coordinates that every step takes."""
+    backend = objective.backend
+    client, blocks = backend.client, backend.chunks.blocks
+    K = objective.K
+    weights = settled(client, client.map(chunk_weight_sums, blocks), "the weights")
+    weights = client.gather(weights)
+    # a chunk is usable when every problem has weight in it ([S | P])
+    usable = np.array([np.all(np.asarray(w)[:-K] > 0) for w in weights])
+    settled(client, blocks, "the chunks of the data")
+    who_has = client.who_has(blocks)
+    where = [sorted(who_has.get(f.key) or ()) or None for f in blocks]
+    coords = dict(
+        shift=objective.shift, scale=objective.scale, penalty=objective.penalty,
+        fit_intercept=objective.fit_intercept, bounds=objective.coef_bounds,
+    )
+    return client, blocks, usable, where, coords
+
+
 @requires()
 def stream_sgd(
     objective,
@@ -148,22 +168,10 @@ def stream_sgd(
         objective after each epoch, ``n_iter`` the epochs (the same for every
         problem), ``stop`` how the run ended.
     """
-    backend = objective.backend
-    client, blocks = backend.client, backend.chunks.blocks
+    client, blocks, usable, where, coords = _stream_layout(objective)
     n_chunks, K = len(blocks), objective.K
     rng = check_random_state(random_state)
     seed = rng.randint(np.iinfo(np.int32).max)
-    weights = settled(client, client.map(chunk_weight_sums, blocks), "the weights")
-    weights = client.gather(weights)
-    # a chunk is usable when every problem has weight in it ([S | P])
-    usable = np.array([np.all(np.asarray(w)[:-K] > 0) for w in weights])
-    settled(client, blocks, "the chunks of the data")
-    who_has = client.who_has(blocks)
-    where = [sorted(who_has.get(f.key) or ()) or None for f in blocks]
-    coords = dict(
-        shift=objective.shift, scale=objective.scale, penalty=objective.penalty,
-        fit_intercept=objective.fit_intercept, bounds=objective.coef_bounds,
-    )
     options = dict(
         learning_rate=learning_rate, power_t=power_t, batch_size=batch_size,
         shuffle=shuffle,
