@@ -160,7 +160,9 @@ def newton_finish_after(estimator, objective, name):
     if not _hessians_are_small(objective):
         return None
     cost = NEWTON_FINISH_ITERATIONS * newton_iteration_cost(objective)
-    rent = max(int(np.ceil(cost)), NEWTON_FINISH_ITERATIONS) if cost < np.inf else 0
+    if not np.isfinite(cost):
+        return None
+    rent = max(int(np.ceil(cost)), NEWTON_FINISH_ITERATIONS)
     after = min(LBFGS_BEFORE_NEWTON, estimator.max_iter // 2, rent)
     if after < 1 or not cost <= estimator.max_iter - after:
         return None

@@ -64,6 +64,7 @@ def mixed_data(
 
 
 def objective(X, y, coef, intercept, C=1.0):
+    coef = np.asarray(coef, dtype=np.float64)  # float32 fits' too
     z = X @ coef + intercept
     return np.mean(np.logaddexp(0, z) - y * z) + 0.5 * coef @ coef / (C * len(y))
 

@@ -62,16 +62,16 @@ def settle_flat_directions(objective, theta, collinear=True):
         W[:, start:stop] -= c[:, None]
         b += c
     if V.shape[1]:
-        W, b = _settle_collinear(objective, W, b, V, factor)
+        W, b = _settle_collinear(objective, W, b, V, factor, mean)
     return objective.from_coef(W, b if objective.fit_intercept else None)
 
 
-def _settle_collinear(objective, W, b, V, factor):
+def _settle_collinear(objective, W, b, V, factor, mean):
     """Move ``W`` (and ``b``) to the least penalty along the directions ``V``.
 
     ``V`` (see ``DataBackend.collinear_directions``) leaves the logits as
     they are: ``X V a`` is zero, or with an intercept the same in every row,
-    ``mean' V a``, which the intercept gives back. The penalty
+    ``mean' V a`` (the features' means), which the intercept gives back. The penalty
     ``sum_j f_j (w_j + (V a)_j)^2`` is least at ``a = -(V' F V)^+ V' F w``.
     Directions that are flat only to float32's rounding change the data
     term a little: the move is then kept only if the objective falls.
@@ -82,7 +82,6 @@ def _settle_collinear(objective, W, b, V, factor):
     new_W = W + moves
     new_b = b
     if objective.fit_intercept:
-        mean = objective.backend.feature_moments()[0]
         new_b = b - moves @ mean
     if objective.dtype != np.float64:
 
