@@ -23,8 +23,10 @@ and sparse, float32, nearly separable classes (labels ``sign(X beta)`` without
 noise), an intercept or none, C = 1 and C = 100.
 
 Run ``python benchmarks/bench_convergence.py [--quick]``; ``--plot DIR`` draws
-time against suboptimality per case from ``results/convergence.json`` (or the
-``convergence`` entry of ``results/all.json``).
+time against suboptimality from ``results/convergence.json`` (or the
+``convergence`` entry of ``results/all.json``): a figure per case and one with
+every case, the figure that the documentation build draws from ``all.json``
+(``docs/conf.py``, shown in ``docs/solvers.rst``).
 """
 
 from __future__ import annotations
@@ -243,8 +245,150 @@ COLUMNS = [
 ]
 
 
+#: Colour and marker of each library, the same in every panel.
+STYLES = {
+    "ours": ("black", "o"),
+    "sklearn lbfgs": ("tab:blue", "s"),
+    "sklearn newton-cg": ("tab:orange", "^"),
+    "sklearn newton-cholesky": ("tab:green", "v"),
+    "sklearn liblinear": ("tab:purple", "D"),
+    "glum": ("tab:red", "P"),
+    "sklearnex": ("tab:brown", "X"),
+    "snapml": ("tab:pink", "*"),
+}
+#: Accuracy targets drawn as reference lines.
+PLOTTED_TARGETS = (1e-6, 1e-10)
+#: Suboptimalities at or below this (rounding, or a fit marginally below the
+#: reference optimum) are drawn at it.
+FLOOR = 1e-16
+
+
+def _draw_case(ax, rows):
+    """One case's sweeps on ``ax``: a line per library, in the order of its tol."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for target in PLOTTED_TARGETS:
+        ax.axhline(target, color="0.55", linestyle="--", linewidth=0.9, zorder=1)
+    for lib in dict.fromkeys(r["library"] for r in rows):
+        sweep = sorted(
+            (r for r in rows if r["library"] == lib), key=lambda r: -r["tol"]
+        )
+        color, marker = STYLES.get(lib, ("0.3", "o"))
+        ours = lib == "ours"
+        times = [r["time_s"] for r in sweep]
+        gaps = [max(r["rel_subopt"], FLOOR) for r in sweep]
+        (line,) = ax.plot(
+            times, gaps, marker=marker, color=color, label=lib,
+            linewidth=2.2 if ours else 1.2, markersize=6 if ours else 5,
+            zorder=4 if ours else 3,
+        )
+        warned = [(t, g) for t, g, r in zip(times, gaps, sweep, strict=True)
+                  if r["convergence_warning"]]
+        if warned:
+            ax.plot(
+                *zip(*warned, strict=True), linestyle="none", marker=marker,
+                markersize=9, markerfacecolor="white",
+                markeredgecolor=line.get_color(), zorder=5,
+            )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    # times as plain numbers, 1-2-5 ticks on a narrow range (a few ms to a few s)
+    times = [r["time_s"] for r in rows]
+    decades = np.log10(max(times) / min(times))
+    subs = (1.0, 2.0, 5.0) if decades < 1.5 else (1.0, 3.0) if decades < 2.5 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    # a labelled tick every second decade, which includes both targets
+    ax.yaxis.set_major_locator(LogLocator(base=100))
+    ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(1.0,), numticks=40))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.grid(True, which="major", color="0.9", linewidth=0.6, zorder=0)
+    ax.set_title(rows[0]["case"], fontsize=10)
+
+
+def _legend_handles(rows):
+    """Legend entries: the libraries present, the targets, a warned fit."""
+    from matplotlib.lines import Line2D
+
+    present = set(r["library"] for r in rows)
+    libs = [lib for lib in STYLES if lib in present]
+    libs += sorted(present - set(STYLES))
+    handles = []
+    for lib in libs:
+        color, marker = STYLES.get(lib, ("0.3", "o"))
+        handles.append(Line2D(
+            [], [], color=color, marker=marker, label=lib,
+            linewidth=2.2 if lib == "ours" else 1.2,
+        ))
+    handles.append(Line2D(
+        [], [], color="0.55", linestyle="--", linewidth=0.9,
+        label="targets " + " and ".join(
+            f"1e{np.log10(t):.0f}" for t in PLOTTED_TARGETS
+        ),
+    ))
+    if any(r["convergence_warning"] for r in rows):
+        handles.append(Line2D(
+            [], [], linestyle="none", marker="o", markersize=9,
+            markerfacecolor="white", markeredgecolor="0.3",
+            label="fit with a ConvergenceWarning",
+        ))
+    return handles
+
+
+def _cases(rows):
+    """``{case: its rows}``, in the order of the run."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["case"], []).append(r)
+    return out
+
+
+def plot_overview(rows, path, subtitle=None):
+    """All the cases on one figure, a panel each, the legend in a panel of its own.
+
+    The panels share the suboptimality axis; each has its own time axis.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = _cases(rows)
+    ncols = 2
+    nrows = -(-(len(cases) + 1) // ncols)  # one more panel for the legend
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(10, 3.1 * nrows), sharey=True, squeeze=False
+    )
+    flat = axes.ravel()
+    for ax, case_rows in zip(flat, cases.values(), strict=False):
+        _draw_case(ax, case_rows)
+    for ax in flat[len(cases):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("relative suboptimality")
+    for ax in flat[:len(cases)]:
+        ax.set_xlabel("fit time (s)", fontsize=9)
+        ax.tick_params(labelleft=True, labelsize=8)
+    flat[len(cases)].legend(
+        handles=_legend_handles(rows), loc="center", fontsize=10, frameon=False
+    )
+    if subtitle:
+        fig.suptitle(subtitle, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def plot(rows, directory):
-    """Time against suboptimality, one figure per case, into ``directory``."""
+    """Time against suboptimality into ``directory``: a figure per case, and all.
+
+    ``convergence_<case>.png`` for each case, ``convergence_all.png`` with every
+    case (:func:`plot_overview`). Returns the paths written.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -252,23 +396,22 @@ def plot(rows, directory):
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    for case in dict.fromkeys(r["case"] for r in rows):
-        fig, ax = plt.subplots(figsize=(6, 4))
-        mine = [r for r in rows if r["case"] == case]
-        for lib in dict.fromkeys(r["library"] for r in mine):
-            pts = np.array(sorted(
-                (r["time_s"], max(r["rel_subopt"], 1e-16))
-                for r in mine if r["library"] == lib
-            ))
-            ax.plot(pts[:, 0], pts[:, 1], marker="o", label=lib,
-                    linewidth=2.5 if lib == "ours" else 1)
-        ax.set(xscale="log", yscale="log", xlabel="fit time (s)",
-               ylabel="relative suboptimality", title=case)
-        ax.legend(fontsize=7)
+    written = []
+    for case, case_rows in _cases(rows).items():
+        fig, ax = plt.subplots(figsize=(7.5, 4))
+        _draw_case(ax, case_rows)
+        ax.set(xlabel="fit time (s)", ylabel="relative suboptimality")
+        ax.legend(
+            handles=_legend_handles(case_rows), loc="center left",
+            bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False,
+        )
         fig.tight_layout()
         slug = "".join(c if c.isalnum() else "_" for c in case).strip("_")
-        fig.savefig(directory / f"convergence_{slug}.png", dpi=100)
+        written.append(directory / f"convergence_{slug}.png")
+        fig.savefig(written[-1], dpi=100)
         plt.close(fig)
+    written.append(plot_overview(rows, directory / "convergence_all.png"))
+    return written
 
 
 def _stored_rows():

@@ -5,6 +5,8 @@ root; the gallery examples in ``examples/`` run during the build, and a referenc
 to the package's API that does not resolve fails it. Links to the
 Python, NumPy and scikit-learn documentation need network access to their
 inventories, so they are switched on only when ``SKLEARN_BCE_DOCS_INTERSPHINX=1``.
+The benchmark figures are drawn during the build from the kept benchmark run,
+``benchmarks/results/all.json``, into ``docs/_generated_plots/``.
 """
 
 import builtins
@@ -107,7 +109,43 @@ def external_reference_as_text(app, env, node, contnode):
     return None
 
 
+# Benchmark figures, drawn at every build from the benchmark run kept in the
+# repository, so that they show what its JSON holds. The plotting code is that of
+# the benchmark script; a figure is rewritten only when it changed, which leaves
+# the pages that show it alone in an incremental build.
+BENCH_RESULTS = ROOT / "benchmarks" / "results" / "all.json"
+GENERATED_PLOTS = Path(__file__).resolve().parent / "_generated_plots"
+
+
+def draw_benchmark_figures(app):
+    """Time against suboptimality (bench_convergence), from ``all.json``."""
+    import json
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_convergence import plot_overview
+
+    results = json.loads(BENCH_RESULTS.read_text())
+    machine = results.get("machine", {})
+    subtitle = (
+        "benchmarks/results/all.json: "
+        f"{machine.get('cpus', '?')} CPUs, Python {machine.get('python', '?')}, "
+        f"scikit-learn {machine.get('scikit-learn', '?')}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        drawn = plot_overview(
+            results["convergence"]["rows"],
+            Path(tmp) / "convergence_all.png",
+            subtitle=subtitle,
+        )
+        target = GENERATED_PLOTS / drawn.name
+        if not target.exists() or target.read_bytes() != drawn.read_bytes():
+            GENERATED_PLOTS.mkdir(exist_ok=True)
+            target.write_bytes(drawn.read_bytes())
+
+
 def setup(app):
+    app.connect("builder-inited", draw_benchmark_figures)
     app.connect("autodoc-skip-member", skip_metadata_request_methods)
     app.connect("missing-reference", external_reference_as_text, priority=900)
 
