@@ -262,7 +262,7 @@ class InMemoryBackend:
         features = np.asarray(features, dtype=np.intp)
         X = self.X
         if not sp.issparse(X):
-            return np.asarray(X[:, features], dtype=np.float64)
+            return np.take(X, features, axis=1).astype(np.float64, copy=False)
         if features.size == 0:
             return sp.csc_matrix((self.n_samples, 0), dtype=np.float64)
         if X.format != "csc" and self._csc is None:

@@ -14,16 +14,18 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
   sparse: the centring is carried by the Gram matrix and the intercept.
 * **Working sets.** Coordinate descent runs on a working set only: the
   non-zero coefficients and the worst violators of the optimality conditions
-  (at most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``),
-  ranked by one pass over ``X`` for the full gradient (``X' r``, from the
-  residuals of the logits that the steps keep up to date). The restricted
-  problem is solved until its optimality is a fraction of the violations
-  outside, then the full gradient is computed again (if the point moved) and
-  the set updated. The work of an iteration is ``n_samples * m**2`` for a
-  working set of ``m`` columns, the Gram matrix ``X_A' diag(h) X_A``, plus the
-  backend's ``columns`` when the set changes (with the next-ranked features as
-  ``upcoming``, which a later set may need): the cost follows the number of
-  non-zero coefficients rather than ``n_features``.
+  (at most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``;
+  all of them when they are at most ``_TAKE_ALL`` times that), ranked by one
+  pass over ``X`` for the full gradient (``X' r``, from the residuals of the
+  logits that the steps keep up to date). The restricted problem is solved
+  until its optimality is a fraction of the violations outside, then the full
+  gradient is computed again (if the point moved) and the set grows; it never
+  shrinks, so the columns it holds are read once. The work of an iteration is
+  ``n_samples * m**2`` for a working set of ``m`` columns, the Gram matrix
+  ``X_A' diag(h) X_A`` (summed in row blocks), plus the backend's ``columns``
+  for the features that join (with the next-ranked features as ``upcoming``,
+  which a later set may need): the cost follows the number of non-zero
+  coefficients rather than ``n_features``.
 * **Stopping.** A problem stops when the largest minimum-norm subgradient of its
   objective, in the solver's (standardised) coordinates, is at most its
   tolerance: over the working set from the model's exact float64 sums, and
@@ -71,6 +73,18 @@ _UPCOMING = 3
 _GAP = 0.1
 #: The working tolerance goes no lower than this fraction of ``tol``.
 _DEEPEST = 1e-6
+#: A proximal Newton step's coordinate descent stops once no coordinate moves
+#: the model's gradient by more than this fraction of the step's starting
+#: optimality (or ``0.01 * tol``): a looser inner solve leaves much of the
+#: model's decrease untaken where features are correlated.
+_INNER = 0.01
+#: When the violators outside a working set are at most this many times the
+#: number it may add, they all join: a further round of the restricted problem
+#: costs more than the larger set.
+_TAKE_ALL = 2.0
+#: Bytes of the row blocks in which a dense working set's Gram matrix is summed
+#: (one temporary, reused: no copy as large as the working set's columns).
+_GRAM_BLOCK_BYTES = 1 << 22
 
 
 @requires("columns")
@@ -217,13 +231,31 @@ class _Problem:
     def load(self, A, upcoming=None):
         """Make ``A`` the working set: its columns (and, first, the logits).
 
-        ``A`` must hold every non-zero coefficient; ``upcoming`` are features
-        likely to join it soon (fetched with it where that is cheaper). The
-        logits and their terms are computed on the first load; the steps keep
-        them up to date, and a new working set does not change them.
+        ``A`` must hold every non-zero coefficient and, after the first load,
+        begin with the current working set (a working set only grows); the
+        columns of the features already in it are kept, and only the new ones
+        are read from the backend (dense columns go into the spare room of one
+        buffer). ``upcoming`` are features likely to join it soon (fetched
+        with it where that is cheaper). The logits and their terms are
+        computed on the first load; the steps keep them up to date, and a new
+        working set does not change them.
         """
+        kept = self.A.size
+        new = self.objective.columns(A[kept:], upcoming)
+        if sp.issparse(new):
+            self.B = new if kept == 0 else sp.hstack([self.B, new], format="csc")
+        else:
+            if kept == 0 or A.size > self.buffer.shape[1]:
+                # room for as many again (at most every feature): later loads
+                # write their new columns next to the kept ones
+                room = min(2 * A.size, self.objective.n_features)
+                buffer = np.empty((new.shape[0], room))
+                if kept:
+                    buffer[:, :kept] = self.B
+                self.buffer = buffer
+            self.buffer[:, kept : A.size] = new
+            self.B = self.buffer[:, : A.size]
         self.A = A
-        self.B = self.objective.columns(A, upcoming)
         self.scale_A = self.objective.scale[A]
         self.shift_A = self.objective.shift[A]
         if self.z is None:
@@ -265,12 +297,16 @@ class _Problem:
         if self.checked_at != self.n_moves:
             self.checked, self.checked_at = self.full_check(), self.n_moves
         kkt, margin = self.checked
+        outside = np.ones(kkt.size, dtype=bool)
+        outside[self.A] = False
         nonzero = self.w != 0
         n_add = max(_MIN_WORKING_SET, int(nonzero.sum()))
-        viol = np.flatnonzero(~nonzero & (kkt > self.work_tol))
-        viol = viol[np.argsort(-kkt[viol], kind="stable")[:n_add]]
-        A = np.union1d(np.flatnonzero(nonzero), viol).astype(np.intp)
-        outside = np.ones(kkt.size, dtype=bool)
+        viol = np.flatnonzero(outside & (kkt > self.work_tol))
+        if viol.size > _TAKE_ALL * n_add:
+            viol = viol[np.argsort(-kkt[viol], kind="stable")[:n_add]]
+        # the working set only grows: its features, then the new ones in order
+        joining = np.union1d(np.flatnonzero(nonzero & outside), viol)
+        A = np.concatenate([self.A, joining]).astype(np.intp)
         outside[A] = False
         return A, float(kkt[outside].max(initial=0.0)), self.upcoming(
             np.where(outside, margin, -np.inf), _UPCOMING * n_add
@@ -289,13 +325,14 @@ class _Problem:
         """Run the problem to its tolerance or ``max_iter``; True when met."""
         self.load(np.flatnonzero(self.w).astype(np.intp))  # the starting logits
         A, outside, upcoming = self.grow()
-        self.load(A, upcoming)
+        if A.size > self.A.size:
+            self.load(A, upcoming)
         decrease = 0.0  # what the last step lowered the objective by
         while True:
             kkt = self.restricted_optimality(self.r)
             if kkt <= max(self.work_tol, _RESTRICTED_FRACTION * outside):
                 A, outside, upcoming = self.grow()  # fresh outside violations
-                if not np.array_equal(A, self.A):
+                if A.size > self.A.size:
                     self.load(A, upcoming)
                     continue
                 if kkt <= self.tol and outside <= self.tol:
@@ -354,19 +391,20 @@ class _Problem:
     def newton_step(self, kkt):
         """One proximal Newton step on the working set; False if none was taken."""
         h, fit_intercept = self.h, self.fit_intercept
-        wA = self.w[self.A]
-        g_A, g_b = self.restricted_gradient(self.r)
-        gram = _weighted_gram(self.B, h)
+        A = self.A
+        wA = self.w[A]
+        gram, Bh, Br = _weighted_gram(self.B, h, self.r)
+        g_A = Br + self.l2[A] * wA
+        g_b = float(self.r.sum()) if fit_intercept else 0.0
         H = float(h.sum())
         if fit_intercept and H > 0:
-            c = (self.B.T @ h) / H
+            c = Bh / H
             gram -= H * np.outer(c, c)
             q = g_A - g_b * c
         else:
             c, q = np.zeros_like(g_A), g_A
-        A = self.A
         gram[np.diag_indices_from(gram)] += self.l2[A]
-        inner_tol = max(0.01 * self.work_tol, 0.1 * kkt)
+        inner_tol = max(0.01 * self.work_tol, _INNER * kkt)
         box = None if self.lower is None else (self.lower[A], self.upper[A])
         d = _coordinate_descent(
             gram, q, wA, self.l1[A], inner_tol / self.scale_A, box
@@ -403,14 +441,30 @@ class _Problem:
         return False
 
 
-def _weighted_gram(B, h):
-    """``B' diag(h) B`` as a dense float64 array, for dense or CSC ``B``."""
+def _weighted_gram(B, h, r):
+    """``B' diag(h) B`` (dense), ``B' h`` and ``B' r``, all float64.
+
+    ``B`` dense or CSC. A dense ``B`` is read once, in row blocks of
+    ``_GRAM_BLOCK_BYTES`` (one temporary, reused).
+    """
     if sp.issparse(B):
         Bh = B.copy()
         Bh.data *= h[B.indices]  # the rows' weights on the stored values
-        return np.asarray((B.T @ Bh).toarray())
-    Bs = B * np.sqrt(h)[:, None]
-    return Bs.T @ Bs
+        gram = np.asarray((B.T @ Bh).toarray())
+        return gram, np.asarray(B.T @ h), np.asarray(B.T @ r)
+    n, m = B.shape
+    step = max(1, min(n, _GRAM_BLOCK_BYTES // (8 * max(m, 1))))
+    root = np.sqrt(h)
+    buffer = np.empty((min(n, step), m))
+    gram, Bh, Br = np.zeros((m, m)), np.zeros(m), np.zeros(m)
+    for start in range(0, n, step):
+        rows = slice(start, min(n, start + step))
+        block = B[rows]
+        Br += r[rows] @ block
+        Bs = np.multiply(block, root[rows, None], out=buffer[: rows.stop - start])
+        Bh += root[rows] @ Bs
+        gram += Bs.T @ Bs  # a symmetric rank-k update
+    return gram, Bh, Br
 
 
 def _coordinate_descent(Q, q, w, l1, tol, box=None):
