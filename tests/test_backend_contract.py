@@ -7,6 +7,8 @@ them with: weight and positive totals, weighted feature moments, the mean BCE an
 its gradient (all problems, a subset, a mini-batch), Hessian blocks, separation.
 """
 
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -275,6 +277,8 @@ def test_columns_and_sample_terms(kind, client_for, weights):
             backend.sample_terms(Z)
         with pytest.raises(NotImplementedError, match="no column access"):
             backend.residual_gradient(Z)
+        with pytest.raises(NotImplementedError, match="no column access"):
+            backend.column_gram(X[:, features], Z[:, 0], Z[:, 1])
         return
     block = backend.columns(features)
     assert block.shape == (N, 3) and block.dtype == np.float64
@@ -303,3 +307,28 @@ def test_columns_and_sample_terms(kind, client_for, weights):
             grad = backend.residual_gradient(residual)
         assert grad.shape == (residual.shape[1], D) and grad.dtype == np.float64
         np.testing.assert_allclose(grad, residual.T @ exact, **tolerance(kind))
+
+
+@pytest.mark.parametrize("threads", [False, True])
+def test_column_gram(kind, client_for, threads, monkeypatch):
+    """The weighted Gram matrix of a block of columns, against NumPy's."""
+    X, Y, sw = make_data(None, seed=10)
+    backend = make_backend(kind, X, Y, sw, client_for)
+    features = np.array([4, 1, 2])
+    rng = np.random.default_rng(11)
+    h, r = rng.random(N), rng.normal(size=N)
+    if not backend.has_columns:
+        return  # (the NotImplementedError is checked above)
+    block = backend.columns(features)
+    dense = block.toarray() if sp.issparse(block) else block
+    memory = sys.modules["sklearn_bce._objective.memory"]
+    # several row blocks, on threads where asked for
+    monkeypatch.setattr(memory, "COLUMN_BLOCK_BYTES", 8 * 3 * 64)
+    if threads:
+        monkeypatch.setattr(memory, "THREADED_ROWS", 0)
+        monkeypatch.setattr(memory, "THREADED_BYTES", 0)
+    with backend.parallel():
+        gram, Bh, Br = backend.column_gram(block, h, r)
+    np.testing.assert_allclose(gram, dense.T @ (h[:, None] * dense), rtol=1e-12)
+    np.testing.assert_allclose(Bh, dense.T @ h, rtol=1e-12)
+    np.testing.assert_allclose(Br, dense.T @ r, rtol=1e-12, atol=1e-12)

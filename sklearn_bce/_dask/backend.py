@@ -200,6 +200,10 @@ class DaskBackend:
         """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no column access.")
 
+    def column_gram(self, B, h, r):
+        """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The dask backend offers no column access.")
+
     def residual_gradient(self, R):
         """Not offered on a cluster (``has_columns`` is False): NotImplementedError."""
         raise NotImplementedError("The dask backend offers no column access.")

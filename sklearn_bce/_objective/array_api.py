@@ -519,6 +519,10 @@ class ArrayAPIBackend:
         """Not offered (``has_columns`` is False): NotImplementedError."""
         raise NotImplementedError("The array API backend offers no column access.")
 
+    def column_gram(self, B, h, r):
+        """Not offered (``has_columns`` is False): NotImplementedError."""
+        raise NotImplementedError("The array API backend offers no column access.")
+
     def residual_gradient(self, R):
         """Not offered (``has_columns`` is False): NotImplementedError."""
         raise NotImplementedError("The array API backend offers no column access.")

@@ -53,10 +53,10 @@ class DataBackend(Protocol):
     has_hessian : bool
         Whether :meth:`hessian_blocks` is offered.
     has_columns : bool
-        Whether :meth:`columns`, :meth:`sample_terms` and
-        :meth:`residual_gradient` are offered: the columns of ``X``, the
-        per-sample terms of the loss and the gradient from them, which coordinate
-        descent works on.
+        Whether :meth:`columns`, :meth:`column_gram`, :meth:`sample_terms` and
+        :meth:`residual_gradient` are offered: the columns of ``X``, their
+        weighted Gram matrix, the per-sample terms of the loss and the gradient
+        from them, which coordinate descent works on.
     supports_rows : bool
         Whether :meth:`mean_loss_gradient` accepts ``rows`` (mini-batches).
     fuse_problems : bool
@@ -220,6 +220,28 @@ class DataBackend(Protocol):
         block : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
             ``X[:, features]`` as float64: dense for dense ``X``, CSC for sparse
             ``X``.
+        """
+
+    def column_gram(self, B, h: np.ndarray, r: np.ndarray):
+        """The weighted Gram matrix of a block of columns, and two of its sums.
+
+        Only where ``has_columns``. The quadratic model of coordinate descent's
+        proximal Newton step on its working set, from one pass over the block.
+
+        Parameters
+        ----------
+        B : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
+            Columns from :meth:`columns` (a dense one may be a view with a row
+            stride).
+        h, r : ndarray of shape (n_samples,)
+            Per-sample curvatures and residuals.
+
+        Returns
+        -------
+        gram : ndarray of shape (m, m)
+            ``B' diag(h) B``.
+        Bh, Br : ndarray of shape (m,)
+            ``B' h`` and ``B' r``. All float64.
         """
 
     def sample_terms(

@@ -16,6 +16,7 @@ from .kernels import (
     FUSE_BYTES,
     bce_sums,
     data_nbytes,
+    map_in_order,
     separated,
     signed_targets,
     transposed_sums,
@@ -53,6 +54,10 @@ CSR_COLUMN_PASSES = 6
 #: copy this small costs nothing next to a machine's memory, and L-BFGS can
 #: crawl on small wide data.
 SMALL_CSC_COPY = 1 << 22
+
+#: Bytes of the row blocks of a dense column block in which
+#: :meth:`InMemoryBackend.column_gram` sums (one temporary per block).
+COLUMN_BLOCK_BYTES = 1 << 22
 
 
 def thread_count(n_jobs):
@@ -289,6 +294,39 @@ class InMemoryBackend:
         if not np.array_equal(take[at], features):
             return None
         return block[:, at]
+
+    def column_gram(self, B, h, r):
+        """``B' diag(h) B``, ``B' h`` and ``B' r``, see ``DataBackend``.
+
+        A dense ``B`` is read once, in row blocks of ``COLUMN_BLOCK_BYTES`` (and
+        at least four per thread the blocks are sized for, when threaded) run on
+        the backend's threads and added in order.
+        """
+        if sp.issparse(B):
+            Bh = B.copy()
+            Bh.data *= h[B.indices]  # the rows' weights on the stored values
+            gram = np.asarray((B.T @ Bh).toarray())
+            return gram, np.asarray(B.T @ h), np.asarray(B.T @ r)
+        n, m = B.shape
+        step = COLUMN_BLOCK_BYTES // (8 * max(m, 1))
+        if self._block_threads > 1:
+            step = min(step, -(-n // (4 * self._block_threads)))
+        step = max(1, step)
+        root = np.sqrt(h)
+
+        def block(start):
+            rows = slice(start, min(n, start + step))
+            part = B[rows]
+            Br = r[rows] @ part
+            part = part * root[rows, None]
+            return part.T @ part, root[rows] @ part, Br  # A'A: a rank-k update
+
+        gram, Bh, Br = np.zeros((m, m)), np.zeros(m), np.zeros(m)
+        for G, v, u in map_in_order(block, range(0, n, step), self.executor):
+            gram += G
+            Bh += v
+            Br += u
+        return gram, Bh, Br
 
     def residual_gradient(self, R):
         """``X' R`` from per-sample factors, see ``DataBackend``."""

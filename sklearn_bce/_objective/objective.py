@@ -478,6 +478,22 @@ class Objective:
         """
         return self.backend.columns(features, upcoming)
 
+    def column_gram(self, B, h, r):
+        """``B' diag(h) B``, ``B' h`` and ``B' r`` of columns from :meth:`columns`.
+
+        Parameters
+        ----------
+        B : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
+        h, r : ndarray of shape (n_samples,)
+            Per-sample curvatures and residuals.
+
+        Returns
+        -------
+        gram : ndarray of shape (m, m)
+        Bh, Br : ndarray of shape (m,)
+        """
+        return self.backend.column_gram(B, h, r)
+
     def residual_gradient(self, R):
         """``X' R``: the data term's gradient in ``W`` from per-sample residuals.
 

@@ -22,7 +22,7 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
   gradient is computed again (if the point moved) and the set grows; it never
   shrinks, so the columns it holds are read once. The work of an iteration is
   ``n_samples * m**2`` for a working set of ``m`` columns, the Gram matrix
-  ``X_A' diag(h) X_A`` (summed in row blocks), plus the backend's ``columns``
+  ``X_A' diag(h) X_A`` (the backend's ``column_gram``), plus the backend's ``columns``
   for the features that join (with the next-ranked features as ``upcoming``,
   which a later set may need): the cost follows the number of non-zero
   coefficients rather than ``n_features``.
@@ -82,9 +82,6 @@ _INNER = 0.01
 #: number it may add, they all join: a further round of the restricted problem
 #: costs more than the larger set.
 _TAKE_ALL = 2.0
-#: Bytes of the row blocks in which a dense working set's Gram matrix is summed
-#: (one temporary, reused: no copy as large as the working set's columns).
-_GRAM_BLOCK_BYTES = 1 << 22
 
 
 @requires("columns")
@@ -393,7 +390,7 @@ class _Problem:
         h, fit_intercept = self.h, self.fit_intercept
         A = self.A
         wA = self.w[A]
-        gram, Bh, Br = _weighted_gram(self.B, h, self.r)
+        gram, Bh, Br = self.objective.column_gram(self.B, h, self.r)
         g_A = Br + self.l2[A] * wA
         g_b = float(self.r.sum()) if fit_intercept else 0.0
         H = float(h.sum())
@@ -439,32 +436,6 @@ class _Problem:
                 return True
             alpha *= 0.5
         return False
-
-
-def _weighted_gram(B, h, r):
-    """``B' diag(h) B`` (dense), ``B' h`` and ``B' r``, all float64.
-
-    ``B`` dense or CSC. A dense ``B`` is read once, in row blocks of
-    ``_GRAM_BLOCK_BYTES`` (one temporary, reused).
-    """
-    if sp.issparse(B):
-        Bh = B.copy()
-        Bh.data *= h[B.indices]  # the rows' weights on the stored values
-        gram = np.asarray((B.T @ Bh).toarray())
-        return gram, np.asarray(B.T @ h), np.asarray(B.T @ r)
-    n, m = B.shape
-    step = max(1, min(n, _GRAM_BLOCK_BYTES // (8 * max(m, 1))))
-    root = np.sqrt(h)
-    buffer = np.empty((min(n, step), m))
-    gram, Bh, Br = np.zeros((m, m)), np.zeros(m), np.zeros(m)
-    for start in range(0, n, step):
-        rows = slice(start, min(n, start + step))
-        block = B[rows]
-        Br += r[rows] @ block
-        Bs = np.multiply(block, root[rows, None], out=buffer[: rows.stop - start])
-        Bh += root[rows] @ Bs
-        gram += Bs.T @ Bs  # a symmetric rank-k update
-    return gram, Bh, Br
 
 
 def _coordinate_descent(Q, q, w, l1, tol, box=None):
