@@ -12,20 +12,21 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
   the columns centred by their ``h``-weighted means, so that the intercept
   separates from the coefficients and its step is exact. Sparse columns stay
   sparse: the centring is carried by the Gram matrix and the intercept.
-* **Working sets.** Coordinate descent runs on a working set only: the
-  non-zero coefficients and the worst violators of the optimality conditions
-  (at most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``;
-  all of them when they are at most ``_TAKE_ALL`` times that), ranked by one
-  pass over ``X`` for the full gradient (``X' r``, from the residuals of the
-  logits that the steps keep up to date). The restricted problem is solved
-  until its optimality is a fraction of the violations outside, then the full
+* **Working sets.** Coordinate descent runs on a working set only: the non-
+  zero coefficients and the worst violators of the optimality conditions (at
+  most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``; all
+  of them when they are at most ``_TAKE_ALL`` times that), ranked by one pass
+  over ``X`` for the full gradient (``X' r``, from the residuals of the logits
+  that the steps keep up to date). The restricted problem is solved until its
+  optimality is a fraction of the violations outside (looked at again, when
+  none were left, as the restricted problem progresses), then the full
   gradient is computed again (if the point moved) and the set grows; it never
   shrinks, so the columns it holds are read once. The work of an iteration is
   ``n_samples * m**2`` for a working set of ``m`` columns, the Gram matrix
-  ``X_A' diag(h) X_A`` (the backend's ``column_gram``), plus the backend's ``columns``
-  for the features that join (with the next-ranked features as ``upcoming``,
-  which a later set may need): the cost follows the number of non-zero
-  coefficients rather than ``n_features``.
+  ``X_A' diag(h) X_A`` (the backend's ``column_gram``), plus the backend's
+  ``columns`` for the features that join (with the next-ranked features as
+  ``upcoming``, which a later set may need): the cost follows the number of
+  non-zero coefficients rather than ``n_features``.
 * **Stopping.** A problem stops when the largest minimum-norm subgradient of its
   objective, in the solver's (standardised) coordinates, is at most its
   tolerance: over the working set from the model's exact float64 sums, and
@@ -73,6 +74,12 @@ _UPCOMING = 3
 _GAP = 0.1
 #: The working tolerance goes no lower than this fraction of ``tol``.
 _DEEPEST = 1e-6
+#: When every violator has joined the working set (nothing is known to be
+#: violated outside it), the outside is looked at again, at the cost of a pass
+#: over ``X``, each time the restricted optimality has fallen to this fraction
+#: of what it was at the last look: the restricted problem is then not solved
+#: to ``tol`` while the features outside it have become violators.
+_LOOK_AGAIN = 0.1
 #: A proximal Newton step's coordinate descent stops once no coordinate moves
 #: the model's gradient by more than this fraction of the step's starting
 #: optimality (or ``0.01 * tol``): a looser inner solve leaves much of the
@@ -291,9 +298,7 @@ class _Problem:
         The full gradient is computed again only when the point moved since the
         last time.
         """
-        if self.checked_at != self.n_moves:
-            self.checked, self.checked_at = self.full_check(), self.n_moves
-        kkt, margin = self.checked
+        kkt, margin = self.check()
         outside = np.ones(kkt.size, dtype=bool)
         outside[self.A] = False
         nonzero = self.w != 0
@@ -308,6 +313,18 @@ class _Problem:
         return A, float(kkt[outside].max(initial=0.0)), self.upcoming(
             np.where(outside, margin, -np.inf), _UPCOMING * n_add
         )
+
+    def check(self):
+        """The last full check, computed again if the point moved since."""
+        if self.checked_at != self.n_moves:
+            self.checked, self.checked_at = self.full_check(), self.n_moves
+        return self.checked
+
+    def outside_violation(self):
+        """Largest violation outside the working set, at the current point."""
+        outside = np.ones(self.objective.n_features, dtype=bool)
+        outside[self.A] = False
+        return float(self.check()[0][outside].max(initial=0.0))
 
     @staticmethod
     def upcoming(margin, m):
@@ -325,12 +342,18 @@ class _Problem:
         if A.size > self.A.size:
             self.load(A, upcoming)
         decrease = 0.0  # what the last step lowered the objective by
+        looked = None  # the restricted optimality when the outside was looked at
         while True:
             kkt = self.restricted_optimality(self.r)
+            if looked is None:
+                looked = kkt
+            elif kkt <= _LOOK_AGAIN * looked and outside <= self.work_tol:
+                looked, outside = kkt, self.outside_violation()
             if kkt <= max(self.work_tol, _RESTRICTED_FRACTION * outside):
                 A, outside, upcoming = self.grow()  # fresh outside violations
                 if A.size > self.A.size:
                     self.load(A, upcoming)
+                    looked = None
                     continue
                 if kkt <= self.tol and outside <= self.tol:
                     settled = self.settled(decrease)
