@@ -12,21 +12,21 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
   the columns centred by their ``h``-weighted means, so that the intercept
   separates from the coefficients and its step is exact. Sparse columns stay
   sparse: the centring is carried by the Gram matrix and the intercept.
-* **Working sets.** Coordinate descent runs on a working set only: the non-
-  zero coefficients and the worst violators of the optimality conditions (at
-  most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``; all
-  of them when they are at most ``_TAKE_ALL`` times that), ranked by one pass
-  over ``X`` for the full gradient (``X' r``, from the residuals of the logits
-  that the steps keep up to date). The restricted problem is solved until its
-  optimality is a fraction of the violations outside (looked at again, when
-  none were left, as the restricted problem progresses), then the full
-  gradient is computed again (if the point moved) and the set grows; it never
-  shrinks, so the columns it holds are read once. The work of an iteration is
-  ``n_samples * m**2`` for a working set of ``m`` columns, the Gram matrix
-  ``X_A' diag(h) X_A`` (the backend's ``column_gram``), plus the backend's
-  ``columns`` for the features that join (with the next-ranked features as
-  ``upcoming``, which a later set may need): the cost follows the number of
-  non-zero coefficients rather than ``n_features``.
+* **Working sets.** Coordinate descent runs on a working set only: the
+  non-zero coefficients and the worst violators of the optimality conditions
+  (at most as many as there are non-zeros, and at least ``_MIN_WORKING_SET``;
+  all of them when they are at most ``_TAKE_ALL`` times that), ranked by one
+  pass over ``X`` for the full gradient (``X' r``, from the residuals of the
+  logits that the steps keep up to date). The restricted problem is solved
+  until its optimality is a fraction of the violations outside (looked at
+  again, when none were left, as the restricted problem progresses), then the
+  full gradient is computed again (if the point moved) and the set grows; it
+  never shrinks, so the columns it holds are read once. The work of an
+  iteration is ``n_samples * m**2`` for a working set of ``m`` columns, the
+  Gram matrix ``X_A' diag(h) X_A`` (the backend's ``column_gram``), plus the
+  backend's ``columns`` for the features that join (with the next-ranked
+  features as ``upcoming``, which a later set may need): the cost follows the
+  number of non-zero coefficients rather than ``n_features``.
 * **Stopping.** A problem stops when the largest minimum-norm subgradient of its
   objective, in the solver's (standardised) coordinates, is at most its
   tolerance: over the working set from the model's exact float64 sums, and
