@@ -113,3 +113,26 @@ def test_csr_columns_keep_the_last_block_then_convert():
     check([30, 0])  # one pass too many: X is converted to CSC once
     assert backend._csc is not None and backend._column_block is None
     check([31, 30, 2])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_moments_on_threads_match_numpy(dtype):
+    """Dense row blocks on threads: NumPy's moments, and the bits of one thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(3)
+    X = sparse_data(rng, n=2000).astype(dtype)
+    sw = rng.random(X.shape[0])
+    sw /= sw.sum()
+    alone = weighted_feature_moments(X, sw, block_rows=64)
+    with ThreadPoolExecutor(2) as executor:
+        threaded = weighted_feature_moments(X, sw, block_rows=64, executor=executor)
+    for a, b in zip(alone, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+    if dtype == np.float64:
+        assert_moments(threaded, X, sw)
+    else:  # float32 arithmetic within each block: about 1e-8 of max-abs
+        X = X.astype(np.float64)
+        unit = np.abs(X).max(axis=0)
+        for a, ref in zip(threaded, reference_moments(X, sw), strict=True):
+            assert np.all(np.abs(a - ref) <= 1e-7 * (np.abs(ref) + unit))

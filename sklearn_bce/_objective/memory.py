@@ -177,13 +177,23 @@ class InMemoryBackend:
         return self._positive.copy()
 
     def feature_moments(self):
-        """Weighted mean and standard deviation of every feature (computed once)."""
+        """Weighted mean and standard deviation of every feature (computed once).
+
+        On the threads of :meth:`parallel` (started for the purpose outside it).
+        """
         sw = self._sw[:, 0]
         if self._sw.shape[1] > 1:  # per-problem weights: the mean of their shares
             sw = self._sw.mean(axis=1)
             sw /= sw.sum()
-        if self._moments is None:
-            self._moments = weighted_feature_moments(self.X, sw)
+        if self._moments is None and self.executor is not None:
+            self._moments = weighted_feature_moments(
+                self.X, sw, executor=self.executor
+            )
+        elif self._moments is None:
+            with self.parallel():  # threads of its own, where they pay
+                self._moments = weighted_feature_moments(
+                    self.X, sw, executor=self.executor
+                )
         return tuple(a.copy() for a in self._moments)
 
     def mean_loss_gradient(self, W, b, cols=None, rows=None):

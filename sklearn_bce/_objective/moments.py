@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .kernels import transposed_view
+from .kernels import map_in_order, transposed_view
 
 __all__ = ["weighted_feature_moments"]
 
@@ -59,9 +59,11 @@ _TINY_SECOND = 1e-280
 _CANCELLATION = 1e-2
 #: Blocks of the values of a sparse ``X`` processed at once by the fast path.
 _SPARSE_BLOCKS = 16
+#: Most bytes of a block of rows of a dense ``X`` (fewer for small ``X``).
+_DENSE_BLOCK_BYTES = 1 << 21
 
 
-def weighted_feature_moments(X, sw, block_rows=None):
+def weighted_feature_moments(X, sw, block_rows=None, executor=None):
     """Weighted per-feature mean and standard deviation of ``X``.
 
     Works in blocks (extra memory a small fraction of ``X``; ``block_rows`` sets
@@ -77,6 +79,8 @@ def weighted_feature_moments(X, sw, block_rows=None):
         Weights of the rows, summing to one.
     block_rows : int, default=None
         Rows of a block of a dense ``X``; None sizes the blocks by bytes.
+    executor : concurrent.futures.Executor, default=None
+        Threads for the row blocks of a dense ``X``.
 
     Returns
     -------
@@ -87,7 +91,7 @@ def weighted_feature_moments(X, sw, block_rows=None):
         X = X if X.format in ("csr", "csc") else X.tocsr()
         if X.has_canonical_format:
             return _sparse_moments(X, sw)
-    return _careful_moments(X, sw, block_rows)
+    return _careful_moments(X, sw, block_rows, executor)
 
 
 def _sparse_moments(X, sw):
@@ -133,8 +137,12 @@ def _sparse_moments(X, sw):
     return mean, std
 
 
-def _careful_moments(X, sw, block_rows=None):
-    """Weighted mean and std, scaled by each feature's max-abs, centred."""
+def _careful_moments(X, sw, block_rows=None, executor=None):
+    """Weighted mean and std, scaled by each feature's max-abs, centred.
+
+    The row blocks of a dense ``X`` run on ``executor``'s threads when given
+    (their sums added in order: the same bits whatever the threads).
+    """
     n, d = X.shape
     absmax = np.zeros(d)
     if sp.issparse(X):
@@ -143,8 +151,10 @@ def _careful_moments(X, sw, block_rows=None):
             np.maximum.at(absmax, c, np.abs(v))
     else:
         if block_rows is None:
-            # 256 kB to 1 MB: few blocks for small X, small next to large X
-            blocks = _row_blocks(X, min(1 << 20, max(1 << 18, X.nbytes // 32)))
+            # 256 kB to 2 MB: few blocks for small X, small next to large X
+            blocks = _row_blocks(
+                X, min(_DENSE_BLOCK_BYTES, max(1 << 18, X.nbytes // 32))
+            )
         else:
             blocks = [slice(a, a + block_rows) for a in range(0, n, block_rows)]
         # One pass for the max-abs and the mean: a weighted mean (weights summing
@@ -153,11 +163,14 @@ def _careful_moments(X, sw, block_rows=None):
         # Block weights are made contiguous: uniform weights are a broadcast
         # vector of stride 0, which BLAS cannot take (NumPy's fallback product is
         # several times slower).
-        mean = np.zeros(d)
-        for blk in blocks:
+        def first(blk):
             Xb = X[blk]
-            np.maximum(absmax, np.abs(Xb).max(axis=0), out=absmax)
-            mean += np.ascontiguousarray(swx[blk]) @ Xb
+            return np.abs(Xb).max(axis=0), np.ascontiguousarray(swx[blk]) @ Xb
+
+        mean = np.zeros(d)
+        for top, part in map_in_order(first, blocks, executor):
+            np.maximum(absmax, top, out=absmax)
+            mean += part
     unit = np.where(absmax > 0, absmax, 1.0)
     inv_unit = 1.0 / unit
     # Mean of the scaled features, then their centred second moment.
@@ -181,10 +194,15 @@ def _careful_moments(X, sw, block_rows=None):
         sq += np.clip(zero_weight, 0.0, None) * mean_s**2
     else:
         mean_s = mean * inv_unit
-        for blk in blocks:
-            dev = X[blk] * inv_unit.astype(X.dtype)
-            dev -= mean_s.astype(X.dtype)
+        inv_unit_x, mean_s_x = inv_unit.astype(X.dtype), mean_s.astype(X.dtype)
+
+        def second(blk):
+            dev = X[blk] * inv_unit_x
+            dev -= mean_s_x
             np.square(dev, out=dev)
-            sq += np.ascontiguousarray(swx[blk]) @ dev
+            return np.ascontiguousarray(swx[blk]) @ dev
+
+        for part in map_in_order(second, blocks, executor):
+            sq += part
     std = np.sqrt(np.clip(sq, 0.0, None)) * unit
     return mean_s * unit, std
