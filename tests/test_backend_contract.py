@@ -332,3 +332,7 @@ def test_column_gram(kind, client_for, threads, monkeypatch):
     np.testing.assert_allclose(gram, dense.T @ (h[:, None] * dense), rtol=1e-12)
     np.testing.assert_allclose(Bh, dense.T @ h, rtol=1e-12)
     np.testing.assert_allclose(Br, dense.T @ r, rtol=1e-12, atol=1e-12)
+    with backend.parallel():
+        alone = backend.column_gram(block, None, r)
+    assert alone[0] is None and alone[1] is None
+    np.testing.assert_array_equal(alone[2], Br)

@@ -233,15 +233,19 @@ class DataBackend(Protocol):
         B : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
             Columns from :meth:`columns` (a dense one may be a view with a row
             stride).
-        h, r : ndarray of shape (n_samples,)
-            Per-sample curvatures and residuals.
+        h : ndarray of shape (n_samples,) or None
+            Per-sample curvatures; None asks for ``B' r`` only.
+        r : ndarray of shape (n_samples,)
+            Per-sample residuals.
 
         Returns
         -------
-        gram : ndarray of shape (m, m)
-            ``B' diag(h) B``.
-        Bh, Br : ndarray of shape (m,)
-            ``B' h`` and ``B' r``. All float64.
+        gram : ndarray of shape (m, m) or None
+            ``B' diag(h) B`` (None without ``h``).
+        Bh : ndarray of shape (m,) or None
+            ``B' h`` (None without ``h``).
+        Br : ndarray of shape (m,)
+            ``B' r``. All float64.
         """
 
     def sample_terms(

@@ -306,37 +306,43 @@ class InMemoryBackend:
         return block[:, at]
 
     def column_gram(self, B, h, r):
-        """``B' diag(h) B``, ``B' h`` and ``B' r``, see ``DataBackend``.
+        """``B' diag(h) B``, ``B' h`` and ``B' r`` (only it without ``h``), see
+        ``DataBackend``.
 
         A dense ``B`` is read once, in row blocks of ``COLUMN_BLOCK_BYTES`` (and
         at least four per thread the blocks are sized for, when threaded) run on
         the backend's threads and added in order.
         """
         if sp.issparse(B):
+            Br = np.asarray(B.T @ r)
+            if h is None:
+                return None, None, Br
             Bh = B.copy()
             Bh.data *= h[B.indices]  # the rows' weights on the stored values
-            gram = np.asarray((B.T @ Bh).toarray())
-            return gram, np.asarray(B.T @ h), np.asarray(B.T @ r)
+            return np.asarray((B.T @ Bh).toarray()), np.asarray(B.T @ h), Br
         n, m = B.shape
         step = COLUMN_BLOCK_BYTES // (8 * max(m, 1))
         if self._block_threads > 1:
             step = min(step, -(-n // (4 * self._block_threads)))
         step = max(1, step)
-        root = np.sqrt(h)
+        root = None if h is None else np.sqrt(h)
 
         def block(start):
             rows = slice(start, min(n, start + step))
             part = B[rows]
             Br = r[rows] @ part
+            if root is None:
+                return None, None, Br
             part = part * root[rows, None]
             return part.T @ part, root[rows] @ part, Br  # A'A: a rank-k update
 
         gram, Bh, Br = np.zeros((m, m)), np.zeros(m), np.zeros(m)
         for G, v, u in map_in_order(block, range(0, n, step), self.executor):
-            gram += G
-            Bh += v
             Br += u
-        return gram, Bh, Br
+            if root is not None:
+                gram += G
+                Bh += v
+        return (None, None, Br) if root is None else (gram, Bh, Br)
 
     def residual_gradient(self, R):
         """``X' R`` from per-sample factors, see ``DataBackend``."""

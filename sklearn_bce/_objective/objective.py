@@ -484,13 +484,16 @@ class Objective:
         Parameters
         ----------
         B : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
-        h, r : ndarray of shape (n_samples,)
-            Per-sample curvatures and residuals.
+        h : ndarray of shape (n_samples,) or None
+            Per-sample curvatures; None asks for ``B' r`` only.
+        r : ndarray of shape (n_samples,)
+            Per-sample residuals.
 
         Returns
         -------
-        gram : ndarray of shape (m, m)
-        Bh, Br : ndarray of shape (m,)
+        gram : ndarray of shape (m, m) or None
+        Bh : ndarray of shape (m,) or None
+        Br : ndarray of shape (m,)
         """
         return self.backend.column_gram(B, h, r)
 

@@ -276,7 +276,8 @@ class _Problem:
     def restricted_gradient(self, r):
         """Gradients of the smooth part in the working set's ``w`` and in ``b``."""
         g_b = float(r.sum()) if self.fit_intercept else 0.0
-        return self.B.T @ r + self.l2[self.A] * self.w[self.A], g_b
+        Br = self.objective.column_gram(self.B, None, r)[2]
+        return Br + self.l2[self.A] * self.w[self.A], g_b
 
     def restricted_optimality(self, r):
         """Largest minimum-norm subgradient over the working set and intercept."""
