@@ -19,6 +19,7 @@ from sklearn_bce._objective.moments import weighted_feature_moments
 
 from .conftest import one_thread
 from .test_default_accuracy import relative_gaps
+from .test_stopping import elastic_net_objective, glum_reference
 
 PROMISE = 1e-6
 
@@ -108,3 +109,80 @@ def test_float32_fit_settles_collinear_directions():
         clf = BCELogisticClassifier().fit(X, y)
     # reached: 6e-10 (1.8e-6 without the settling)
     assert 0 <= relative_gaps(clf, X.astype(np.float64), y)[0] < 1e-8
+
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+@pytest.mark.parametrize("seed", [0, 2])
+def test_l1_fit_with_unpenalised_collinear_features_reaches_the_optimum(
+    seed, l1_ratio
+):
+    # redundant features are combinations of the first ones, left unpenalised:
+    # the L1 part moves weight along their flat direction onto them. Coordinate
+    # descent's face Newton step met a singular matrix there and made no move
+    # (its sweeps crawled, up to 234 face steps a fit against 19 now); it now
+    # follows the flat direction to a zero. The reference is glum's.
+    from glum import GeneralizedLinearRegressor
+
+    X, y = make_classification(
+        n_samples=3_000, n_features=30, n_informative=8, n_redundant=6,
+        shuffle=False, random_state=seed,
+    )
+    factor = np.ones(X.shape[1])
+    factor[:4] = 0.0
+    C, n = 0.05, X.shape[0]
+    with one_thread(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = BCELogisticClassifier(
+            C=C, l1_ratio=l1_ratio, penalty_factor=factor
+        ).fit(X, y)
+        warnings.simplefilter("ignore")  # glum's notes on copies
+        ref = GeneralizedLinearRegressor(
+            family="binomial", alpha=1.0 / (C * n), l1_ratio=l1_ratio, P1=factor,
+            P2=factor, gradient_tol=1e-12, max_iter=10_000, solver="irls-cd",
+        ).fit(X, y)
+
+    def objective(coef, intercept):
+        z = X @ coef + intercept
+        penalty = l1_ratio * factor @ np.abs(coef) + 0.5 * (1 - l1_ratio) * (
+            factor @ coef**2
+        )
+        return np.mean(np.logaddexp(0, z) - y * z) + penalty / (C * n)
+
+    best = objective(ref.coef_, ref.intercept_)
+    gap = (objective(clf.coef_[0], clf.intercept_[0]) - best) / best
+    assert gap < PROMISE, gap
+
+
+def one_hot_with_numbers(n=3_000, seed=5):
+    """Two full one-hot blocks (collinear with the intercept and each other) and
+    four numeric columns, with labels from a logistic model."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 4, size=n), rng.integers(0, 3, size=n)
+    X = np.column_stack([np.eye(4)[a], np.eye(3)[b], rng.normal(size=(n, 4))])
+    z = X @ rng.normal(size=X.shape[1])
+    return X, (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+
+
+@pytest.mark.parametrize("data", ["redundant", "one-hot"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+def test_l1_fit_on_collinear_features_reaches_the_optimum(data, l1_ratio):
+    # among collinear non-zeros the face Newton step of coordinate descent met a
+    # singular matrix and made no move; its sweeps then crawled (hundreds per
+    # proximal Newton step). It now follows the flat direction to a zero.
+    if data == "redundant":
+        X, y = make_classification(
+            n_samples=3_000, n_features=30, n_informative=8, n_redundant=6,
+            random_state=2,
+        )
+    else:
+        X, y = one_hot_with_numbers()
+    C = 0.05
+    with one_thread(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = BCELogisticClassifier(C=C, l1_ratio=l1_ratio).fit(X, y)
+    sw = np.ones(len(y))
+    ref = glum_reference(X, y.astype(float), C, l1_ratio, sw, True)
+    ours = elastic_net_objective(X, y, clf.coef_[0], clf.intercept_[0], C, l1_ratio, sw)
+    best = elastic_net_objective(X, y, *ref, C, l1_ratio, sw)
+    assert (ours - best) / best < PROMISE, (ours - best) / best

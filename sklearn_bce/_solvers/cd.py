@@ -540,9 +540,10 @@ def _face_newton_step(Q, grad, x, S, l1, box=None):
     the quadratic ``grad_S' d + d' Q_SS d / 2 + l1 s' d`` in the step ``d``, least
     at ``d = -Q_SS^{-1} (grad_S + l1 s)``. The step is shortened to the first
     coordinate that would change sign (which is then set to exactly zero); along
-    it the model decreases. ``x`` and the model's gradient ``grad`` are updated;
-    nothing changes when ``Q_SS`` is not positive definite, or when rounding
-    (a nearly singular ``Q_SS``) would make the model increase. With ``box``,
+    it the model decreases. ``x`` and the model's gradient ``grad`` are updated
+    (see :func:`_face_direction` for a singular ``Q_SS``); nothing changes when
+    rounding (a nearly singular ``Q_SS``) would make the model increase. With
+    ``box``,
     the coordinates at a bound stay there, and the step also ends at the first
     coordinate that reaches a bound (set to exactly that bound).
     """
@@ -554,14 +555,9 @@ def _face_newton_step(Q, grad, x, S, l1, box=None):
     signs = np.sign(x[S])
     Q_SS = Q[np.ix_(S, S)]
     g_S = grad[S]
-    try:
-        d = -linalg.cho_solve(
-            linalg.cho_factor(Q_SS, check_finite=False), g_S + l1 * signs,
-            check_finite=False,
-        )
-    except (linalg.LinAlgError, ValueError):
-        return
-    if not np.all(np.isfinite(d)):
+    rhs = g_S + l1 * signs
+    d, reach = _face_direction(Q_SS, rhs)
+    if d is None or not np.all(np.isfinite(d)):
         return
     xs = x[S]
     # where each coordinate would leave the face: at zero, or at a bound
@@ -572,12 +568,14 @@ def _face_newton_step(Q, grad, x, S, l1, box=None):
             limit,
         )
         limit = np.where(d < 0, np.fmax(limit, box[0][S]), limit)
-    t, first = 1.0, -1
+    t, first = reach, -1
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(np.isfinite(limit) & (d != 0), (limit - xs) / d, np.inf)
-    if ratios.size and np.min(ratios) < 1.0:
+    if ratios.size and np.min(ratios) < reach:
         first = int(np.argmin(ratios))
         t = float(max(ratios[first], 0.0))
+    if not np.isfinite(t):  # a flat direction that leaves no face: none
+        return
     step = t * d
     new = xs + step
     if first >= 0:
@@ -588,3 +586,29 @@ def _face_newton_step(Q, grad, x, S, l1, box=None):
         return
     x[S] = new
     grad += Q[:, S] @ step
+
+
+def _face_direction(Q, rhs):
+    """The direction of a face step and how far along it the step may go.
+
+    ``Q`` positive definite: the Newton step ``-Q^{-1} rhs``, at most 1 along
+    it. ``Q`` singular (collinear non-zeros without a ridge), where ``rhs`` has
+    a part in its null space: along that part the model falls linearly, so the
+    step follows it as far as the face allows (to the first coordinate that
+    reaches zero or a bound, which drops one of the collinear features);
+    otherwise the minimum-norm Newton step, on the range of ``Q``. Returns
+    ``(None, 0)`` when ``Q`` has no usable eigenvalues.
+    """
+    try:
+        factor = linalg.cho_factor(Q, check_finite=False)
+        return -linalg.cho_solve(factor, rhs, check_finite=False), 1.0
+    except (linalg.LinAlgError, ValueError):
+        pass
+    w, V = linalg.eigh(Q, check_finite=False)
+    if not np.all(np.isfinite(w)):
+        return None, 0.0
+    keep = w > np.finfo(np.float64).eps * max(float(w.max()), 0.0) * w.size
+    flat = V[:, ~keep] @ (V[:, ~keep].T @ rhs)
+    if np.linalg.norm(flat) > 1e-8 * np.linalg.norm(rhs):
+        return -flat, np.inf
+    return -(V[:, keep] @ ((V[:, keep].T @ rhs) / w[keep])), 1.0
