@@ -292,6 +292,8 @@ def _solver_options(estimator, name, objective, validation):
     """Keyword arguments of solver ``name``, from the estimator's parameters."""
     grad_tol = estimator.tol * objective.curvature_at_prior()
     options = dict(max_iter=estimator.max_iter, verbose=estimator.verbose)
+    if name == "cd":  # its duality gap is relative to the objective already
+        options["gap_tol"] = estimator.tol
     if name != "sgd":
         return dict(options, tol=grad_tol)
     options.update(

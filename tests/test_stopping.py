@@ -365,3 +365,38 @@ def test_coordinate_descent_reports_convergence_only_near_the_optimum(
         best += elastic_net_objective(X, yk, *ref, *args)
     gap = (ours - best) / abs(best)
     assert gap < DEFAULT_GAP, (gap, clf.n_iter_)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_coordinate_descent_stops_on_lightly_weighted_classes(l1_ratio):
+    # with class weights 1000 : 1e-4, the tolerance of the lightly weighted
+    # problems' subgradients is scaled down 1e7 times (their curvature), and it
+    # used to scale their duality gap's relative tolerance too: it then lay
+    # below the gap's rounding, and coordinate descent ran to max_iter and
+    # warned though its answer was the optimum
+    from sklearn.datasets import make_blobs
+    from sklearn.linear_model import LogisticRegression
+
+    from .test_l1 import penalised_lr
+
+    X, y = make_blobs(n_samples=200, centers=3, random_state=0, cluster_std=20)
+    class_weight = {0: 1000, 1: 1e-4, 2: 1e-4}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = BCELogisticClassifier(
+            solver="cd", class_weight=class_weight, l1_ratio=l1_ratio, C=0.1
+        ).fit(X, y)
+    assert np.all(clf.n_iter_ < 20), clf.n_iter_
+    sw = np.array([class_weight[c] for c in y])
+    for k in range(3):  # scikit-learn's binary fit of each problem
+        ref = penalised_lr(
+            0.1, l1_ratio, solver="saga", tol=1e-12, max_iter=100_000
+        ) if l1_ratio else LogisticRegression(C=0.1, tol=1e-12, max_iter=10_000)
+        yk = (y == k).astype(int)
+        with warnings.catch_warnings(), one_thread():
+            warnings.simplefilter("ignore")
+            ref.fit(X, yk, sample_weight=sw)
+        args = (0.1, l1_ratio, sw)
+        ours = elastic_net_objective(X, yk, clf.coef_[k], clf.intercept_[k], *args)
+        best = elastic_net_objective(X, yk, ref.coef_[0], ref.intercept_[0], *args)
+        assert (ours - best) / best < 1e-6, (k, (ours - best) / best)

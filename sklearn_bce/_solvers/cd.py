@@ -27,14 +27,15 @@ The algorithm of glmnet (and of glum's ``irls-cd``), on a working set:
   backend's ``columns`` for the features that join (with the next-ranked
   features as ``upcoming``, which a later set may need): the cost follows the
   number of non-zero coefficients rather than ``n_features``.
-* **Stopping.** A problem stops when the largest minimum-norm subgradient of its
-  objective, in the solver's (standardised) coordinates, is at most its
+* **Stopping.** A problem stops when the largest minimum-norm subgradient of
+  its objective, in the solver's (standardised) coordinates, is at most its
   tolerance: over the working set from the model's exact float64 sums, and
-  outside it from the last full gradient, computed at the final point, and
-  its duality gap (:mod:`.duality`) is at most ``_GAP * tol`` times its
-  objective; until then the working tolerance that admits features to the
-  working set and ends the restricted solves is divided by ten. Zero
-  coefficients are exactly zero.
+  outside it from the last full gradient, computed at the final point, and its
+  duality gap (:mod:`.duality`) is at most ``_GAP * gap_tol`` times its
+  objective (``gap_tol``: the estimator's ``tol``, not scaled by the problem's
+  curvature as the subgradient's is); until then the working tolerance that
+  admits features to the working set and ends the restricted solves is divided
+  by ten. Zero coefficients are exactly zero.
 
 The penalty is on the original coefficients; coordinate descent works in them
 (exact minimisation along a coordinate does not depend on its scale), and the
@@ -92,7 +93,10 @@ _TAKE_ALL = 2.0
 
 
 @requires("columns")
-def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
+def cd(
+    objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None,
+    gap_tol=None,
+):
     """Minimise ``objective`` by proximal Newton with coordinate descent.
 
     Parameters
@@ -112,6 +116,13 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
     on_iteration : callable, default=None
         Called as ``on_iteration(k, n_iter, value, theta)`` after each proximal
         Newton iteration of problem ``k`` (see :func:`~._base.report`).
+    gap_tol : float, default=None
+        The relative tolerance of the duality gap: a problem whose subgradient
+        met its ``tol`` stops once its gap is at most ``_GAP * gap_tol`` times
+        its objective. None: each problem's ``tol``. The estimator passes its
+        own ``tol`` here, unscaled: the subgradient's tolerance is scaled by
+        each problem's curvature (tiny for a rare or lightly weighted class),
+        while the gap is already relative to the problem's objective.
 
     Returns
     -------
@@ -128,7 +139,9 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
     at_precision = np.zeros(K, dtype=bool)
     history = []
     for k in range(K):
-        problem = _Problem(objective, k, T[k], tol[k])
+        problem = _Problem(
+            objective, k, T[k], tol[k], tol[k] if gap_tol is None else gap_tol
+        )
         met[k] = problem.solve(
             max_iter, verbose, history if K == 1 else None, on_iteration
         )
@@ -146,7 +159,7 @@ def cd(objective, x0, *, tol=1e-5, max_iter=100, verbose=0, on_iteration=None):
 class _Problem:
     """One binary problem of a coordinate-descent fit, and its working set."""
 
-    def __init__(self, objective, k, theta, tol):
+    def __init__(self, objective, k, theta, tol, gap_tol):
         self.objective = objective
         self.k = k
         self.cols = None if objective.K == 1 else np.array([k])
@@ -162,6 +175,7 @@ class _Problem:
             self.lower = lower[0, :d] * objective.scale
             self.upper = upper[0, :d] * objective.scale
         self.tol = self.work_tol = float(tol)
+        self.gap_tol = float(gap_tol)
         self.fit_intercept = objective.fit_intercept
         W, b = objective.to_coef(theta[None, :])
         self.w, self.b = W[0], float(b[0])
@@ -390,7 +404,7 @@ class _Problem:
 
         A small subgradient can leave a large gap where the objective is small
         and curved little (wide data, a weak penalty). The problem counts as
-        settled once its duality gap is at most ``_GAP * tol`` times its
+        settled once its duality gap is at most ``_GAP * gap_tol`` times its
         objective (or the rounding of the objective's sums). Until then the
         working tolerance is divided by ten (None is returned, to look again
         with it) down to ``_DEEPEST * tol``, and from there the Newton steps go
@@ -402,7 +416,7 @@ class _Problem:
         if not np.isfinite(gap):
             return decrease <= self.tol * abs(self.F)
         rounding = 64 * np.finfo(self.objective.dtype).eps
-        if gap <= max(_GAP * self.tol, rounding) * abs(self.F):
+        if gap <= max(_GAP * self.gap_tol, rounding) * abs(self.F):
             return True
         if self.work_tol > _DEEPEST * self.tol:
             self.work_tol /= 10
