@@ -189,12 +189,11 @@ def warn_if_single_valued(objective, classes, multilabel):
     -------
     warned : bool
     """
-    if not objective.fit_intercept:
+    single = objective.single_valued()
+    if not single.any():
         return False
     p = objective.positive_fraction()
-    never, always = np.flatnonzero(p <= 0), np.flatnonzero(p >= 1)
-    if not (never.size or always.size):
-        return False
+    never, always = np.flatnonzero(single & (p <= 0)), np.flatnonzero(single & (p >= 1))
     if multilabel:
         found = " and ".join(
             f"label(s) {idx.tolist()} {kind} positive"

@@ -234,6 +234,21 @@ class Objective:
             self._prior = np.clip(p, 0.0, 1.0)
         return self._prior.copy()
 
+    def single_valued(self):
+        """Which problems have one target value among their weighted samples.
+
+        With an intercept such a problem's loss keeps falling as the intercept
+        goes to infinity: it has no finite minimiser, and a solver stops it
+        where its gradient meets the tolerance.
+
+        Returns
+        -------
+        single : ndarray of bool of shape (K,)
+            All False without an intercept.
+        """
+        p = self.positive_fraction()
+        return ((p <= 0) | (p >= 1)) & bool(self.fit_intercept)
+
     def curvature_at_prior(self):
         """Curvature of each problem's loss in its intercept, relative to 1/4.
 

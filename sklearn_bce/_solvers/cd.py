@@ -176,6 +176,7 @@ class _Problem:
             self.upper = upper[0, :d] * objective.scale
         self.tol = self.work_tol = float(tol)
         self.gap_tol = float(gap_tol)
+        self.single = bool(objective.single_valued()[k])
         self.fit_intercept = objective.fit_intercept
         W, b = objective.to_coef(theta[None, :])
         self.w, self.b = W[0], float(b[0])
@@ -410,11 +411,12 @@ class _Problem:
         with it) down to ``_DEEPEST * tol``, and from there the Newton steps go
         on (False). Where no dual point exists (no penalty), the rule of
         Newton's method: the last step lowered the objective by at most ``tol``
-        times its value.
+        times its value; a problem with a single target value (no minimum) is
+        settled by its subgradient alone.
         """
         gap = self.gap()
-        if not np.isfinite(gap):
-            return decrease <= self.tol * abs(self.F)
+        if not np.isfinite(gap):  # (a problem without a minimum: settled)
+            return self.single or decrease <= self.tol * abs(self.F)
         rounding = 64 * np.finfo(self.objective.dtype).eps
         if gap <= max(_GAP * self.gap_tol, rounding) * abs(self.F):
             return True

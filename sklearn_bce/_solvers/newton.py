@@ -96,6 +96,7 @@ def newton_cholesky(
 
     decrease = np.zeros(K)  # what each problem's last step lowered its objective by
     progress = Progress(loss, g_max, eps, _PRECISION_STEPS)
+    single = objective.single_valued()
     start = g_max > tol if unsettled is None else (g_max > tol) | unsettled
     active = np.flatnonzero(start)
     while active.size:
@@ -130,7 +131,8 @@ def newton_cholesky(
         # (nearly separable classes): a problem whose last step still lowered
         # its objective by more than tol times its value takes one more step,
         # which near the optimum costs one iteration and gains many digits.
-        unsettled = (g_max > tol) | (decrease > tol * np.abs(loss))
+        # (not a problem without a minimum: its objective falls for ever)
+        unsettled = (g_max > tol) | ((decrease > tol * np.abs(loss)) & ~single)
         active = np.flatnonzero(unsettled & ~at_precision & (n_iter < max_iter))
 
     met = g_max <= tol
