@@ -496,19 +496,9 @@ class Objective:
     def column_gram(self, B, h, r):
         """``B' diag(h) B``, ``B' h`` and ``B' r`` of columns from :meth:`columns`.
 
-        Parameters
-        ----------
-        B : ndarray or scipy.sparse CSC matrix of shape (n_samples, m)
-        h : ndarray of shape (n_samples,) or None
-            Per-sample curvatures; None asks for ``B' r`` only.
-        r : ndarray of shape (n_samples,)
-            Per-sample residuals.
-
-        Returns
-        -------
-        gram : ndarray of shape (m, m) or None
-        Bh : ndarray of shape (m,) or None
-        Br : ndarray of shape (m,)
+        The backend's ``column_gram`` (see
+        :class:`~sklearn_bce._objective.DataBackend`): per-sample
+        curvatures ``h`` (None for ``B' r`` only) and residuals ``r``.
         """
         return self.backend.column_gram(B, h, r)
 
