@@ -36,7 +36,8 @@ def newton_cholesky(
     problem stops when the largest absolute entry of its gradient is at most
     ``tol``, or after ``max_iter`` iterations; in addition, its last step must
     have lowered the objective by at most ``tol`` times its value, so that
-    quadratic convergence has set in. A problem also stops when its
+    quadratic convergence has set in (not asked of a problem with a single
+    target value, which has no minimum). A problem also stops when its
     progress is down to the rounding of the data's dtype: its line search finds
     no decrease, or ``_PRECISION_STEPS`` iterations in a row neither lower the
     objective by more than its rounding nor halve the smallest gradient so far
