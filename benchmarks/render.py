@@ -632,6 +632,7 @@ BLOCKS = {
     ("README.md", "convergence"): convergence_table,
     ("docs/constraints.rst", "constraints"): lambda r: constraints_table(r, rst=True),
     ("docs/solvers.rst", "l1"): lambda results: l1_table(results, rst=True),
+    ("docs/solvers.rst", "convergence"): lambda r: convergence_table(r, rst=True),
     ("docs/paths.rst", "path"): lambda results: path_table(results, rst=True),
 }
 
