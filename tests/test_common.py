@@ -22,6 +22,8 @@ ESTIMATORS = [
     BCELogisticClassifier(solver="lbfgs"),
     BCELogisticClassifier(solver="newton-cholesky"),
     BCELogisticClassifier(solver="sgd"),
+    # exact elastic net by coordinate descent (L1 and L2 parts)
+    BCELogisticClassifier(solver="cd", l1_ratio=0.5),
     # bounds on the coefficients (solver="auto": L-BFGS-B, which honours them;
     # in float32 it stops at 1.4e-5 on the array API check's data, so tol=1e-4)
     BCELogisticClassifier(lower_bounds=-5.0, upper_bounds=5.0, tol=1e-4),
