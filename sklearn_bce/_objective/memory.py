@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import scipy.sparse as sp
@@ -181,16 +181,14 @@ class InMemoryBackend:
 
         On the threads of :meth:`parallel` (started for the purpose outside it).
         """
-        sw = self._sw[:, 0]
-        if self._sw.shape[1] > 1:  # per-problem weights: the mean of their shares
-            sw = self._sw.mean(axis=1)
-            sw /= sw.sum()
-        if self._moments is None and self.executor is not None:
-            self._moments = weighted_feature_moments(
-                self.X, sw, executor=self.executor
-            )
-        elif self._moments is None:
-            with self.parallel():  # threads of its own, where they pay
+        if self._moments is None:
+            sw = self._sw[:, 0]
+            if self._sw.shape[1] > 1:  # per-problem weights: their mean share
+                sw = self._sw.mean(axis=1)
+                sw /= sw.sum()
+            # threads of its own (where they pay) outside parallel()
+            threads = self.parallel() if self.executor is None else nullcontext()
+            with threads:
                 self._moments = weighted_feature_moments(
                     self.X, sw, executor=self.executor
                 )

@@ -313,8 +313,7 @@ class _Problem:
         last time.
         """
         kkt, margin = self.check()
-        outside = np.ones(kkt.size, dtype=bool)
-        outside[self.A] = False
+        outside = self.outside()
         nonzero = self.w != 0
         n_add = max(_MIN_WORKING_SET, int(nonzero.sum()))
         viol = np.flatnonzero(outside & (kkt > self.work_tol))
@@ -334,11 +333,15 @@ class _Problem:
             self.checked, self.checked_at = self.full_check(), self.n_moves
         return self.checked
 
-    def outside_violation(self):
-        """Largest violation outside the working set, at the current point."""
+    def outside(self):
+        """Which features are outside the working set (a new mask)."""
         outside = np.ones(self.objective.n_features, dtype=bool)
         outside[self.A] = False
-        return float(self.check()[0][outside].max(initial=0.0))
+        return outside
+
+    def outside_violation(self):
+        """Largest violation outside the working set, at the current point."""
+        return float(self.check()[0][self.outside()].max(initial=0.0))
 
     @staticmethod
     def upcoming(margin, m):
